@@ -1,0 +1,66 @@
+# The two promises: `make run` serves the site with demo data, `make test` passes the suite.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+WORKERS ?= 2
+PO := $(wildcard kb/translations/*/LC_MESSAGES/messages.po)
+MO := $(PO:.po=.mo)
+
+.PHONY: run test install install-test translations browser bench loadtest lint clean messages
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml requirements.lock
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed requirements-test.lock
+	$(BIN)/pip install --quiet -r requirements-test.lock
+	touch $@
+
+install: $(VENV)/.installed translations
+
+install-test: $(VENV)/.installed-test translations
+
+%.mo: %.po $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@ >/dev/null
+
+translations: $(MO)
+
+run: install
+	$(BIN)/kb init
+	$(BIN)/gunicorn --config python:kb.gunicorn_conf --bind $(HOST):$(PORT) --workers $(WORKERS) 'kb:create_app()'
+
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "The browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; \
+	fi
+
+test: install-test browser
+	$(BIN)/pytest
+
+lint: install-test
+	$(BIN)/ruff check kb tests bench
+
+bench: install-test
+	$(BIN)/python -m bench.search_bench
+
+loadtest: install-test
+	$(BIN)/python -m bench.loadtest
+
+clean:
+	rm -rf $(VENV) .pytest_cache search_index/* build *.egg-info
+
+# Extract the strings of the code and templates and merge them into the catalogues.
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o kb/translations/messages.pot .
+	$(BIN)/pybabel update -i kb/translations/messages.pot -d kb/translations --no-fuzzy-matching

@@ -1,0 +1,386 @@
+"""Search benchmark: kb.search.engine against SQLite FTS5 on synthetic bilingual corpora.
+
+    python -m bench.search_bench [--sizes 1000,10000] [--queries 1500] [--url http://127.0.0.1:PORT]
+
+Articles (~400 words) are generated from the real articles' text (a word-bigram walk over
+articles/<lang>/*.md, so the vocabulary and word frequencies are the knowledge base's own);
+a built-in word list stands in when the folder is empty. Progress goes to stderr, figures
+to stdout and bench/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import sqlite3
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from collections import Counter
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import frontmatter
+
+from kb.search.engine import IndexedDoc, SearchIndex
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = Path(__file__).resolve().parent / "results.json"
+LANGS = ("en", "fr")
+CATEGORIES = ("returning", "refunds", "problems", "orders", "help")
+FALLBACK = {
+    "en": "you can return an item within the window for a refund to your card the parcel label "
+    "store receipt exchange size damaged faulty wrong item order delivery carrier days "
+    "warranty repair marketplace seller gift partial cancel track contact support policy",
+    "fr": "vous pouvez retourner un article dans le délai pour un remboursement sur votre carte "
+    "le colis étiquette magasin ticket échange taille endommagé défectueux mauvais article "
+    "commande livraison transporteur jours garantie réparation vendeur cadeau annuler suivi",
+}
+WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+STOP = {
+    "en": set("the a an to of and or you your it is in for on with we be if this that are "
+              "can do not at by as from have has our will".split()),
+    "fr": set("le la les de des du un une et ou vous votre est pour dans sur avec nous ce "
+              "qui que en au aux pas par se sont".split()),
+}
+CONVERSATIONAL = {
+    "en": ["my parcel never came", "can I bring it back to the shop", "where is my money",
+           "I want to send it back", "it arrived broken", "how do I get a refund"],
+    "fr": ["mon colis n'est jamais arrivé", "je veux renvoyer un article", "rembourssement pas recu",
+           "ou est mon argent", "article cassé à la livraison", "comment être remboursé"],
+}
+
+
+def log(msg: str) -> None:
+    """Progress line on stderr."""
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+# --- corpus -----------------------------------------------------------------------------
+
+
+class Language:
+    """Word statistics of one language's real articles, for generating look-alike text."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        texts, titles = [], []
+        for path in sorted((ROOT / "articles" / lang).glob("*.md")):
+            try:
+                post = frontmatter.load(path)
+            except Exception:  # noqa: BLE001 - a file being edited: skip it
+                continue
+            texts.append(re.sub(r"\{\{.*?\}\}|\[|\]\([^)]*\)|[#*|>`_-]", " ", post.content))
+            texts.append(str(post.metadata.get("summary", "")))
+            titles.append(str(post.metadata.get("title", "")))
+        words = [w.lower() for t in texts for w in WORD.findall(t)]
+        if len(words) < 200:
+            words = FALLBACK[lang].split() * 20
+            titles = [" ".join(words[i : i + 6]) for i in range(0, 60, 6)]
+        self.words = words
+        self.next: dict[str, list[str]] = {}
+        for a, b in zip(words, words[1:], strict=False):
+            self.next.setdefault(a, []).append(b)
+        self.title_words = [w.lower() for t in titles for w in WORD.findall(t)] or words
+        counts = Counter(w for w in words if w not in STOP[lang] and len(w) > 3)
+        self.content = list(counts)
+        # Shoppers type common words more often, but not as skewed as running text.
+        self.content_weights = [counts[w] ** 0.5 for w in self.content]
+
+    def sentence(self, rnd: random.Random, n: int) -> str:
+        """A word-bigram walk of n words over the real text."""
+        w = rnd.choice(self.words)
+        out = [w]
+        for _ in range(n - 1):
+            succ = self.next.get(w)
+            w = rnd.choice(succ) if succ and rnd.random() < 0.9 else rnd.choice(self.words)
+            out.append(w)
+        return " ".join(out)
+
+
+def make_docs(n: int, seed: int = 7) -> list[IndexedDoc]:
+    """n synthetic articles, half per language, about 400 words each."""
+    rnd = random.Random(seed)
+    langs = {lang: Language(lang) for lang in LANGS}
+    docs = []
+    for i in range(n):
+        lang = LANGS[i % 2]
+        L = langs[lang]
+        title = " ".join(rnd.choices(L.title_words, k=rnd.randint(4, 8))).capitalize()
+        heads = [L.sentence(rnd, rnd.randint(3, 6)) for _ in range(3)]
+        body = ". ".join(L.sentence(rnd, rnd.randint(8, 20)) for _ in range(28))
+        body = " ".join(body.split()[:400])
+        key = f"synthetic-{i // 2}"
+        docs.append(IndexedDoc(
+            doc_id=f"{lang}:{key}", key=key, lang=lang, slug=key, title=title,
+            category=rnd.choice(CATEGORIES), tags=tuple(L.sentence(rnd, 2) for _ in range(4)),
+            summary=L.sentence(rnd, 25), headings=" ; ".join(heads), body=body, revision=1,
+        ))
+    return docs
+
+
+def typo(word: str, rnd: random.Random) -> str:
+    """One random edit: drop, double, swap or replace a letter (not the first one)."""
+    if len(word) < 5:
+        return word
+    i = rnd.randrange(1, len(word) - 1)
+    kind = rnd.randrange(4)
+    if kind == 0:
+        return word[:i] + word[i + 1 :]
+    if kind == 1:
+        return word[:i] + word[i] + word[i:]
+    if kind == 2:
+        return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+    return word[:i] + rnd.choice("aeioustrn") + word[i + 1 :]
+
+
+def make_queries(n: int, seed: int = 11) -> list[tuple[str, str, bool]]:
+    """(query, lang, has_typo): 1-3 content words, a quarter with a typo, some sentences."""
+    rnd = random.Random(seed)
+    langs = {lang: Language(lang) for lang in LANGS}
+    out = []
+    for i in range(n):
+        lang = LANGS[i % 2]
+        L = langs[lang]
+        if rnd.random() < 0.05:
+            out.append((rnd.choice(CONVERSATIONAL[lang]), lang, False))
+            continue
+        words = rnd.choices(L.content, L.content_weights, k=rnd.choice((1, 2, 2, 3)))
+        bad = rnd.random() < 0.25
+        if bad:
+            j = rnd.randrange(len(words))
+            words[j] = typo(words[j], rnd)
+        out.append((" ".join(words), lang, bad))
+    return out
+
+
+# --- measuring ----------------------------------------------------------------------------
+
+
+def pct(values: Sequence[float]) -> dict[str, float]:
+    """p50/p95/p99/max of millisecond timings."""
+    v = sorted(values)
+    if not v:
+        return {}
+
+    def at(p: float) -> float:
+        return round(v[min(len(v) - 1, int(p * len(v)))], 2)
+
+    return {"p50": at(0.50), "p95": at(0.95), "p99": at(0.99), "max": round(v[-1], 2),
+            "mean": round(statistics.fmean(v), 2), "n": len(v)}
+
+
+def time_queries(fn: Callable[[str, str], Any], queries: list[tuple[str, str, bool]]) -> list[float]:
+    """Milliseconds per query."""
+    out = []
+    for q, lang, _ in queries:
+        t0 = time.perf_counter()
+        fn(q, lang)
+        out.append((time.perf_counter() - t0) * 1000)
+    return out
+
+
+def bench_engine(docs: list[IndexedDoc], queries: list[tuple[str, str, bool]],
+                 workdir: Path) -> dict[str, Any]:
+    """Build, upsert-to-searchable, search and suggest timings of the engine."""
+    index = SearchIndex(workdir / "index")
+    done = [0]
+
+    def progress(count: int) -> None:
+        if count - done[0] >= max(1000, len(docs) // 10) or count == len(docs):
+            done[0] = count
+            log(f"  indexed {count}/{len(docs)}")
+
+    t0 = time.perf_counter()
+    index.rebuild(docs, total=len(docs), progress=progress)
+    build_s = time.perf_counter() - t0
+    log(f"  build: {build_s:.1f} s ({len(docs) / build_s:.0f} articles/s)")
+
+    t0 = time.perf_counter()
+    index.search("return", "en")
+    first_ms = (time.perf_counter() - t0) * 1000
+    warm = time_queries(lambda q, lang: index.search(q, lang), queries[: len(queries) // 3])
+    log(f"  first query after opening: {first_ms:.0f} ms; warm-up pass done")
+    timings = time_queries(lambda q, lang: index.search(q, lang), queries)
+    typo_t = [t for t, (_, _, bad) in zip(timings, queries, strict=True) if bad]
+    paged = time_queries(lambda q, lang: index.search(q, lang, offset=10), queries[:300])
+    log(f"  search p50 {pct(timings)['p50']} ms, p95 {pct(timings)['p95']} ms")
+
+    upserts, visible = [], []
+    for i in range(5):
+        marker = f"zqxbench{i}"
+        src = docs[(i * 7919) % len(docs)]
+        doc = IndexedDoc(**{**src.__dict__, "body": src.body + f" {marker}",
+                            "revision": src.revision + 1 + i})
+        t0 = time.perf_counter()
+        index.upsert([doc])
+        t1 = time.perf_counter()
+        while not index.search(marker, doc.lang).hits:
+            if time.perf_counter() - t1 > 10:
+                break
+        t2 = time.perf_counter()
+        upserts.append((t1 - t0) * 1000)
+        visible.append((t2 - t0) * 1000)
+        # The first search after a write pays for reopening; measure the steady state too.
+    after = time_queries(lambda q, lang: index.search(q, lang), queries[:300])
+    prefixes = [(q[: random.Random(i).randint(2, 8)], lang, False)
+                for i, (q, lang, _) in enumerate(queries[:500])]
+    sugg = time_queries(lambda p, lang: index.suggest(p, lang), prefixes)
+    return {
+        "build_seconds": round(build_s, 2),
+        "build_articles_per_s": round(len(docs) / build_s, 1),
+        "first_query_ms": round(first_ms, 1),
+        "search_ms": pct(timings),
+        "search_typo_ms": pct(typo_t),
+        "search_page2_ms": pct(paged),
+        "search_after_upserts_ms": pct(after),
+        "warmup_queries": len(warm),
+        "upsert_ms": pct(upserts),
+        "upsert_to_searchable_ms": pct(visible),
+        "suggest_ms": pct(sugg),
+        "index_mb": round(sum(f.stat().st_size for f in (workdir / "index").iterdir()) / 1e6, 1),
+    }
+
+
+def bench_fts5(docs: list[IndexedDoc], queries: list[tuple[str, str, bool]],
+               workdir: Path) -> dict[str, Any]:
+    """The same corpus and queries in SQLite FTS5 (bm25, OR of words, top 10 + count)."""
+    db = sqlite3.connect(workdir / "fts.sqlite3")
+    db.execute("CREATE VIRTUAL TABLE doc USING fts5(title, tags, summary, headings, body, "
+               "lang UNINDEXED, tokenize='unicode61 remove_diacritics 2')")
+    t0 = time.perf_counter()
+    with db:
+        db.executemany("INSERT INTO doc VALUES (?, ?, ?, ?, ?, ?)",
+                       [(d.title, " ".join(d.tags), d.summary, d.headings, d.body, d.lang)
+                        for d in docs])
+        db.execute("INSERT INTO doc(doc) VALUES ('optimize')")
+    build_s = time.perf_counter() - t0
+
+    def search(q: str, lang: str) -> Any:
+        words = WORD.findall(q.lower())
+        if not words:
+            return []
+        match = " OR ".join('"' + w.replace('"', "") + '"' for w in words)
+        rows = db.execute("SELECT rowid FROM doc WHERE doc MATCH ? AND lang = ? "
+                          "ORDER BY bm25(doc, 5.0, 3.0, 2.5, 2.0, 1.0) LIMIT 10",
+                          (match, lang)).fetchall()
+        total = db.execute("SELECT count(*) FROM doc WHERE doc MATCH ? AND lang = ?",
+                           (match, lang)).fetchone()
+        return rows, total
+
+    time_queries(search, queries[: len(queries) // 3])
+    timings = time_queries(search, queries)
+    db.close()
+    return {"build_seconds": round(build_s, 2),
+            "build_articles_per_s": round(len(docs) / build_s, 1),
+            "search_ms": pct(timings),
+            "note": "no stemming for French, no typo tolerance, no snippets"}
+
+
+def bench_http(url: str, queries: list[tuple[str, str, bool]], threads: int = 4,
+               seconds: float = 15.0) -> dict[str, Any]:
+    """Latency and throughput of GET {url}/api/v1/search with a few threads (loopback only)."""
+    host = urllib.parse.urlsplit(url).hostname or ""
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        raise SystemExit(f"--url must point at this machine (loopback), not {host!r}")
+    timings: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def worker(k: int) -> None:
+        i = k
+        while time.monotonic() < stop:
+            q, lang, _ = queries[i % len(queries)]
+            i += threads
+            target = f"{url.rstrip('/')}/api/v1/search?" + urllib.parse.urlencode(
+                {"q": q, "lang": lang})
+            t0 = time.perf_counter()
+            try:
+                with urllib.request.urlopen(target, timeout=10) as resp:
+                    resp.read()
+                    ok = resp.status == 200
+            except Exception:  # noqa: BLE001 - counted, the run goes on
+                ok = False
+            ms = (time.perf_counter() - t0) * 1000
+            with lock:
+                if ok:
+                    timings.append(ms)
+                else:
+                    errors[0] += 1
+
+    t0 = time.perf_counter()
+    pool = [threading.Thread(target=worker, args=(k,), daemon=True) for k in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join(seconds + 15)
+    wall = time.perf_counter() - t0
+    return {"threads": threads, "seconds": round(wall, 1), "requests": len(timings),
+            "errors": errors[0], "requests_per_s": round(len(timings) / wall, 1),
+            "latency_ms": pct(timings)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark for each size and write bench/results.json."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="1000,10000")
+    ap.add_argument("--queries", type=int, default=1500)
+    ap.add_argument("--url", default=None, help="also load GET {url}/api/v1/search")
+    ap.add_argument("--out", type=Path, default=RESULTS)
+    args = ap.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    queries = make_queries(args.queries)
+    report: dict[str, Any] = {
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(),
+                    "python": platform.python_version(), "sqlite": sqlite3.sqlite_version},
+        "queries": {"count": len(queries), "with_typo": sum(b for *_, b in queries),
+                    "sample": [q for q, *_ in queries[:12]]},
+        "sizes": {},
+    }
+    for size in sizes:
+        log(f"size {size}: generating corpus")
+        docs = make_docs(size)
+        work = Path(tempfile.mkdtemp(prefix=f"kb-bench-{size}-"))
+        try:
+            log(f"size {size}: engine")
+            engine = bench_engine(docs, queries, work)
+            log(f"size {size}: SQLite FTS5 reference")
+            fts = bench_fts5(docs, queries, work)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        report["sizes"][str(size)] = {"engine": engine, "fts5": fts}
+        print(f"\n== {size} articles ==")
+        print(f"build: {engine['build_articles_per_s']} articles/s "
+              f"({engine['build_seconds']} s, final merge included); "
+              f"FTS5 {fts['build_articles_per_s']} articles/s")
+        print(f"upsert -> searchable: {engine['upsert_to_searchable_ms']}")
+        for name, key in (("search", "search_ms"), ("  typo queries", "search_typo_ms"),
+                          ("  page 2", "search_page2_ms"),
+                          ("  after upserts", "search_after_upserts_ms"),
+                          ("suggest", "suggest_ms")):
+            print(f"{name:16} {engine[key]}")
+        print(f"{'FTS5 search':16} {fts['search_ms']}")
+    if args.url:
+        log(f"HTTP: {args.url}")
+        report["http"] = bench_http(args.url, queries)
+        print(f"\nHTTP {args.url}: {report['http']}")
+    args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    log(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,71 @@
+"""Reading articles for the public pages and the API: lookups and rendering with a cache."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from threading import Lock
+
+from sqlalchemy import select
+
+from kb.articles.models import Article, ArticleStatus, Redirect
+from kb.articles.rendering import Rendered, render
+from kb.extensions import db
+from kb.shop import current_policy, policy_placeholders
+
+_CACHE: OrderedDict[tuple[int, int, str, str], Rendered] = OrderedDict()
+_CACHE_SIZE = 512
+_LOCK = Lock()
+
+
+def rendered(article: Article) -> Rendered:
+    """The article's body as safe HTML, cached by revision and policy version."""
+    key = (article.id, article.revision, article.lang, current_policy().version)
+    with _LOCK:
+        hit = _CACHE.get(key)
+        if hit is not None:
+            _CACHE.move_to_end(key)
+            return hit
+    result = render(article.body, article.lang, policy_placeholders())
+    with _LOCK:
+        _CACHE[key] = result
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return result
+
+
+def published_articles(lang: str, category: str | None = None) -> list[Article]:
+    """Published articles of a language (optionally one category), by title."""
+    query = select(Article).where(Article.lang == lang, Article.status == ArticleStatus.PUBLISHED)
+    if category:
+        query = query.where(Article.category == category)
+    return list(db.session.scalars(query.order_by(Article.title)))
+
+
+def find_by_slug(lang: str, slug: str) -> tuple[Article | None, Article | None]:
+    """The article at this URL, or the article an old slug redirects to."""
+    article = db.session.scalar(select(Article).where(Article.lang == lang, Article.slug == slug))
+    if article is not None:
+        return article, None
+    redirect = db.session.scalar(
+        select(Redirect).where(Redirect.lang == lang, Redirect.old_slug == slug)
+    )
+    if redirect is None:
+        return None, None
+    return None, db.session.get(Article, redirect.article_id)
+
+
+def translations(article: Article) -> dict[str, Article]:
+    """The published versions of this article in every language, itself included."""
+    rows = db.session.scalars(
+        select(Article).where(Article.key == article.key, Article.status == ArticleStatus.PUBLISHED)
+    )
+    return {row.lang: row for row in rows}
+
+
+def article_by_key(key: str, lang: str) -> Article | None:
+    """The published article with this key in this language."""
+    return db.session.scalar(
+        select(Article).where(
+            Article.key == key, Article.lang == lang, Article.status == ArticleStatus.PUBLISHED
+        )
+    )

@@ -1,0 +1,106 @@
+"""Who may do what: role checks for staff pages and bearer tokens for the staff API."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from flask import abort, g, request
+from flask_login import current_user
+
+from kb.auth.models import ApiToken, Role, User
+from kb.auth.service import token_for
+from kb.database import write_transaction
+from kb.types import utcnow
+from kb.web import ApiError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: a signed-in staff member or an API token, named in histories."""
+
+    role: str
+    name: str
+    user: User | None = None
+    token: ApiToken | None = None
+
+    def can(self, role: str) -> bool:
+        """Admins may act as anyone; others only as their own role."""
+        return self.role == Role.ADMIN or self.role == role
+
+
+def current_actor() -> Actor | None:
+    """The staff member or token behind this request, if any."""
+    return getattr(g, "actor", None) or _session_actor()
+
+
+def _session_actor() -> Actor | None:
+    if current_user and current_user.is_authenticated:
+        user = current_user._get_current_object()  # type: ignore[attr-defined]
+        return Actor(role=user.role, name=user.name or user.email, user=user)
+    return None
+
+
+def role_required(*roles: str) -> Callable[[F], F]:
+    """Staff pages: sign in first (401 → login), then the role must match (403)."""
+
+    def decorator(view: F) -> F:
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            actor = _session_actor()
+            if actor is None:
+                from kb.extensions import login_manager
+
+                return login_manager.unauthorized()
+            if not any(actor.can(role) for role in roles):
+                abort(403)
+            g.actor = actor
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def token_required(*roles: str) -> Callable[[F], F]:
+    """Staff API: a bearer token (or a signed-in session for the staff UI's own calls)."""
+
+    def decorator(view: F) -> F:
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            actor = _bearer_actor()
+            if actor is None:
+                raise ApiError(401, "unauthorized", "A valid bearer token is required.")
+            if not any(actor.can(role) for role in roles):
+                raise ApiError(403, "forbidden", "This token's role may not do that.")
+            g.actor = actor
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def bearer_token() -> str | None:
+    """The token of an ``Authorization: Bearer`` header, if any."""
+    header = request.headers.get("Authorization", "")
+    scheme, _sep, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()
+
+
+def _bearer_actor() -> Actor | None:
+    plain = bearer_token()
+    if plain is None:
+        return None
+    token = token_for(plain)
+    if token is None:
+        return None
+    with write_transaction():
+        token.last_used_at = utcnow()
+    return Actor(role=token.role, name=f"token {token.name}", token=token)

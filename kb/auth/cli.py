@@ -1,0 +1,49 @@
+"""``kb users create`` and ``kb tokens create``."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import AppGroup
+
+from kb.auth.service import create_token, create_user
+from kb.database import writes_up_front
+from kb.extensions import db
+
+users_cli = AppGroup("users", help="Manage staff accounts.")
+tokens_cli = AppGroup("tokens", help="Manage API tokens for a shop's systems.")
+ROLES = click.Choice(["writer", "agent", "admin"])
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", type=ROLES, required=True, help="What the account may do.")
+@click.option("--name", default="", help="The name shown in histories.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_user_command(email: str, role: str, name: str, password_stdin: bool) -> None:
+    """Create a staff account (the password is prompted for unless --password-stdin)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    writes_up_front()
+    try:
+        user = create_user(email, password, role, name)
+        db.session.commit()
+    except ValueError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"created {user.role} {user.email}")
+
+
+@tokens_cli.command("create")
+@click.option("--role", type=ROLES, required=True)
+@click.option("--name", default="", help="Who uses it, shown in every history entry it causes.")
+def create_token_command(role: str, name: str) -> None:
+    """Create an API token; it is shown once and stored only as a hash."""
+    writes_up_front()
+    token, plain = create_token(name or f"{role} token", role)
+    db.session.commit()
+    click.echo(f"token {token.name} ({token.role}), shown once:")
+    click.echo(plain)

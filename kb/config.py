@@ -1,0 +1,112 @@
+"""Configuration in layers: defaults, then ``instance/config.py``, then ``KB_*`` variables.
+
+Every setting below is documented in the README (a test checks it). The names are the
+ones an operator sets with the ``KB_`` prefix, e.g. ``KB_DATABASE_URL``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULTS: dict[str, Any] = {
+    # Storage
+    "DATABASE_URL": None,  # None: SQLite file instance/kb.sqlite3
+    "SEARCH_INDEX_DIR": str(PROJECT_ROOT / "search_index"),
+    "ARTICLES_DIR": str(PROJECT_ROOT / "articles"),
+    "UPLOADS_DIR": None,  # None: instance/uploads
+    # Policy
+    "POLICY_FILE": None,  # None: the packaged default policy
+    "SHOP_TIMEZONE": "Europe/Paris",
+    # Web
+    "SECRET_KEY": None,  # None: generated once into instance/secret_key
+    "BASE_URL": None,  # e.g. https://help.example.com, for links in e-mails and the sitemap
+    "PROXY_FIX": 0,  # number of reverse proxies in front that set X-Forwarded-*
+    "SESSION_COOKIE_SECURE": False,
+    "EMBED_ORIGINS": "",  # space-separated shop origins allowed to frame the wizard
+    "SEARCH_SYNC_INTERVAL": 1.0,  # seconds between index freshness checks per process
+    "SEARCH_LOG_RETENTION_DAYS": 180,
+    # Rate limits
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_LOOKUP": "10 per minute",
+    "RATELIMIT_LOGIN": "5 per minute",
+    # Mail
+    "SMTP_URL": None,  # smtp://user:pass@host:port or smtps://...; None: mail is written to the log
+    "MAIL_FROM": "Returns <returns@example.com>",
+    "OUTBOX_BACKGROUND": False,  # gunicorn sets it: each worker delivers the outbox
+    "OUTBOX_INTERVAL": 5,  # seconds between the background sender's rounds
+    # Desk
+    "RESPONSE_TARGET_HOURS": 24,
+    "REFUND_SECOND_APPROVAL_OVER": "1000",
+    # Demo data on first start
+    "DEMO": True,
+}
+
+# Flask's own settings we fix here rather than leave to the operator.
+FIXED: dict[str, Any] = {
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,  # the photo step; other bodies are limited to 1 MB
+    "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead of a clock
+    "BABEL_DEFAULT_LOCALE": "en",
+    "BABEL_DEFAULT_TIMEZONE": "UTC",
+    "JSON_SORT_KEYS": False,
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+}
+
+LANGUAGES = ("en", "fr")
+
+
+def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
+    """Fill ``app.config`` from the layers, then derive the database URL and secret."""
+    app.config.update(DEFAULTS)
+    app.config.update(FIXED)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("KB")
+    if test_config:
+        app.config.update(test_config)
+
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    if not app.config.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = f"sqlite:///{instance / 'kb.sqlite3'}"
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["DATABASE_URL"])
+    if not app.config.get("UPLOADS_DIR"):
+        app.config["UPLOADS_DIR"] = str(instance / "uploads")
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(instance / "secret_key")
+    # Limiter and CSRF read their own names.
+    app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URI"]
+    app.config["RATELIMIT_ENABLED"] = bool(app.config["RATELIMIT_ENABLED"])
+
+
+def normalise_database_url(url: str) -> str:
+    """Point plain ``postgresql://`` URLs at psycopg 3, the driver we install."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _instance_secret(path: Path) -> str:
+    """Read the secret key kept in the instance folder, creating it on first start."""
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        key = secrets.token_hex(32)
+        # O_EXCL: when several workers start at once, the first one's key wins.
+        try:
+            with path.open("x") as fh:
+                fh.write(key)
+            path.chmod(0o600)
+            return key
+        except FileExistsError:
+            return path.read_text().strip()

@@ -1,0 +1,152 @@
+"""Queue e-mails and webhook calls in the outbox, and deliver them (SMTP, HTTP or the log)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import smtplib
+import socket
+import urllib.request
+from datetime import timedelta
+from email.message import EmailMessage
+from urllib.parse import unquote, urlsplit
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from kb.database import write_transaction
+from kb.extensions import db
+from kb.mail.models import OutboxMessage, Webhook
+from kb.types import utcnow
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 8
+# A message claimed this long ago by a sender that died is taken over by another.
+CLAIM_TIMEOUT = timedelta(minutes=5)
+
+
+def queue_email(recipient: str, subject: str, body: str) -> OutboxMessage:
+    """Add an e-mail to the outbox (sent by ``kb outbox send`` or the server's sender)."""
+    message = OutboxMessage(kind="email", recipient=recipient, subject=subject[:300], body=body)
+    db.session.add(message)
+    return message
+
+
+def sign(secret: str, body: bytes) -> str:
+    """The HMAC-SHA256 signature a webhook receiver checks."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def queue_webhooks(event: str, payload: dict) -> int:
+    """Queue a signed JSON call to every active webhook that listens to ``event``."""
+    hooks = db.session.scalars(select(Webhook).where(Webhook.active.is_(True))).all()
+    count = 0
+    for hook in hooks:
+        wanted = {e.strip() for e in hook.events.split(",")}
+        if "*" not in wanted and event not in wanted:
+            continue
+        body = json.dumps({"event": event, **payload}, sort_keys=True, default=str)
+        headers = {"Content-Type": "application/json", "X-KB-Event": event,
+                   "X-KB-Signature": sign(hook.secret, body.encode())}
+        db.session.add(OutboxMessage(kind="webhook", recipient=hook.url, subject=event, body=body,
+                                     headers_json=json.dumps(headers)))
+        count += 1
+    return count
+
+
+def claim_next(worker: str) -> OutboxMessage | None:
+    """Claim one due message for this worker; a conditional UPDATE makes the claim exclusive."""
+    now = utcnow()
+    with write_transaction():
+        candidates = db.session.scalars(
+            select(OutboxMessage.id)
+            .where(OutboxMessage.status.in_(("pending", "sending")), OutboxMessage.next_attempt_at <= now)
+            .order_by(OutboxMessage.id)
+            .limit(5)
+        ).all()
+        for message_id in candidates:
+            claimed = db.session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id == message_id,
+                    (OutboxMessage.status == "pending")
+                    | ((OutboxMessage.status == "sending") & (OutboxMessage.claimed_at < now - CLAIM_TIMEOUT)),
+                )
+                .values(status="sending", claimed_by=worker, claimed_at=now)
+            )
+            if claimed.rowcount == 1:
+                return db.session.get(OutboxMessage, message_id)
+    return None
+
+
+def deliver(message: OutboxMessage) -> None:
+    """Send one message; raise on failure."""
+    if message.kind == "webhook":
+        _post_webhook(message)
+    else:
+        _send_email(message)
+
+
+def send_pending(worker: str | None = None, limit: int = 100) -> tuple[int, int]:
+    """Deliver due messages; returns (sent, failed). Safe with several senders at once."""
+    worker = worker or f"{socket.gethostname()}:{id(object())}"
+    sent = failed = 0
+    for _ in range(limit):
+        message = claim_next(worker)
+        if message is None:
+            break
+        try:
+            deliver(message)
+        except Exception as exc:  # noqa: BLE001  (any delivery failure is retried later)
+            failed += 1
+            with write_transaction():
+                message.attempts += 1
+                message.last_error = str(exc)[:2000]
+                if message.attempts >= MAX_ATTEMPTS:
+                    message.status = "failed"
+                else:
+                    message.status = "pending"
+                    # 1, 2, 4, 8 … minutes between attempts.
+                    message.next_attempt_at = utcnow() + timedelta(minutes=2 ** (message.attempts - 1))
+            log.warning("outbox message %s failed (attempt %s): %s", message.id, message.attempts, exc)
+        else:
+            sent += 1
+            with write_transaction():
+                message.status = "sent"
+                message.sent_at = utcnow()
+                message.attempts += 1
+    return sent, failed
+
+
+def _send_email(message: OutboxMessage) -> None:
+    url = current_app.config.get("SMTP_URL")
+    if not url:
+        log.info("e-mail to %s: %s\n%s", message.recipient, message.subject, message.body)
+        return
+    parts = urlsplit(url)
+    email = EmailMessage()
+    email["From"] = current_app.config["MAIL_FROM"]
+    email["To"] = message.recipient
+    email["Subject"] = message.subject
+    email.set_content(message.body)
+    smtp_class = smtplib.SMTP_SSL if parts.scheme == "smtps" else smtplib.SMTP
+    with smtp_class(parts.hostname or "localhost", parts.port or (465 if parts.scheme == "smtps" else 25),
+                    timeout=20) as smtp:
+        if parts.scheme == "smtp+starttls":
+            smtp.starttls()
+        if parts.username:
+            smtp.login(unquote(parts.username), unquote(parts.password or ""))
+        smtp.send_message(email)
+
+
+def _post_webhook(message: OutboxMessage) -> None:
+    if urlsplit(message.recipient).scheme not in ("http", "https"):
+        raise ValueError("webhook URLs must be http or https")
+    headers = json.loads(message.headers_json or "{}")
+    request = urllib.request.Request(message.recipient, data=message.body.encode(), headers=headers,
+                                     method="POST")
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310  (admin-set URL)
+        if not 200 <= response.status < 300:
+            raise RuntimeError(f"webhook answered {response.status}")

@@ -1,0 +1,31 @@
+"""Imports every room's models so that Alembic and create_all see all tables."""
+
+from __future__ import annotations
+
+from kb.articles.models import Article, ArticleRevision, ContentVersion, Redirect, Vote
+from kb.auth.models import ApiToken, User
+from kb.mail.models import OutboxMessage, Webhook
+from kb.returns.models import Order, OrderItem, WizardSession
+from kb.search.models import SearchLog
+from kb.tickets.models import Attachment, Refund, Ticket, TicketEvent, TicketItem
+
+__all__ = [
+    "ApiToken",
+    "Attachment",
+    "OutboxMessage",
+    "Refund",
+    "Ticket",
+    "TicketEvent",
+    "TicketItem",
+    "Webhook",
+    "WizardSession",
+    "Article",
+    "ArticleRevision",
+    "ContentVersion",
+    "Order",
+    "OrderItem",
+    "Redirect",
+    "SearchLog",
+    "User",
+    "Vote",
+]

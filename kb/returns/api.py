@@ -1,0 +1,210 @@
+"""The returns assistant as a JSON API, for the single-page flow, the embed and shops."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, g, jsonify, request, url_for
+
+from kb.articles.public import article_by_key
+from kb.database import write_transaction
+from kb.extensions import csrf, db, limiter
+from kb.policy import Estimate
+from kb.returns import wizard_service as wiz
+from kb.returns.labels import ANSWERS, EVENTS, STATUSES
+from kb.returns.wizard import lookup_limit
+from kb.tickets.models import Ticket
+from kb.tickets.service import TicketError, find_ticket_for_shopper, shopper_reply
+from kb.web import ApiError, json_body, string_field
+
+bp = Blueprint("returns_api", __name__, url_prefix="/api/v1/returns")
+# The API is called with the wizard's own session token, never a cookie: no CSRF token needed.
+csrf.exempt(bp)
+
+
+def _lang() -> str:
+    lang = request.args.get("lang") or "en"
+    return lang if lang in ("en", "fr") else "en"
+
+
+def _money(estimate: Estimate | None) -> dict[str, str] | None:
+    if estimate is None:
+        return None
+    return {"currency": estimate.currency, "items_total": str(estimate.items_total),
+            "shipping": str(estimate.shipping), "fee": str(estimate.fee),
+            "deduction": str(estimate.deduction), "total": str(estimate.total)}
+
+
+def _wizard_error(exc: wiz.WizardError) -> ApiError:
+    return ApiError(exc.status, exc.code, exc.message)
+
+
+@bp.post("/lookup")
+@limiter.limit(lookup_limit)
+def lookup():  # type: ignore[no-untyped-def]
+    """Find the order and open a wizard session."""
+    data = json_body({"order_number", "transaction_id", "email", "lang"}, {"email"})
+    lang = string_field(data, "lang", 5) or _lang()
+    if lang not in ("en", "fr"):
+        raise ApiError(400, "invalid_lang", "lang must be en or fr.")
+    try:
+        with write_transaction():
+            session, token = wiz.lookup(
+                email=string_field(data, "email", 254, required=True) or "",
+                order_number=string_field(data, "order_number", 40),
+                transaction_id=string_field(data, "transaction_id", 80),
+                lang=lang, visit_id=getattr(g, "visit_id", ""),
+            )
+            order = wiz.order_summary(session)
+    except wiz.WizardError as exc:
+        raise _wizard_error(exc) from exc
+    return jsonify({"session": token, "expires_in": int(wiz.SESSION_IDLE.total_seconds()), "order": order})
+
+
+def _session(data: dict[str, Any]) -> wiz.WizardSession:
+    token = string_field(data, "session", 100, required=True)
+    try:
+        return wiz.load_session(token)
+    except wiz.WizardError as exc:
+        raise _wizard_error(exc) from exc
+
+
+@bp.post("/options")
+def options():  # type: ignore[no-untyped-def]
+    """Decide each item and offer the articles that answer the case (the self-help step)."""
+    data = json_body({"session", "items", "note"}, {"session", "items"})
+    try:
+        with write_transaction():
+            session = _session(data)
+            lines = wiz.parse_lines(data["items"])
+            evaluated, articles = wiz.self_help(session, lines, data.get("note"))
+            lang = session.lang
+    except wiz.WizardError as exc:
+        raise _wizard_error(exc) from exc
+    items = [
+        {
+            "sku": e.item.sku,
+            "name": e.item.name,
+            "quantity": e.choice.quantity,
+            "eligible": e.decision.eligible,
+            "not_eligible_reason": e.decision.not_eligible_reason,
+            "window_ends": e.decision.window_ends.isoformat() if e.decision.window_ends else None,
+            "resolutions": [str(r) for r in e.decision.resolutions],
+            "methods": [str(m) for m in e.decision.methods],
+            "needs_review": e.decision.needs_review,
+            "answer_code": str(e.decision.answer),
+            "estimate": _money(e.decision.estimate),
+        }
+        for e in evaluated
+    ]
+    from flask_babel import force_locale
+
+    with force_locale(lang):
+        answer = " ".join(dict.fromkeys(str(ANSWERS[e.decision.answer]) for e in evaluated))
+    return jsonify({
+        "items": items,
+        "articles": [{"key": a.key, "title": a.title,
+                      "url": url_for("articles.article", lang=a.lang, slug=a.slug, _external=True)}
+                     for a in articles],
+        "answer": answer,
+    })
+
+
+@bp.post("/deflect")
+def deflect():  # type: ignore[no-untyped-def]
+    """The shopper's problem was solved by an article: no ticket."""
+    data = json_body({"session", "article_key"}, {"session"})
+    try:
+        with write_transaction():
+            session = _session(data)
+            wiz.deflect(session, string_field(data, "article_key", 80))
+    except wiz.WizardError as exc:
+        raise _wizard_error(exc) from exc
+    return jsonify({"outcome": "deflected"})
+
+
+@bp.post("")
+def create():  # type: ignore[no-untyped-def]
+    """Open the return ticket (approved within policy, needs_review otherwise)."""
+    data = json_body({"session", "items", "resolution", "method", "store", "note", "exception"},
+                     {"session", "items", "resolution", "method"})
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not 1 <= len(key) <= 80:
+        raise ApiError(400, "invalid_idempotency_key", "Idempotency-Key must have 1 to 80 characters.")
+    try:
+        with write_transaction():
+            session = _session(data)
+            lines = wiz.parse_lines(data["items"])
+            ticket, token, created = wiz.create_return(
+                session, lines, resolution=data["resolution"], method=data["method"],
+                store_code=data.get("store"), note=data.get("note"),
+                exception=data.get("exception", False), idempotency_key=key,
+            )
+            body = _created_body(ticket, token)
+    except wiz.WizardError as exc:
+        raise _wizard_error(exc) from exc
+    return jsonify(body), 201 if created else 200
+
+
+def _created_body(ticket: Ticket, token: str) -> dict[str, Any]:
+    from kb.tickets.notify import status_url
+
+    return {
+        "reference": ticket.reference,
+        "status": ticket.status,
+        "token": token,
+        "status_url": status_url(ticket, token),
+        "slip_url": url_for("wizard.slip", lang=ticket.lang, reference=ticket.reference, token=token,
+                            _external=True),
+        "estimate": {"currency": ticket.currency, "items_total": str(ticket.estimate_items),
+                     "fee": str(ticket.estimate_fee), "deduction": str(ticket.estimate_deduction),
+                     "total": str(ticket.estimate_total)},
+    }
+
+
+def _ticket_from_token(reference: str) -> Ticket:
+    header = request.headers.get("Authorization", "")
+    scheme, _sep, value = header.partition(" ")
+    token = value.strip() if scheme.lower() == "bearer" else request.args.get("token", "")
+    ticket = find_ticket_for_shopper(reference, token)
+    if ticket is None:
+        raise ApiError(404, "not_found", "No return with this reference and token.")
+    return ticket
+
+
+@bp.get("/<reference>")
+def show(reference: str):  # type: ignore[no-untyped-def]
+    """A return's status, history and replies, for the holder of its token."""
+    ticket = _ticket_from_token(reference)
+    from flask_babel import force_locale
+
+    with force_locale(ticket.lang):
+        history = [{"kind": e.kind, "label": str(EVENTS.get(e.kind, e.kind)), "message": e.message,
+                    "at": e.created_at.isoformat(), "by": "shopper" if e.actor == "shopper" else "team"}
+                   for e in ticket.events if e.public]
+        label = str(STATUSES[ticket.status])
+    return jsonify({
+        "reference": ticket.reference, "status": ticket.status, "status_label": label,
+        "resolution": ticket.resolution, "method": ticket.method, "store": ticket.store_code,
+        "created_at": ticket.created_at.isoformat(),
+        "items": [{"sku": i.sku, "quantity": i.quantity, "reason": i.reason} for i in ticket.items],
+        "estimate": {"currency": ticket.currency, "total": str(ticket.estimate_total)},
+        "history": history,
+        "replies": [h for h in history if h["kind"] in ("reply", "shopper_reply")],
+    })
+
+
+@bp.post("/<reference>/messages")
+def reply(reference: str):  # type: ignore[no-untyped-def]
+    """The shopper writes to the team from the status page."""
+    data = json_body({"message"}, {"message"})
+    message = string_field(data, "message", 5000, required=True) or ""
+    with write_transaction():
+        ticket = _ticket_from_token(reference)
+        try:
+            shopper_reply(ticket, message)
+        except TicketError as exc:
+            raise ApiError(exc.status, exc.code, exc.message) from exc
+    return jsonify({"ok": True}), 201
+
+

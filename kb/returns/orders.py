@@ -1,0 +1,229 @@
+"""Importing the shop's orders: validate each record, upsert the good ones, report the bad."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import select
+
+from kb.extensions import db
+from kb.policy.money import quantize
+from kb.returns.models import CURRENCIES, Channel, Order, OrderItem
+from kb.types import utcnow
+
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,63}$")
+ORDER_FIELDS = {
+    "number", "email", "placed_at", "delivered_at", "channel", "seller", "store",
+    "transaction_id", "currency", "shipping", "items",
+}
+ITEM_FIELDS = {"sku", "name", "category", "quantity", "unit_price", "final_sale"}
+
+
+class OrderRecordError(ValueError):
+    """A record that cannot be imported, and why."""
+
+
+@dataclass
+class OrdersReport:
+    """What an orders import did."""
+
+    created: int = 0
+    updated: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)  # (position, reason)
+
+
+def parse_records(text: str) -> list[Any]:
+    """A JSON array, or JSON Lines (one order per line)."""
+    stripped = text.lstrip()
+    if stripped.startswith("["):
+        data = json.loads(stripped, parse_float=Decimal)
+        if not isinstance(data, list):
+            raise ValueError("expected a JSON array of orders")
+        return data
+    records: list[Any] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            records.append(json.loads(line, parse_float=Decimal))
+        except json.JSONDecodeError as exc:
+            records.append(OrderRecordError(f"line {number}: invalid JSON ({exc.msg})"))
+    return records
+
+
+def import_orders(records: list[Any]) -> OrdersReport:
+    """Upsert orders by number; a bad record is reported by position and the rest still load."""
+    report = OrdersReport()
+    for position, record in enumerate(records, start=1):
+        try:
+            if isinstance(record, OrderRecordError):
+                raise record
+            data = validate_order(record)
+            with db.session.begin_nested():
+                created = _upsert(data)
+            if created:
+                report.created += 1
+            else:
+                report.updated += 1
+        except OrderRecordError as exc:
+            report.errors.append((position, str(exc)))
+    return report
+
+
+def _text(record: dict[str, Any], name: str, limit: int, required: bool = True) -> str | None:
+    value = record.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise OrderRecordError(f"'{name}' is required")
+        return None
+    if not isinstance(value, str):
+        raise OrderRecordError(f"'{name}' must be a string")
+    value = value.strip()
+    if len(value) > limit:
+        raise OrderRecordError(f"'{name}' is longer than {limit} characters")
+    return value
+
+
+def _datetime(record: dict[str, Any], name: str, required: bool) -> datetime | None:
+    value = record.get(name)
+    if value is None:
+        if required:
+            raise OrderRecordError(f"'{name}' is required")
+        return None
+    if not isinstance(value, str):
+        raise OrderRecordError(f"'{name}' must be an ISO 8601 date-time string")
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise OrderRecordError(f"'{name}' is not a valid date-time: {value!r}") from exc
+    if parsed.tzinfo is None:
+        raise OrderRecordError(f"'{name}' needs a time zone (e.g. 2026-11-01T10:00:00Z)")
+    return parsed.astimezone(UTC)
+
+
+def _money(value: Any, name: str, currency: str) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
+        raise OrderRecordError(f"'{name}' must be a decimal amount like \"19.90\"")
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation as exc:
+        raise OrderRecordError(f"'{name}' is not a decimal amount: {value!r}") from exc
+    if not amount.is_finite() or amount < 0:
+        raise OrderRecordError(f"'{name}' must be a positive amount")
+    if amount > Decimal("1000000"):
+        raise OrderRecordError(f"'{name}' is implausibly large")
+    return quantize(amount, currency)
+
+
+def validate_order(record: Any) -> dict[str, Any]:
+    """Check one order record and return it normalised; raise OrderRecordError."""
+    if not isinstance(record, dict):
+        raise OrderRecordError("an order must be a JSON object")
+    unknown = set(record) - ORDER_FIELDS
+    if unknown:
+        raise OrderRecordError(f"unknown field(s): {', '.join(sorted(unknown))}")
+    email = _text(record, "email", 254)
+    assert email is not None
+    if not EMAIL.match(email):
+        raise OrderRecordError(f"'email' is not an e-mail address: {email!r}")
+    channel = _text(record, "channel", 20)
+    if channel not in {c.value for c in Channel}:
+        raise OrderRecordError("'channel' must be online, store or marketplace")
+    currency = _text(record, "currency", 3)
+    if currency not in CURRENCIES:
+        raise OrderRecordError(f"'currency' must be one of {', '.join(CURRENCIES)}")
+    placed_at = _datetime(record, "placed_at", required=True)
+    delivered_at = _datetime(record, "delivered_at", required=False)
+    if delivered_at and placed_at and delivered_at < placed_at:
+        raise OrderRecordError("'delivered_at' is before 'placed_at'")
+    seller = _text(record, "seller", 120, required=False)
+    if channel == Channel.MARKETPLACE and not seller:
+        raise OrderRecordError("a marketplace order needs its 'seller'")
+    items = record.get("items")
+    if not isinstance(items, list) or not items:
+        raise OrderRecordError("'items' must be a non-empty list")
+    if len(items) > 200:
+        raise OrderRecordError("an order may have at most 200 items")
+    parsed_items = [_validate_item(item, i, currency) for i, item in enumerate(items, start=1)]
+    skus = [item["sku"] for item in parsed_items]
+    duplicates = sorted({s for s in skus if skus.count(s) > 1})
+    if duplicates:
+        raise OrderRecordError(f"SKU repeated in the order: {', '.join(duplicates)}")
+    return {
+        "number": _text(record, "number", 40),
+        "email": email.lower(),
+        "placed_at": placed_at,
+        "delivered_at": delivered_at,
+        "channel": channel,
+        "seller": seller,
+        "store": _text(record, "store", 40, required=False),
+        "transaction_id": _text(record, "transaction_id", 80, required=False),
+        "currency": currency,
+        "shipping": _money(record.get("shipping", "0"), "shipping", currency),
+        "items": parsed_items,
+    }
+
+
+def _validate_item(item: Any, position: int, currency: str) -> dict[str, Any]:
+    where = f"item {position}"
+    if not isinstance(item, dict):
+        raise OrderRecordError(f"{where} must be a JSON object")
+    unknown = set(item) - ITEM_FIELDS
+    if unknown:
+        raise OrderRecordError(f"{where}: unknown field(s): {', '.join(sorted(unknown))}")
+    try:
+        sku = _text(item, "sku", 64)
+        name = _text(item, "name", 200)
+        category = _text(item, "category", 40)
+    except OrderRecordError as exc:
+        raise OrderRecordError(f"{where}: {exc}") from exc
+    quantity = item.get("quantity")
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= 1000:
+        raise OrderRecordError(f"{where}: 'quantity' must be a whole number from 1 to 1000")
+    if "unit_price" not in item:
+        raise OrderRecordError(f"{where}: 'unit_price' is required")
+    try:
+        unit_price = _money(item["unit_price"], "unit_price", currency)
+    except OrderRecordError as exc:
+        raise OrderRecordError(f"{where}: {exc}") from exc
+    final_sale = item.get("final_sale", False)
+    if not isinstance(final_sale, bool):
+        raise OrderRecordError(f"{where}: 'final_sale' must be true or false")
+    return {
+        "sku": sku,
+        "name": name,
+        "category": str(category).lower(),
+        "quantity": quantity,
+        "unit_price": unit_price,
+        "final_sale": final_sale,
+    }
+
+
+def _upsert(data: dict[str, Any]) -> bool:
+    """Create or replace one order; True when it was new."""
+    order = db.session.scalar(select(Order).where(Order.number == data["number"]))
+    created = order is None
+    if order is None:
+        order = Order(number=data["number"])
+        db.session.add(order)
+    for name in ("email", "placed_at", "delivered_at", "channel", "seller", "store",
+                 "transaction_id", "currency", "shipping"):
+        setattr(order, name, data[name])
+    order.updated_at = utcnow()
+    existing = {item.sku: item for item in order.items}
+    for values in data["items"]:
+        item = existing.pop(values["sku"], None)
+        if item is None:
+            order.items.append(OrderItem(**values))
+        else:
+            for name, value in values.items():
+                setattr(item, name, value)
+    for stale in existing.values():
+        order.items.remove(stale)
+    db.session.flush()
+    return created

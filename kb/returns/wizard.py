@@ -1,0 +1,239 @@
+"""The returns assistant as server-rendered pages: one form per step, no JavaScript needed."""
+
+from __future__ import annotations
+
+import json
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from kb.database import write_transaction
+from kb.extensions import db, limiter
+from kb.returns import wizard_service as wiz
+from kb.returns.labels import CONDITIONS, METHODS, REASONS, RESOLUTIONS
+from kb.returns.models import WizardOutcome
+from kb.shop import current_policy
+
+bp = Blueprint("wizard", __name__)
+SESSION_KEY = "wizard_token"
+
+
+def lookup_limit() -> str:
+    """The lookup rate limit from the configuration (e.g. "10 per minute")."""
+    return str(current_app.config["RATELIMIT_LOOKUP"])
+
+
+def _current(lang: str) -> wiz.WizardSession | None:
+    try:
+        return wiz.load_session(session.get(SESSION_KEY))
+    except wiz.WizardError:
+        return None
+
+
+def _restart(lang: str) -> Response:
+    flash(_("Your returns session has expired. Please find your order again."), "warning")
+    return redirect(url_for("wizard.start", lang=lang))
+
+
+@bp.route("/<lang:lang>/returns/start", methods=["GET", "POST"])
+@limiter.limit(lookup_limit, methods=["POST"])
+def start(lang: str) -> Response | str:
+    """Step 1: find the order by number and e-mail, or by transaction ID and e-mail."""
+    mode = request.values.get("mode", "number")
+    form = {"email": "", "order_number": "", "transaction_id": ""}
+    error = None
+    if request.method == "POST":
+        form = {name: request.form.get(name, "")[:254] for name in form}
+        try:
+            with write_transaction():
+                wsession, token = wiz.lookup(
+                    email=form["email"],
+                    order_number=form["order_number"] if mode == "number" else None,
+                    transaction_id=form["transaction_id"] if mode == "transaction" else None,
+                    lang=lang,
+                    visit_id=g.visit_id,
+                )
+            session[SESSION_KEY] = token
+            return redirect(url_for("wizard.items", lang=lang))
+        except wiz.WizardError as exc:
+            error = _translated_error(exc)
+    return render_template("returns/start.html", form=form, mode=mode, error=error), 200 if not error else 400
+
+
+@bp.route("/<lang:lang>/returns/items", methods=["GET", "POST"])
+def items(lang: str) -> Response | str:
+    """Steps 2 and 3: pick the items and quantities, then the reason and condition of each."""
+    wsession = _current(lang)
+    if wsession is None:
+        return _restart(lang)
+    previews = wiz.item_previews(wsession)
+    chosen = {c.sku: c for c in wiz.selection(wsession)}
+    errors: list[str] = []
+    if request.method == "POST":
+        lines, errors = _lines_from_form(previews)
+        note = request.form.get("note", "")
+        if not errors:
+            try:
+                with write_transaction():
+                    wsession = wiz.load_session(session.get(SESSION_KEY))
+                    wiz.self_help(wsession, lines, note)
+                return redirect(url_for("wizard.help", lang=lang))
+            except wiz.WizardError as exc:
+                errors.append(_translated_error(exc))
+        chosen = {c.sku: c for c in lines}
+    else:
+        db.session.commit()  # keep the session's last activity
+    return render_template(
+        "returns/items.html", wsession=wsession, previews=previews, chosen=chosen,
+        reasons=REASONS, conditions=CONDITIONS, errors=errors,
+        note=request.form.get("note", wsession.note), policy=current_policy(),
+    ), 400 if errors else 200
+
+
+def _lines_from_form(previews: list) -> tuple[list[wiz.LineChoice], list[str]]:
+    lines, errors = [], []
+    for item, left, _decision in previews:
+        if request.form.get(f"pick-{item.sku}") != "1":
+            continue
+        raw_qty = request.form.get(f"qty-{item.sku}", "1")
+        quantity = int(raw_qty) if raw_qty.isdigit() else 0
+        reason = request.form.get(f"reason-{item.sku}", "")
+        condition = request.form.get(f"condition-{item.sku}", "")
+        if not 1 <= quantity <= max(left, 1):
+            errors.append(_("Choose a quantity for %(name)s.", name=item.name))
+        if reason not in REASONS:
+            errors.append(_("Choose why you are returning %(name)s.", name=item.name))
+        if condition not in CONDITIONS:
+            errors.append(_("Tell us the condition of %(name)s.", name=item.name))
+        lines.append(wiz.LineChoice(item.sku, max(quantity, 1), reason, condition))
+    if not lines and not errors:
+        errors.append(_("Choose at least one item."))
+    return lines, errors
+
+
+@bp.get("/<lang:lang>/returns/help")
+def help(lang: str) -> Response | str:
+    """Step 4: what the policy allows, and the articles that answer this case."""
+    wsession = _current(lang)
+    if wsession is None:
+        return _restart(lang)
+    lines = wiz.selection(wsession)
+    if not lines or wsession.offered_at is None:
+        return redirect(url_for("wizard.items", lang=lang))
+    evaluated = wiz.evaluate(wsession, lines)
+    from kb.articles.public import article_by_key
+
+    offered = [a for a in (article_by_key(k, lang) for k in json.loads(wsession.offered_json)) if a]
+    db.session.commit()
+    return render_template("returns/help.html", wsession=wsession, evaluated=evaluated, articles=offered)
+
+
+@bp.post("/<lang:lang>/returns/solved")
+def solved(lang: str) -> Response | str:
+    """The shopper says self-help solved it: no ticket."""
+    wsession = _current(lang)
+    if wsession is None:
+        return _restart(lang)
+    key = request.form.get("article_key") or None
+    try:
+        with write_transaction():
+            wsession = wiz.load_session(session.get(SESSION_KEY))
+            wiz.deflect(wsession, key)
+    except wiz.WizardError as exc:
+        flash(_translated_error(exc), "error")
+        return redirect(url_for("wizard.help", lang=lang))
+    session.pop(SESSION_KEY, None)
+    return render_template("returns/solved.html")
+
+
+@bp.get("/<lang:lang>/returns/read/<key>")
+def read(lang: str, key: str) -> Response:
+    """Open an offered article, remembering that the shopper read it."""
+    wsession = _current(lang)
+    from kb.articles.public import article_by_key
+
+    article = article_by_key(key[:80], lang)
+    if article is None:
+        abort(404)
+    if wsession is not None:
+        with write_transaction():
+            wsession = wiz.load_session(session.get(SESSION_KEY))
+            wiz.mark_opened(wsession, article.key)
+    return redirect(url_for("articles.article", lang=lang, slug=article.slug))
+
+
+@bp.route("/<lang:lang>/returns/confirm", methods=["GET", "POST"])
+def confirm(lang: str) -> Response | str:
+    """Step 5: one resolution and one return method, the estimate, and confirmation."""
+    wsession = _current(lang)
+    if wsession is None:
+        return _restart(lang)
+    if wsession.outcome == WizardOutcome.TICKET:
+        return _restart(lang)
+    lines = wiz.selection(wsession)
+    if not lines or wsession.offered_at is None:
+        return redirect(url_for("wizard.items", lang=lang))
+    evaluated = wiz.evaluate(wsession, lines)
+    any_ineligible = any(not e.decision.eligible for e in evaluated)
+    exception = request.values.get("exception") == "1"
+    resolutions, methods = wiz.choices_for(evaluated, exception)
+    resolution = request.values.get("resolution") or (resolutions[0].value if resolutions else "")
+    method = request.values.get("method") or (methods[0].value if methods else "")
+    store = request.values.get("store") or ""
+    errors: list[str] = []
+    estimate = None
+    if resolution in resolutions and method in methods:
+        estimate = wiz.estimate_for(wsession, evaluated, resolution, method)
+    if request.method == "POST" and request.form.get("action") == "create":
+        try:
+            with write_transaction():
+                wsession = wiz.load_session(session.get(SESSION_KEY))
+                ticket, token, _new = wiz.create_return(
+                    wsession, lines, resolution=resolution, method=method, store_code=store or None,
+                    note=request.form.get("note"), exception=exception,
+                    idempotency_key=request.form.get("idempotency_key") or None,
+                )
+            session.pop(SESSION_KEY, None)
+            return redirect(url_for("wizard.status", lang=lang, reference=ticket.reference, token=token, new=1))
+        except wiz.WizardError as exc:
+            errors.append(_translated_error(exc))
+    db.session.commit()
+    return render_template(
+        "returns/confirm.html", wsession=wsession, evaluated=evaluated, resolutions=resolutions,
+        methods=methods, resolution=resolution, method=method, store=store, estimate=estimate,
+        exception=exception, any_ineligible=any_ineligible, errors=errors, labels_res=RESOLUTIONS,
+        labels_met=METHODS, stores=current_policy().stores, idempotency_key=wiz.secrets.token_urlsafe(16),
+    ), 400 if errors else 200
+
+
+def _translated_error(exc: wiz.WizardError) -> str:
+    """The shopper-facing message for a wizard error, in the page's language."""
+    messages = {
+        "order_not_found": _("We could not find an order with these details. Please check the "
+                             "order number (or transaction ID) and the e-mail address, and try again."),
+        "invalid_email": _("Please enter the e-mail address used for the order."),
+        "missing_order": _("Please enter the order number or the payment transaction ID."),
+        "invalid_order": _("That order number or transaction ID is too long."),
+        "session_not_found": _("Your returns session has expired. Please start again."),
+        "already_returned": _("One of these items is already in a return."),
+        "not_eligible": _("Some items cannot be returned under our policy. Tick \"ask for an exception\" "
+                          "to send your request to an agent."),
+        "self_help_first": _("Please look at the suggested answers first."),
+        "invalid_store": _("Please choose one of our stores."),
+        "invalid_resolution": _("Please choose what you would like."),
+        "invalid_method": _("Please choose how you will send the item back."),
+        "invalid_note": _("The note may have at most 2,000 characters."),
+    }
+    return str(messages.get(exc.code, exc.message))

@@ -1,0 +1,350 @@
+"""The returns assistant's steps as plain functions, shared by the HTML pages and the API."""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from kb.articles.models import Article
+from kb.extensions import db
+from kb.policy import (
+    Condition,
+    Decision,
+    Estimate,
+    Method,
+    Reason,
+    Resolution,
+    ReturnLine,
+    decide,
+    estimate_return,
+    offered_for_all,
+    review_reasons,
+    shop_today,
+)
+from kb.returns.facts import item_facts, order_facts, reserved_quantities
+from kb.returns.models import Order, OrderItem, WizardOutcome, WizardSession
+from kb.search import suggest_for
+from kb.shop import current_policy
+from kb.tickets.models import Ticket
+from kb.tickets.service import TicketLine, open_ticket, status_token, token_hash
+from kb.types import utcnow
+
+SESSION_IDLE = timedelta(hours=1)
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}$")
+MAX_NOTE = 2000
+
+
+class WizardError(Exception):
+    """A step the shopper cannot take, with an API code, an HTTP status and a message."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class LineChoice:
+    """What the shopper picked for one item."""
+
+    sku: str
+    quantity: int
+    reason: str
+    condition: str
+
+
+@dataclass(frozen=True)
+class Evaluated:
+    """A line with its order item and the policy's decision."""
+
+    choice: LineChoice
+    item: OrderItem
+    decision: Decision
+
+
+def today() -> date:
+    """Today in the shop's time zone (the one place the wizard reads the clock)."""
+    return shop_today(current_policy(), utcnow())
+
+
+# -- step 1: find the order -------------------------------------------------------------------
+
+def lookup(
+    *, email: str, order_number: str | None, transaction_id: str | None, lang: str, visit_id: str = ""
+) -> tuple[WizardSession, str]:
+    """Open a wizard session for the order that matches; the same error whatever is wrong."""
+    email = (email or "").strip().lower()
+    number = (order_number or "").strip().upper()
+    transaction = (transaction_id or "").strip()
+    if not EMAIL.match(email) or len(email) > 254:
+        raise WizardError(400, "invalid_email", "Please enter the e-mail address used for the order.")
+    if bool(number) == bool(transaction):
+        raise WizardError(400, "missing_order", "Please enter the order number or the payment transaction ID.")
+    if len(number) > 40 or len(transaction) > 80:
+        raise WizardError(400, "invalid_order", "That order number or transaction ID is too long.")
+    if number:
+        order = db.session.scalar(select(Order).where(Order.number == number))
+    else:
+        order = db.session.scalar(select(Order).where(Order.transaction_id == transaction))
+    # Compare in constant time, and answer the same for a wrong number and a wrong e-mail.
+    if order is None or not secrets.compare_digest(order.email, email):
+        raise WizardError(404, "order_not_found",
+                          "We could not find an order with these details. Please check them and try again.")
+    token = secrets.token_urlsafe(24)
+    session = WizardSession(
+        token_hash=token_hash(token), order_id=order.id, lang=lang, receiptless=bool(transaction),
+        visit_id=visit_id[:40],
+    )
+    db.session.add(session)
+    db.session.flush()
+    return session, token
+
+
+def load_session(token: str | None) -> WizardSession:
+    """The live session for a token; it expires after an hour without activity."""
+    if not token or len(token) > 100:
+        raise WizardError(404, "session_not_found", "Your returns session has expired. Please start again.")
+    session = db.session.scalar(select(WizardSession).where(WizardSession.token_hash == token_hash(token)))
+    if session is None or utcnow() - session.last_seen_at > SESSION_IDLE:
+        raise WizardError(404, "session_not_found", "Your returns session has expired. Please start again.")
+    session.last_seen_at = utcnow()
+    return session
+
+
+def returnable_quantities(order: Order) -> dict[str, int]:
+    """For each SKU, how many can still go into a return."""
+    reserved = reserved_quantities(order)
+    return {item.sku: max(item.quantity - reserved.get(item.id, 0), 0) for item in order.items}
+
+
+def order_summary(session: WizardSession) -> dict[str, Any]:
+    """The order as the API shows it to the shopper."""
+    order = session.order
+    left = returnable_quantities(order)
+    return {
+        "number": order.number,
+        "channel": order.channel,
+        "currency": order.currency,
+        "placed_at": order.placed_at.isoformat(),
+        "delivered_at": order.delivered_at.isoformat() if order.delivered_at else None,
+        "seller": order.seller,
+        "items": [
+            {"sku": i.sku, "name": i.name, "category": i.category, "quantity": i.quantity,
+             "unit_price": str(i.unit_price), "final_sale": i.final_sale,
+             "returnable_quantity": left[i.sku]}
+            for i in order.items
+        ],
+    }
+
+
+def item_previews(session: WizardSession) -> list[tuple[OrderItem, int, Decision]]:
+    """Each item with how many are left and what a change-of-mind return allows, for step 2."""
+    order = session.order
+    reserved = reserved_quantities(order)
+    facts = order_facts(order)
+    rows = []
+    for item in order.items:
+        left = max(item.quantity - reserved.get(item.id, 0), 0)
+        decision = decide(current_policy(), facts, item_facts(item, reserved.get(item.id, 0)),
+                          Reason.CHANGED_MIND, Condition.UNOPENED, today(), quantity=max(min(1, left), 1))
+        rows.append((item, left, decision))
+    return rows
+
+
+# -- step 3 and 4: reasons, and self-help ---------------------------------------------------------
+
+def parse_lines(raw: Any) -> list[LineChoice]:
+    """Validate the items of a request: known codes, whole quantities, each SKU once."""
+    if not isinstance(raw, list) or not raw:
+        raise WizardError(400, "invalid_items", "Choose at least one item.")
+    if len(raw) > 200:
+        raise WizardError(400, "invalid_items", "Too many items.")
+    lines, seen = [], set()
+    reasons, conditions = {r.value for r in Reason}, {c.value for c in Condition}
+    for entry in raw:
+        if not isinstance(entry, dict):
+            raise WizardError(400, "invalid_items", "Each item must be an object.")
+        unknown = set(entry) - {"sku", "quantity", "reason", "condition"}
+        if unknown:
+            raise WizardError(400, "invalid_items", f"Unknown item field: {', '.join(sorted(unknown))}.")
+        sku, quantity = entry.get("sku"), entry.get("quantity", 1)
+        reason, condition = entry.get("reason"), entry.get("condition")
+        if not isinstance(sku, str) or not sku or len(sku) > 64:
+            raise WizardError(400, "invalid_items", "Each item needs its sku.")
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= 1000:
+            raise WizardError(400, "invalid_quantity", f"The quantity for {sku} must be a whole number from 1.")
+        if reason not in reasons:
+            raise WizardError(400, "invalid_reason", f"Choose a reason for {sku}.")
+        if condition not in conditions:
+            raise WizardError(400, "invalid_condition", f"Choose the condition of {sku}.")
+        if sku in seen:
+            raise WizardError(400, "invalid_items", f"{sku} is listed twice.")
+        seen.add(sku)
+        lines.append(LineChoice(sku, quantity, reason, condition))
+    return lines
+
+
+def evaluate(session: WizardSession, lines: list[LineChoice], when: date | None = None) -> list[Evaluated]:
+    """The policy's decision for each chosen line of the session's order."""
+    order = session.order
+    by_sku = {item.sku: item for item in order.items}
+    reserved = reserved_quantities(order)
+    facts = order_facts(order)
+    evaluated = []
+    for line in lines:
+        item = by_sku.get(line.sku)
+        if item is None:
+            raise WizardError(400, "unknown_sku", f"{line.sku} is not part of this order.")
+        if line.quantity > item.quantity:
+            raise WizardError(400, "invalid_quantity", f"The order has only {item.quantity} of {line.sku}.")
+        decision = decide(current_policy(), facts, item_facts(item, reserved.get(item.id, 0)),
+                          Reason(line.reason), Condition(line.condition), when or today(),
+                          quantity=line.quantity)
+        evaluated.append(Evaluated(line, item, decision))
+    return evaluated
+
+
+def _clean_note(note: Any) -> str:
+    if note is None:
+        return ""
+    if not isinstance(note, str):
+        raise WizardError(400, "invalid_note", "The note must be text.")
+    if len(note) > MAX_NOTE:
+        raise WizardError(400, "invalid_note", f"The note may have at most {MAX_NOTE} characters.")
+    return note.strip()
+
+
+def self_help(session: WizardSession, lines: list[LineChoice], note: Any) -> tuple[list[Evaluated], list[Article]]:
+    """Decide each line and find the articles that answer the case; remember what was offered."""
+    evaluated = evaluate(session, lines)
+    note_text = _clean_note(note)
+    first = evaluated[0]
+    articles = suggest_for(first.choice.reason, first.item.category, note_text, session.lang)
+    session.selection_json = json.dumps([line.__dict__ for line in lines])
+    session.note = note_text
+    session.offered_json = json.dumps([a.key for a in articles])
+    session.offered_at = utcnow()
+    return evaluated, articles
+
+
+def selection(session: WizardSession) -> list[LineChoice]:
+    """The lines the shopper chose in the self-help step."""
+    return [LineChoice(**entry) for entry in json.loads(session.selection_json or "[]")]
+
+
+def mark_opened(session: WizardSession, article_key: str) -> None:
+    """Remember that the shopper opened one of the offered articles."""
+    opened = json.loads(session.opened_json or "[]")
+    if article_key not in opened:
+        opened.append(article_key[:80])
+        session.opened_json = json.dumps(opened)
+
+
+def deflect(session: WizardSession, article_key: str | None) -> None:
+    """The shopper's problem was solved by self-help: no ticket."""
+    if session.outcome == WizardOutcome.TICKET:
+        raise WizardError(409, "already_ticketed", "A return was already created in this session.")
+    if session.offered_at is None:
+        raise WizardError(409, "self_help_first", "Choose your items and reason first.")
+    offered = json.loads(session.offered_json or "[]")
+    if article_key is not None and (not isinstance(article_key, str) or article_key not in offered):
+        raise WizardError(400, "unknown_article", "That article was not offered in this session.")
+    session.outcome = WizardOutcome.DEFLECTED
+    session.deflected_key = article_key
+    session.ended_at = utcnow()
+
+
+# -- steps 5 and 6: the return itself ----------------------------------------------------------------
+
+def choices_for(evaluated: list[Evaluated], exception: bool) -> tuple[tuple[Resolution, ...], tuple[Method, ...]]:
+    """The resolutions and methods offered for all the lines together."""
+    eligible = [e.decision for e in evaluated if e.decision.eligible]
+    if exception and len(eligible) < len(evaluated):
+        # An exception request lets the shopper say what they would like; an agent decides.
+        return (Resolution.REFUND, Resolution.STORE_CREDIT, Resolution.EXCHANGE, Resolution.REPAIR), (
+            Method.CARRIER, Method.STORE, Method.DROPOFF)
+    return offered_for_all(eligible)
+
+
+def estimate_for(session: WizardSession, evaluated: list[Evaluated], resolution: str, method: str) -> Estimate:
+    """The refund estimate for the whole return, line by line."""
+    lines = [ReturnLine(item_facts(e.item), e.choice.quantity, Reason(e.choice.reason),
+                        Condition(e.choice.condition)) for e in evaluated]
+    return estimate_return(current_policy(), order_facts(session.order), lines, resolution, method)
+
+
+def create_return(
+    session: WizardSession,
+    lines: list[LineChoice],
+    *,
+    resolution: Any,
+    method: Any,
+    store_code: Any = None,
+    note: Any = None,
+    exception: Any = False,
+    idempotency_key: str | None = None,
+) -> tuple[Ticket, str, bool]:
+    """Open the return ticket; returns (ticket, status token, created now)."""
+    if idempotency_key is not None:
+        existing = db.session.scalar(select(Ticket).where(Ticket.idempotency_key == idempotency_key))
+        if existing is not None:
+            if existing.session_id != session.id:
+                raise WizardError(409, "idempotency_key_reused", "This Idempotency-Key was used for another return.")
+            return existing, status_token(existing), False
+    if not isinstance(exception, bool):
+        raise WizardError(400, "invalid_exception", "exception must be true or false.")
+    if session.offered_at is None:
+        raise WizardError(409, "self_help_first", "Please look at the suggested answers before creating a return.")
+    if session.outcome == WizardOutcome.DEFLECTED:
+        raise WizardError(409, "already_deflected", "This session ended as solved. Start again to return an item.")
+    # Lock the order's row (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers)
+    # so that two submissions cannot reserve the same quantity.
+    db.session.execute(select(Order.id).where(Order.id == session.order_id).with_for_update())
+    evaluated = evaluate(session, lines)
+    for e in evaluated:
+        if e.decision.not_eligible_reason == "already_returned":
+            raise WizardError(409, "already_returned", f"{e.item.sku} is already in a return.")
+    ineligible = [e for e in evaluated if not e.decision.eligible]
+    if ineligible and not exception:
+        reasons = ", ".join(f"{e.item.sku} ({e.decision.not_eligible_reason})" for e in ineligible)
+        raise WizardError(422, "not_eligible", f"Not eligible under the returns policy: {reasons}. "
+                          "You can ask for an exception instead.")
+    resolutions, methods = choices_for(evaluated, exception)
+    if resolution not in {r.value for r in resolutions}:
+        raise WizardError(400, "invalid_resolution",
+                          f"resolution must be one of: {', '.join(r.value for r in resolutions) or 'none'}.")
+    if method not in {m.value for m in methods}:
+        raise WizardError(400, "invalid_method",
+                          f"method must be one of: {', '.join(m.value for m in methods) or 'none'}.")
+    stores = {s.code for s in current_policy().stores}
+    if method == Method.STORE:
+        if store_code not in stores:
+            raise WizardError(400, "invalid_store", "Choose one of our stores.")
+    else:
+        store_code = None
+    note_text = _clean_note(note) or session.note
+    estimate = estimate_for(session, evaluated, resolution, method)
+    prior = db.session.scalar(
+        select(func.count()).select_from(Ticket).where(
+            Ticket.email == session.order.email, Ticket.created_at >= utcnow() - timedelta(days=365))
+    ) or 0
+    reasons = review_reasons(current_policy(), prior_returns_12m=prior, receiptless=session.receiptless,
+                             return_value=estimate.items_total)
+    ticket, token = open_ticket(
+        order=session.order,
+        lines=[TicketLine(e.item, e.choice.quantity, e.choice.reason, e.choice.condition, e.decision)
+               for e in evaluated],
+        resolution=resolution, method=method, estimate=estimate, lang=session.lang, note=note_text,
+        store_code=store_code, exception=bool(ineligible) and exception, receiptless=session.receiptless,
+        review_reasons=reasons, session_id=session.id, idempotency_key=idempotency_key,
+    )
+    session.outcome = WizardOutcome.TICKET
+    session.ended_at = utcnow()
+    return ticket, token, True

@@ -1,0 +1,41 @@
+"""Search: the index follows the database; views and other rooms use only these functions."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from kb.search.service import (
+    index_status,
+    log_click,
+    log_search,
+    notify_articles_changed,
+    rebuild_index,
+    search_articles,
+    suggest_for,
+    suggest_titles,
+    sync_index,
+)
+
+__all__ = [
+    "index_status",
+    "init_app",
+    "log_click",
+    "log_search",
+    "notify_articles_changed",
+    "rebuild_index",
+    "search_articles",
+    "suggest_for",
+    "suggest_titles",
+    "sync_index",
+]
+
+
+def init_app(app: Flask) -> None:
+    """Register the search page, the search API, ``kb reindex`` and the index keeper."""
+    from kb.search import service, views
+    from kb.search.cli import reindex_command
+
+    app.register_blueprint(views.bp)
+    app.register_blueprint(views.api_bp)
+    app.cli.add_command(reindex_command)
+    service.init_app(app)

@@ -1,0 +1,35 @@
+"""What shoppers searched for: no personal data, kept for the content-gap reports."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kb.extensions import db
+from kb.types import UTCDateTime, utcnow
+
+
+class SearchLog(db.Model):
+    """One search: the scrubbed query, its language, how many results, and any click."""
+
+    __tablename__ = "search_log"
+    __table_args__ = (
+        Index("ix_search_log_created", "created_at"),
+        Index("ix_search_log_lang_results", "lang", "results"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    query: Mapped[str] = mapped_column(String(200))
+    normalized: Mapped[str] = mapped_column(String(200), index=True)
+    lang: Mapped[str] = mapped_column(String(5))
+    results: Mapped[int]
+    clicked_key: Mapped[str | None] = mapped_column(String(80))
+    visit_id: Mapped[str] = mapped_column(String(40), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def clicked(self) -> bool:
+        """Whether the shopper opened one of the results."""
+        return self.clicked_key is not None

@@ -1,0 +1,347 @@
+"""The index keeper: each process keeps its index in step with the database, and falls back
+to a database search while the index is missing, rebuilding or cannot be written."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import Flask, current_app
+from markupsafe import escape
+from sqlalchemy import func, or_, select
+
+from kb.articles.models import Article, ArticleStatus
+from kb.articles.rendering import fill_placeholders, render
+from kb.articles.service import content_version
+from kb.database import write_transaction
+from kb.extensions import db
+from kb.search.engine import Hit, IndexedDoc, SearchIndex, SearchResult
+from kb.search.models import SearchLog
+from kb.shop import policy_placeholders
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Keeper:
+    """Per-process state of the local index."""
+
+    index: SearchIndex
+    synced_version: int = -1
+    checked_at: float = 0.0
+    rebuilding: bool = False
+    degraded: bool = False  # the last write failed: answer from the database
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def init_app(app: Flask) -> None:
+    """Attach this process's index keeper to the app."""
+    path = Path(app.config["SEARCH_INDEX_DIR"])
+    app.extensions["kb_search"] = _Keeper(index=SearchIndex(path))
+
+
+def _keeper() -> _Keeper:
+    return current_app.extensions["kb_search"]
+
+
+def index_status() -> str:
+    """ok, rebuilding, fallback (answering from the database), missing or corrupt."""
+    keeper = _keeper()
+    if keeper.rebuilding:
+        return "rebuilding"
+    if keeper.degraded:
+        return "fallback"
+    status = keeper.index.status()
+    return status
+
+
+def document_for(article: Article) -> IndexedDoc:
+    """The search document of a published article, from its rendered text."""
+    rendered = render(article.body, article.lang, policy_placeholders())
+    return IndexedDoc(
+        doc_id=article.doc_id,
+        key=article.key,
+        lang=article.lang,
+        slug=article.slug,
+        title=article.title,
+        category=article.category,
+        tags=tuple(article.tags),
+        summary=fill_placeholders(article.summary, policy_placeholders(), article.lang),
+        headings=" ".join(rendered.headings),
+        body=rendered.text,
+        revision=article.revision,
+    )
+
+
+def _published() -> list[Article]:
+    return list(
+        db.session.scalars(
+            select(Article).where(Article.status == ArticleStatus.PUBLISHED).order_by(Article.id)
+        )
+    )
+
+
+def rebuild_index(progress: Callable[[int], None] | None = None) -> int:
+    """Build the whole index anew from the database; searches go on meanwhile."""
+    keeper = _keeper()
+    version = content_version()
+    articles = _published()
+    docs = (document_for(a) for a in articles)
+    keeper.rebuilding = True
+    try:
+        count = keeper.index.rebuild(docs, total=len(articles), progress=progress)
+        keeper.degraded = False
+        keeper.synced_version = version
+        return count
+    finally:
+        keeper.rebuilding = False
+
+
+def sync_index(force: bool = False) -> bool:
+    """Bring the index up to the database's published revisions; True when in step."""
+    keeper = _keeper()
+    version = content_version()
+    if version == keeper.synced_version and not force and not keeper.degraded:
+        return True
+    if not keeper.lock.acquire(blocking=False):
+        return False  # another thread of this process is on it
+    try:
+        status = keeper.index.status()
+        if status in ("missing", "corrupt"):
+            _rebuild_in_background(current_app._get_current_object())  # type: ignore[attr-defined]
+            return False
+        wanted = {a.doc_id: a for a in _published()}
+        held = keeper.index.revisions()
+        stale = [a for doc_id, a in wanted.items() if held.get(doc_id) != a.revision]
+        gone = [doc_id for doc_id in held if doc_id not in wanted]
+        if stale:
+            keeper.index.upsert(document_for(a) for a in stale)
+        if gone:
+            keeper.index.remove(gone)
+        keeper.synced_version = version
+        keeper.degraded = False
+        return True
+    except OSError:
+        # A full disk or an unwritable folder: keep serving from the database.
+        log.exception("search index could not be updated; answering from the database")
+        keeper.degraded = True
+        return False
+    finally:
+        keeper.lock.release()
+
+
+def _rebuild_in_background(app: Flask) -> None:
+    keeper = app.extensions["kb_search"]
+    if keeper.rebuilding:
+        return
+    keeper.rebuilding = True
+
+    def work() -> None:
+        with app.app_context():
+            try:
+                rebuild_index()
+            except Exception:  # noqa: BLE001  (logged; the fallback keeps answering)
+                log.exception("search index rebuild failed")
+                keeper.degraded = True
+            finally:
+                keeper.rebuilding = False
+                db.session.remove()
+
+    threading.Thread(target=work, name="kb-reindex", daemon=True).start()
+
+
+def _fresh() -> bool:
+    """Check for article changes at most every SEARCH_SYNC_INTERVAL seconds."""
+    keeper = _keeper()
+    now = time.monotonic()
+    if now - keeper.checked_at >= float(current_app.config["SEARCH_SYNC_INTERVAL"]):
+        keeper.checked_at = now
+        sync_index()
+    return not (keeper.rebuilding or keeper.degraded) and keeper.index.status() == "ok"
+
+
+def notify_articles_changed() -> None:
+    """Called after this process changed articles: update the index now."""
+    _keeper().checked_at = 0.0
+    sync_index()
+
+
+def search_articles(
+    query: str, lang: str, *, limit: int = 10, offset: int = 0, category: str | None = None
+) -> SearchResult:
+    """Search published articles of one language; never raises for what a user can type."""
+    query = _clean(query)
+    if not query:
+        return SearchResult(query="", lang=lang, total=0, hits=(), suggestion=None, corrected=False)
+    if _fresh():
+        try:
+            return _keeper().index.search(
+                query, lang, limit=limit, offset=offset, category=category
+            )
+        except OSError:
+            log.exception("search index unreadable; answering from the database")
+            _keeper().degraded = True
+    return _database_search(query, lang, limit=limit, offset=offset, category=category)
+
+
+def suggest_titles(prefix: str, lang: str, limit: int = 8) -> list[tuple[str, str, str]]:
+    """(key, slug, title) of articles whose title matches what the shopper is typing."""
+    prefix = _clean(prefix)
+    if not prefix:
+        return []
+    if _fresh():
+        try:
+            return _keeper().index.suggest(prefix, lang, limit=limit)
+        except OSError:
+            _keeper().degraded = True
+    result = _database_search(prefix, lang, limit=limit, offset=0, category=None)
+    return [(h.key, h.slug, h.title) for h in result.hits]
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _clean(text: str) -> str:
+    return _CONTROL.sub(" ", text or "").strip()[:200]
+
+
+_WORD = re.compile(r"\w{2,}", re.UNICODE)
+
+
+def _database_search(
+    query: str, lang: str, *, limit: int, offset: int, category: str | None
+) -> SearchResult:
+    """A plain LIKE search over the database, for when the index cannot answer."""
+    words = [w.lower() for w in _WORD.findall(query)][:8]
+    if not words:
+        return SearchResult(query=query, lang=lang, total=0, hits=(), suggestion=None, corrected=False)
+    conditions = []
+    for word in words:
+        pattern = f"%{word}%"
+        conditions.append(
+            or_(
+                func.lower(Article.title).like(pattern),
+                func.lower(Article.summary).like(pattern),
+                func.lower(Article.tags_json).like(pattern),
+                func.lower(Article.body).like(pattern),
+            )
+        )
+    statement = select(Article).where(
+        Article.lang == lang, Article.status == ArticleStatus.PUBLISHED, or_(*conditions)
+    )
+    if category:
+        statement = statement.where(Article.category == category)
+    rows = list(db.session.scalars(statement))
+
+    def score(article: Article) -> int:
+        title, summary = article.title.lower(), article.summary.lower()
+        body = article.body.lower()
+        return sum(3 * (w in title) + 2 * (w in summary) + (w in body) for w in words)
+
+    rows.sort(key=lambda a: (-score(a), a.title))
+    hits = tuple(
+        Hit(
+            key=a.key,
+            lang=a.lang,
+            slug=a.slug,
+            title=a.title,
+            category=a.category,
+            snippet=_mark(a.summary, words),
+            score=float(score(a)),
+        )
+        for a in rows[offset : offset + limit]
+    )
+    return SearchResult(
+        query=query, lang=lang, total=len(rows), hits=hits, suggestion=None, corrected=False
+    )
+
+
+def _mark(text: str, words: list[str]) -> str:
+    escaped = str(escape(text))
+    for word in sorted(set(words), key=len, reverse=True):
+        escaped = re.sub(
+            rf"(?i)\b({re.escape(str(escape(word)))}\w*)", r"<mark>\1</mark>", escaped
+        )
+    return escaped
+
+
+# Personal data never reaches the search log: e-mails, order numbers, references, long digits.
+_SCRUB = [
+    (re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+"), "[email]"),
+    (re.compile(r"\b[A-Z]{1,3}-?\d{3,}\b", re.IGNORECASE), "[number]"),
+    (re.compile(r"\bR-[A-Z0-9]{6}\b", re.IGNORECASE), "[reference]"),
+    (re.compile(r"\b[\w-]*\d[\w-]*\d{4,}[\w-]*\b"), "[number]"),
+    (re.compile(r"\d{5,}"), "[number]"),
+]
+
+
+def scrub(query: str) -> str:
+    """The query with anything that could identify a shopper replaced."""
+    for pattern, replacement in _SCRUB:
+        query = pattern.sub(replacement, query)
+    return query
+
+
+def normalize(query: str) -> str:
+    """The form used to group similar queries in reports."""
+    return " ".join(_WORD.findall(query.lower()))[:200]
+
+
+def log_search(query: str, lang: str, results: int, visit_id: str = "") -> int | None:
+    """Record one search (scrubbed of personal data); returns its id for click tracking."""
+    cleaned = scrub(_clean(query))
+    if not cleaned:
+        return None
+    entry = SearchLog(
+        query=cleaned[:200], normalized=normalize(cleaned), lang=lang, results=results,
+        visit_id=visit_id[:40],
+    )
+    with write_transaction():
+        db.session.add(entry)
+    return entry.id
+
+
+def log_click(log_id: int, key: str) -> None:
+    """Remember that the shopper opened a result of a logged search (the first click)."""
+    with write_transaction():
+        entry = db.session.get(SearchLog, log_id)
+        if entry is not None and entry.clicked_key is None:
+            entry.clicked_key = key[:80]
+
+
+# The articles that answer each return reason first, before whatever the note matches.
+REASON_ARTICLES: dict[str, tuple[str, ...]] = {
+    "changed_mind": ("return-window", "return-shipping-costs", "exchange"),
+    "wrong_size": ("exchange", "size-guide", "return-window"),
+    "not_as_described": ("damaged-or-defective", "marketplace-guarantee", "wrong-item"),
+    "defective": ("damaged-or-defective", "repair-warranty"),
+    "damaged_in_transit": ("damaged-or-defective", "return-shipping-costs"),
+    "wrong_item": ("wrong-item", "exchange"),
+    "missing_parts": ("damaged-or-defective", "wrong-item"),
+    "not_received": ("item-not-received", "marketplace-guarantee"),
+    "arrived_late": ("item-not-received", "cancel-order", "return-window"),
+    "other": ("start-a-return", "contact-support"),
+}
+
+
+def suggest_for(reason: str, category: str, note: str, lang: str, limit: int = 4) -> list[Article]:
+    """The articles most likely to solve a shopper's case: the reason's own, then the note's."""
+    keys = list(REASON_ARTICLES.get(reason, ()))
+    if category in ("electronics", "appliances") and reason == "defective":
+        keys.insert(0, "repair-warranty")
+    if note.strip():
+        found = search_articles(note, lang, limit=limit)
+        keys.extend(hit.key for hit in found.hits)
+    ordered = list(dict.fromkeys(keys))
+    articles = db.session.scalars(
+        select(Article).where(
+            Article.key.in_(ordered), Article.lang == lang, Article.status == ArticleStatus.PUBLISHED
+        )
+    ).all()
+    by_key = {a.key: a for a in articles}
+    return [by_key[k] for k in ordered if k in by_key][:limit]

@@ -1,0 +1,130 @@
+"""The search results page and the search and suggest API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, g, jsonify, render_template, request, url_for
+from flask_babel import gettext as _
+
+from kb.articles.categories import CATEGORIES, CATEGORY_CODES
+from kb.config import LANGUAGES
+from kb.search.service import log_search, search_articles, suggest_titles
+from kb.web import ApiError, current_lang
+
+bp = Blueprint("search", __name__)
+api_bp = Blueprint("search_api", __name__, url_prefix="/api/v1")
+
+PAGE_SIZE = 10
+
+
+def _other(lang: str) -> str:
+    return next(code for code in LANGUAGES if code != lang)
+
+
+def _hit_dict(hit: Any, log_id: int | None) -> dict[str, Any]:
+    params = {"s": log_id} if log_id else {}
+    return {
+        "key": hit.key,
+        "slug": hit.slug,
+        "lang": hit.lang,
+        "title": hit.title,
+        "category": hit.category,
+        "snippet": hit.snippet,
+        "url": url_for("articles.article", lang=hit.lang, slug=hit.slug, **params),
+    }
+
+
+@bp.get("/<lang:lang>/search")
+def results(lang: str) -> str:
+    """A shareable, paginated results page; works without JavaScript."""
+    query = request.args.get("q", "")[:200]
+    category = request.args.get("category") or None
+    if category not in CATEGORY_CODES:
+        category = None
+    page = max(1, min(request.args.get("page", 1, type=int) or 1, 1000))
+    result = search_articles(query, lang, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, category=category)
+    log_id = log_search(query, lang, result.total, g.visit_id) if query.strip() and page == 1 else None
+    other_result = None
+    if query.strip() and result.total == 0:
+        other_result = search_articles(query, _other(lang), limit=5)
+    pages = (result.total + PAGE_SIZE - 1) // PAGE_SIZE
+    return render_template(
+        "search/results.html",
+        query=query,
+        result=result,
+        hits=[_hit_dict(h, log_id) for h in result.hits],
+        other_lang=_other(lang),
+        other_hits=[_hit_dict(h, None) for h in other_result.hits] if other_result else [],
+        categories=CATEGORIES,
+        category=category,
+        page=page,
+        pages=pages,
+    )
+
+
+def _api_lang() -> str:
+    lang = request.args.get("lang")
+    if lang is None:
+        return current_lang()
+    if lang not in LANGUAGES:
+        raise ApiError(400, "invalid_lang", f"lang must be one of: {', '.join(LANGUAGES)}")
+    return lang
+
+
+def _api_limit(default: int, maximum: int) -> int:
+    raw = request.args.get("limit")
+    if raw is None:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+        raise ApiError(400, "invalid_limit", f"limit must be a whole number from 1 to {maximum}")
+    return int(raw)
+
+
+@api_bp.get("/search")
+def search_api():  # type: ignore[no-untyped-def]
+    """Search as JSON, with highlighted snippets and a did-you-mean suggestion."""
+    query = request.args.get("q", "")
+    if len(query) > 2000:
+        raise ApiError(400, "query_too_long", "q must be at most 2,000 characters")
+    lang = _api_lang()
+    limit = _api_limit(10, 50)
+    result = search_articles(query, lang, limit=limit)
+    log_id = log_search(query, lang, result.total, g.visit_id) if query.strip() else None
+    body: dict[str, Any] = {
+        "query": result.query,
+        "lang": lang,
+        "total": result.total,
+        "results": [_hit_dict(h, log_id) for h in result.hits],
+        "suggestion": result.suggestion,
+    }
+    if query.strip() and result.total == 0:
+        other = _other(lang)
+        found = search_articles(query, other, limit=limit)
+        if found.total:
+            body["other_language"] = {
+                "lang": other,
+                "total": found.total,
+                "message": _("No results in this language, but %(count)d in the other.", count=found.total),
+                "results": [_hit_dict(h, None) for h in found.hits],
+            }
+    return jsonify(body)
+
+
+@api_bp.get("/suggest")
+def suggest():  # type: ignore[no-untyped-def]
+    """Article titles matching what the shopper is typing (for the search box)."""
+    query = request.args.get("q", "")[:200]
+    lang = _api_lang()
+    limit = _api_limit(6, 10)
+    items = suggest_titles(query, lang, limit=limit)
+    return jsonify(
+        {
+            "query": query,
+            "lang": lang,
+            "suggestions": [
+                {"key": key, "title": title, "url": url_for("articles.article", lang=lang, slug=slug)}
+                for key, slug, title in items
+            ],
+        }
+    )

@@ -1,0 +1,65 @@
+// Progressive enhancement only: every page works without this file.
+(function () {
+  "use strict";
+
+  // Search suggestions as the shopper types: debounced, keyboard operable (ARIA combobox).
+  function setupSuggest(field) {
+    var input = field.querySelector("input");
+    var list = field.querySelector(".suggestions");
+    var endpoint = field.getAttribute("data-suggest");
+    var lang = field.getAttribute("data-lang");
+    var timer = null, active = -1, items = [], controller = null;
+
+    function close() {
+      list.hidden = true; list.innerHTML = ""; items = []; active = -1;
+      input.setAttribute("aria-expanded", "false");
+      input.removeAttribute("aria-activedescendant");
+    }
+    function highlight(index) {
+      items.forEach(function (li, i) { li.setAttribute("aria-selected", i === index ? "true" : "false"); });
+      active = index;
+      if (index >= 0) { input.setAttribute("aria-activedescendant", items[index].id); }
+    }
+    function render(suggestions) {
+      list.innerHTML = "";
+      items = suggestions.map(function (s, i) {
+        var li = document.createElement("li");
+        li.id = list.id + "-" + i;
+        li.setAttribute("role", "option");
+        li.textContent = s.title;
+        li.dataset.url = s.url;
+        li.addEventListener("mousedown", function (e) { e.preventDefault(); window.location.href = s.url; });
+        list.appendChild(li);
+        return li;
+      });
+      if (items.length) { list.hidden = false; input.setAttribute("aria-expanded", "true"); } else { close(); }
+    }
+    function fetchSuggestions() {
+      var q = input.value.trim();
+      if (q.length < 2) { close(); return; }
+      if (controller) { controller.abort(); }
+      controller = new AbortController();
+      fetch(endpoint + "?lang=" + encodeURIComponent(lang) + "&q=" + encodeURIComponent(q), { signal: controller.signal })
+        .then(function (r) { return r.ok ? r.json() : { suggestions: [] }; })
+        .then(function (data) { render(data.suggestions || []); })
+        .catch(function () { /* typing on: a newer request replaced this one */ });
+    }
+    input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(fetchSuggestions, 150); });
+    input.addEventListener("keydown", function (e) {
+      if (list.hidden) { return; }
+      if (e.key === "ArrowDown") { e.preventDefault(); highlight(Math.min(active + 1, items.length - 1)); }
+      else if (e.key === "ArrowUp") { e.preventDefault(); highlight(Math.max(active - 1, 0)); }
+      else if (e.key === "Escape") { close(); }
+      else if (e.key === "Enter" && active >= 0) { e.preventDefault(); window.location.href = items[active].dataset.url; }
+    });
+    input.addEventListener("blur", function () { setTimeout(close, 100); });
+  }
+
+  document.querySelectorAll(".search-field[data-suggest]").forEach(setupSuggest);
+
+  // Print buttons (the return slip).
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () { window.print(); });
+  });
+})();

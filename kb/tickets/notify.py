@@ -1,0 +1,78 @@
+"""What the shopper and the shop hear about a ticket: e-mails and webhooks via the outbox."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from flask import current_app, render_template, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from kb.mail.service import queue_email, queue_webhooks
+
+if TYPE_CHECKING:
+    from kb.tickets.models import Ticket
+
+WEBHOOK_EVENTS = ("opened", "approved", "declined", "received", "refunded", "exchanged",
+                  "repaired", "closed")
+# Events the shopper is e-mailed about (beyond the confirmation), with the status link.
+SHOPPER_EVENTS = ("approved", "declined", "received", "refunded", "exchanged", "repaired", "reply")
+
+
+def status_url(ticket: Ticket, token: str) -> str:
+    """The secret link to the ticket's status page."""
+    base = current_app.config.get("BASE_URL")
+    path = url_for("wizard.status", lang=ticket.lang, reference=ticket.reference, token=token)
+    if base:
+        return base.rstrip("/") + path
+    return url_for("wizard.status", lang=ticket.lang, reference=ticket.reference, token=token,
+                   _external=True)
+
+
+def ticket_opened(ticket: Ticket, token: str) -> None:
+    """The confirmation e-mail, in the shopper's language, with the status link."""
+    with force_locale(ticket.lang):
+        subject = _("Your return %(reference)s", reference=ticket.reference)
+        body = render_template("mail/ticket_opened.txt", ticket=ticket, link=status_url(ticket, token))
+    queue_email(ticket.email, subject, body)
+
+
+def ticket_event(ticket: Ticket, kind: str, message: str = "") -> None:
+    """Tell the shopper that something happened (the status page has the details)."""
+    if kind not in SHOPPER_EVENTS:
+        return
+    from kb.tickets.service import status_token
+
+    link = status_url(ticket, status_token(ticket))
+    with force_locale(ticket.lang):
+        subject = _("Update on your return %(reference)s", reference=ticket.reference)
+        body = render_template(
+            "mail/ticket_event.txt", ticket=ticket, kind=kind, message=message, link=link
+        )
+    queue_email(ticket.email, subject, body)
+
+
+def webhooks_for(ticket: Ticket, kind: str, data: dict[str, Any]) -> None:
+    """Queue the shop's webhooks for the events they carry out (refunds, exchanges…)."""
+    if kind not in WEBHOOK_EVENTS:
+        return
+    queue_webhooks(
+        f"ticket.{kind}",
+        {
+            "reference": ticket.reference,
+            "status": ticket.status,
+            "order_number": ticket.order_id and _order_number(ticket),
+            "resolution": ticket.resolution,
+            "method": ticket.method,
+            "currency": ticket.currency,
+            "data": data,
+        },
+    )
+
+
+def _order_number(ticket: Ticket) -> str | None:
+    from kb.extensions import db
+    from kb.returns.models import Order
+
+    order = db.session.get(Order, ticket.order_id)
+    return order.number if order else None

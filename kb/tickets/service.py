@@ -1,0 +1,356 @@
+"""Opening tickets and acting on them: every change goes through these functions."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from kb.extensions import db
+from kb.policy import Decision, Estimate, Resolution, check_refund, parse_money
+from kb.returns.facts import order_facts
+from kb.returns.models import Order, OrderItem
+from kb.shop import current_policy
+from kb.tickets import notify
+from kb.tickets.models import Refund, Ticket, TicketEvent, TicketItem, TicketStatus
+from kb.tickets.states import Action, IllegalTransition, next_status
+from kb.types import utcnow
+
+# No 0/O, 1/I/L: references are read aloud on the phone and typed from paper slips.
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+DECLINE_REASONS = ("outside_policy", "not_eligible_item", "no_proof", "item_not_as_claimed", "other")
+REFUND_METHODS = ("original_payment", "store_credit")
+GOODWILL_ZERO = Decimal("0.00")
+
+
+class TicketError(Exception):
+    """A refused ticket action, with an API error code and a message for people."""
+
+    def __init__(self, code: str, message: str, status: int = 422) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+@dataclass(frozen=True)
+class TicketLine:
+    """One order line going into a ticket, with the policy's decision for it."""
+
+    item: OrderItem
+    quantity: int
+    reason: str
+    condition: str
+    decision: Decision
+
+
+def token_hash(token: str) -> str:
+    """Tickets and wizard sessions keep only the hash of their secret tokens."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def status_token(ticket: Ticket) -> str:
+    """The ticket's secret status token (192 bits), derived again when a link is needed."""
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    digest = hmac.new(key, f"ticket:{ticket.reference}:{ticket.token_salt}".encode(), "sha256")
+    return base64.urlsafe_b64encode(digest.digest()[:24]).decode().rstrip("=")
+
+
+def new_reference() -> str:
+    """A fresh human-friendly reference like R-7K2P9Q (unique in the database)."""
+    for _attempt in range(20):
+        reference = "R-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
+        if db.session.scalar(select(Ticket.id).where(Ticket.reference == reference)) is None:
+            return reference
+    raise RuntimeError("could not find a free ticket reference")
+
+
+def open_ticket(
+    *,
+    order: Order,
+    lines: list[TicketLine],
+    resolution: str,
+    method: str,
+    estimate: Estimate,
+    lang: str,
+    note: str = "",
+    store_code: str | None = None,
+    exception: bool = False,
+    receiptless: bool = False,
+    review_reasons: tuple[str, ...] = (),
+    session_id: int | None = None,
+    idempotency_key: str | None = None,
+) -> tuple[Ticket, str]:
+    """Create a ticket reserving its quantities; returns it with its secret status token."""
+    needs_review = exception or bool(review_reasons) or any(l.decision.needs_review for l in lines)
+    reasons = list(review_reasons)
+    if exception:
+        reasons.insert(0, "exception_requested")
+    for line in lines:
+        reasons.extend(r for r in line.decision.review_reasons if r not in reasons)
+    ticket = Ticket(
+        reference=new_reference(),
+        token_salt=secrets.token_hex(16),
+        token_hash="",
+        status=TicketStatus.NEEDS_REVIEW if needs_review else TicketStatus.APPROVED,
+        order_id=order.id,
+        session_id=session_id,
+        lang=lang,
+        email=order.email,
+        reason=lines[0].reason,
+        channel=order.channel,
+        resolution=resolution,
+        method=method,
+        store_code=store_code,
+        note=note,
+        exception=exception,
+        receiptless=receiptless,
+        review_reasons_json=json.dumps(reasons),
+        policy_version=current_policy().version,
+        currency=order.currency,
+        estimate_items=estimate.items_total,
+        estimate_fee=estimate.fee,
+        estimate_deduction=estimate.deduction,
+        estimate_total=estimate.total,
+        idempotency_key=idempotency_key,
+    )
+    token = status_token(ticket)
+    ticket.token_hash = token_hash(token)
+    for line in lines:
+        ticket.items.append(
+            TicketItem(
+                order_item_id=line.item.id,
+                sku=line.item.sku,
+                quantity=line.quantity,
+                reason=line.reason,
+                condition=line.condition,
+                eligible=line.decision.eligible,
+                not_eligible_reason=line.decision.not_eligible_reason,
+                window_ends=line.decision.window_ends.isoformat() if line.decision.window_ends else None,
+                value=line.item.unit_price * line.quantity,
+            )
+        )
+    db.session.add(ticket)
+    record_event(ticket, "opened", "shopper", public=True, data={"status": ticket.status})
+    if ticket.status == TicketStatus.APPROVED:
+        record_event(ticket, "approved", "policy", public=True, data={"automatic": True})
+    db.session.flush()
+    notify.ticket_opened(ticket, token)
+    return ticket, token
+
+
+def record_event(
+    ticket: Ticket,
+    kind: str,
+    actor: str,
+    message: str = "",
+    public: bool = False,
+    data: dict[str, Any] | None = None,
+) -> TicketEvent:
+    """Add an entry to the ticket's history (and send the shop's webhooks for it)."""
+    event = TicketEvent(
+        kind=kind,
+        actor=actor[:200],
+        message=message,
+        public=public,
+        data_json=json.dumps(data or {}, default=str),
+    )
+    ticket.events.append(event)
+    ticket.updated_at = utcnow()
+    notify.webhooks_for(ticket, kind, data or {})
+    return event
+
+
+def find_ticket_for_shopper(reference: str, token: str) -> Ticket | None:
+    """The ticket, only when the secret token matches (never by order number and e-mail)."""
+    if not token or len(token) > 200:
+        return None
+    ticket = db.session.scalar(select(Ticket).where(Ticket.reference == reference.upper()[:12]))
+    if ticket is None or not secrets.compare_digest(ticket.token_hash, token_hash(token)):
+        return None
+    return ticket
+
+
+def shopper_reply(ticket: Ticket, message: str) -> TicketEvent:
+    """The shopper answers on their status page."""
+    message = message.strip()
+    if not message:
+        raise TicketError("empty_message", "Please write a message.", 400)
+    if len(message) > 5000:
+        raise TicketError("message_too_long", "Messages may have at most 5,000 characters.", 400)
+    return record_event(ticket, "shopper_reply", "shopper", message=message, public=True)
+
+
+def apply_action(
+    ticket: Ticket,
+    action: str,
+    actor: str,
+    *,
+    message: str = "",
+    decline_reason: str | None = None,
+    condition: str | None = None,
+) -> TicketEvent:
+    """Run a desk action (not refunds: see issue_refund) through the state machine."""
+    try:
+        act = Action(action)
+    except ValueError as exc:
+        raise TicketError("invalid_action", f"unknown action {action!r}", 400) from exc
+    if act == Action.REFUND:
+        raise TicketError("invalid_action", "use the refund endpoint to refund", 400)
+    if len(message) > 5000:
+        raise TicketError("message_too_long", "Messages may have at most 5,000 characters.", 400)
+    try:
+        target = next_status(ticket.status, act)
+    except IllegalTransition as exc:
+        raise TicketError("illegal_transition", str(exc), 409) from exc
+    data: dict[str, Any] = {"from": ticket.status, "to": target}
+    if act in (Action.REPLY, Action.NOTE) and not message.strip():
+        raise TicketError("empty_message", "Please write a message.", 400)
+    if act == Action.DECLINE:
+        if decline_reason not in DECLINE_REASONS:
+            raise TicketError(
+                "invalid_reason", f"decline reason must be one of {', '.join(DECLINE_REASONS)}", 400
+            )
+        ticket.decline_reason = decline_reason
+        data["reason"] = decline_reason
+        for item in ticket.items:
+            item.reserved = False  # the shopper may return these items again
+    if act == Action.RECEIVE:
+        if condition not in ("unopened", "like_new", "used", "damaged"):
+            raise TicketError("invalid_condition", "condition must be unopened, like_new, used or damaged", 400)
+        for item in ticket.items:
+            item.condition_received = condition
+        data["condition"] = condition
+    if act == Action.REOPEN and ticket.status == TicketStatus.DECLINED:
+        _reserve_again(ticket)
+    ticket.status = target
+    kind = {Action.APPROVE: "approved", Action.DECLINE: "declined", Action.RECEIVE: "received",
+            Action.EXCHANGE: "exchanged", Action.REPAIR: "repaired", Action.CLOSE: "closed",
+            Action.REOPEN: "reopened"}.get(act, act.value)
+    public = act != Action.NOTE
+    event = record_event(ticket, kind, actor, message=message.strip(), public=public, data=data)
+    if public:
+        notify.ticket_event(ticket, kind, message.strip())
+    return event
+
+
+def _reserve_again(ticket: Ticket) -> None:
+    """Reopening a declined ticket takes its quantities back, if nobody else returned them."""
+    for item in ticket.items:
+        taken = db.session.scalar(
+            select(func.coalesce(func.sum(TicketItem.quantity), 0)).where(
+                TicketItem.order_item_id == item.order_item_id,
+                TicketItem.reserved.is_(True),
+                TicketItem.id != item.id,
+            )
+        )
+        ordered = db.session.get(OrderItem, item.order_item_id)
+        if ordered is not None and taken + item.quantity > ordered.quantity:
+            raise TicketError("already_returned", f"{item.sku} is already in another return", 409)
+        item.reserved = True
+
+
+def refunded_so_far(order_id: int) -> tuple[Decimal, Decimal, Decimal]:
+    """Items amount, goodwill and guarantee amount already refunded on an order."""
+    refunds = db.session.scalars(select(Refund).where(Refund.order_id == order_id)).all()
+    amount = sum((r.amount for r in refunds if not r.guarantee), GOODWILL_ZERO)
+    goodwill = sum((r.goodwill for r in refunds), GOODWILL_ZERO)
+    guarantee = sum((r.amount for r in refunds if r.guarantee), GOODWILL_ZERO)
+    return amount, goodwill, guarantee
+
+
+def issue_refund(
+    ticket: Ticket, *, amount: object, goodwill: object, method: str, actor: str
+) -> Refund:
+    """Refund within the policy's caps, or raise TicketError(over_cap) and record nothing."""
+    if method not in REFUND_METHODS:
+        raise TicketError("invalid_method", "method must be original_payment or store_credit", 400)
+    try:
+        amount_value = parse_money(amount if amount not in (None, "") else "0", ticket.currency)
+        goodwill_value = parse_money(goodwill if goodwill not in (None, "") else "0", ticket.currency)
+    except (ValueError, TypeError) as exc:
+        raise TicketError("invalid_amount", f"amounts must be positive decimals: {exc}", 400) from exc
+    if amount_value + goodwill_value <= 0:
+        raise TicketError("invalid_amount", "the refund must be more than zero", 400)
+    try:
+        target = next_status(ticket.status, Action.REFUND)
+    except IllegalTransition as exc:
+        raise TicketError("illegal_transition", str(exc), 409) from exc
+    order = db.session.get(Order, ticket.order_id)
+    assert order is not None
+    facts = order_facts(order)
+    guarantee = ticket.resolution == Resolution.GUARANTEE_CLAIM
+    refunded, goodwill_paid, guarantee_paid = refunded_so_far(order.id)
+    # What the shopper paid for the ticket's items; shipping too when the policy refunds it.
+    items_value = sum((item.value for item in ticket.items), GOODWILL_ZERO)
+    shipping_refundable = guarantee or _whole_order_seller_fault(ticket, order)
+    check = check_refund(
+        current_policy(),
+        facts,
+        items_value=items_value,
+        shipping_refundable=shipping_refundable,
+        amount=amount_value,
+        goodwill=goodwill_value,
+        already_refunded=refunded,
+        already_goodwill=goodwill_paid,
+        guarantee=guarantee,
+        already_guarantee=guarantee_paid,
+    )
+    if not check.ok:
+        raise TicketError(str(check.code or "over_cap"), check.message, 422)
+    threshold = Decimal(str(current_app.config["REFUND_SECOND_APPROVAL_OVER"]))
+    pending = amount_value + goodwill_value > threshold
+    refund = Refund(
+        order_id=order.id,
+        currency=order.currency,
+        amount=amount_value,
+        goodwill=goodwill_value,
+        method=method,
+        guarantee=guarantee,
+        status="pending_confirmation" if pending else "confirmed",
+        created_by=actor,
+    )
+    ticket.refunds.append(refund)
+    data = {"amount": str(amount_value), "goodwill": str(goodwill_value), "currency": order.currency,
+            "method": method}
+    if pending:
+        record_event(ticket, "refund_pending", actor, data=data)
+    else:
+        ticket.status = target
+        record_event(ticket, "refunded", actor, public=True, data=data)
+        notify.ticket_event(ticket, "refunded")
+    db.session.flush()
+    return refund
+
+
+def confirm_refund(refund: Refund, actor: str) -> None:
+    """A second agent confirms a large refund; only then does it count as paid."""
+    if refund.status != "pending_confirmation":
+        raise TicketError("not_pending", "this refund does not wait for a confirmation", 409)
+    if refund.created_by == actor:
+        raise TicketError("same_agent", "another agent must confirm this refund", 403)
+    ticket = refund.ticket
+    target = next_status(ticket.status, Action.REFUND)
+    refund.status = "confirmed"
+    refund.confirmed_by = actor
+    ticket.status = target
+    record_event(ticket, "refunded", actor, public=True,
+                 data={"amount": str(refund.amount), "goodwill": str(refund.goodwill),
+                       "currency": refund.currency, "method": refund.method, "confirmed": True})
+
+
+def _whole_order_seller_fault(ticket: Ticket, order: Order) -> bool:
+    from kb.policy import SELLER_FAULT_REASONS
+
+    returned = {item.order_item_id: item.quantity for item in ticket.items}
+    whole = all(returned.get(item.id, 0) >= item.quantity for item in order.items)
+    return whole and all(item.reason in SELLER_FAULT_REASONS or item.reason == "not_received"
+                         for item in ticket.items)

@@ -1,0 +1,212 @@
+"""Shared web plumbing: locale, security headers, visit ids, and errors as HTML or JSON."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from flask import Flask, Response, current_app, g, jsonify, render_template, request, url_for
+from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import BaseConverter
+
+from kb.config import LANGUAGES
+
+VISIT_COOKIE = "kb_visit"
+
+
+class ApiError(Exception):
+    """An error answered as JSON ``{"error": {"code", "message"}}``."""
+
+    def __init__(self, status: int, code: str, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.extra = extra
+
+
+def select_locale() -> str:
+    """The URL's language first, then the browser's, then English."""
+    lang = (request.view_args or {}).get("lang") if request else None
+    if lang in LANGUAGES:
+        return str(lang)
+    forced = request.args.get("lang") if request else None
+    if forced in LANGUAGES:
+        return str(forced)
+    return request.accept_languages.best_match(LANGUAGES) or "en"
+
+
+def current_lang() -> str:
+    """The language of the current request as a code ("en" or "fr")."""
+    return str(get_locale() or "en")
+
+
+def json_error(status: int, code: str, message: str, **extra: Any) -> tuple[Response, int]:
+    """A JSON error response in the project's one format."""
+    body: dict[str, Any] = {"code": code, "message": message}
+    body.update(extra)
+    return jsonify({"error": body}), status
+
+
+def wants_json() -> bool:
+    """Whether this request should get JSON errors (the API and embed calls)."""
+    return request.path.startswith("/api/") or request.path.endswith(".json")
+
+
+class LangConverter(BaseConverter):
+    """Matches only the languages the help centre is written in."""
+
+    regex = "|".join(LANGUAGES)
+
+
+def init_app(app: Flask) -> None:
+    """Install the request hooks, headers, template helpers and error handlers."""
+    app.url_map.converters["lang"] = LangConverter
+    proxies = int(app.config.get("PROXY_FIX") or 0)
+    if proxies:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies
+        )
+
+    @app.before_request
+    def _visit_id() -> None:
+        visit = request.cookies.get(VISIT_COOKIE, "")
+        g.new_visit = not (16 <= len(visit) <= 40 and visit.isalnum())
+        g.visit_id = secrets.token_hex(16) if g.new_visit else visit
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        return _security_headers(app, response)
+
+    app.context_processor(_template_context)
+    app.add_template_filter(external_url, "external_url")
+    app.register_error_handler(ApiError, _api_error)
+    app.register_error_handler(HTTPException, _http_error)
+
+
+def _security_headers(app: Flask, response: Response) -> Response:
+    if getattr(g, "new_visit", False) and response.mimetype == "text/html":
+        response.set_cookie(
+            VISIT_COOKIE,
+            g.visit_id,
+            httponly=True,
+            samesite="Lax",
+            secure=bool(app.config.get("SESSION_COOKIE_SECURE")),
+        )
+    frame_ancestors = getattr(g, "frame_ancestors", None) or "'none'"
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; form-action 'self'; base-uri 'self'; object-src 'none'; "
+        f"frame-ancestors {frame_ancestors}",
+    )
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    if frame_ancestors == "'none'":
+        response.headers.setdefault("X-Frame-Options", "DENY")
+    return response
+
+
+def _template_context() -> dict[str, Any]:
+    return {
+        "lang": current_lang(),
+        "languages": LANGUAGES,
+        "switch_language_url": switch_language_url,
+        "format_date": format_date,
+        "format_datetime": format_datetime,
+    }
+
+
+def external_url(path: str) -> str:
+    """An absolute URL for a site path (BASE_URL when set, else this request's host)."""
+    if path.startswith(("http://", "https://")):
+        return path
+    base = current_app.config.get("BASE_URL") or request.host_url
+    return base.rstrip("/") + path
+
+
+def switch_language_url(target: str) -> str:
+    """This page in the other language (views may set ``g.alternates`` for articles)."""
+    alternates = getattr(g, "alternates", None) or {}
+    if target in alternates:
+        return alternates[target]
+    if request.endpoint and request.view_args is not None and "lang" in request.view_args:
+        args = dict(request.view_args)
+        args["lang"] = target
+        try:
+            return url_for(request.endpoint, **args, **request.args.to_dict())
+        except Exception:  # noqa: BLE001  (a page that has no twin: go home)
+            pass
+    return url_for("articles.home", lang=target)
+
+
+def _api_error(error: ApiError) -> tuple[Response, int]:
+    return json_error(error.status, error.code, error.message, **error.extra)
+
+
+_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    410: "gone",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "not_eligible",
+    429: "too_many_requests",
+    503: "unavailable",
+}
+
+
+def _http_error(error: HTTPException) -> tuple[Response | str, int]:
+    status = error.code or 500
+    if wants_json():
+        message = error.description or error.name
+        if status == 429:
+            message = _("Too many requests. Please wait a minute and try again.")
+        elif status == 413:
+            message = _("The request is too large.")
+        return json_error(status, _CODES.get(status, "error"), str(message))
+    return render_template("errors/error.html", status=status, error=error), status
+
+
+JSON_LIMIT = 1024 * 1024
+
+
+def json_body(allowed: set[str], required: set[str] = frozenset()) -> dict[str, Any]:  # type: ignore[assignment]
+    """The request's JSON object, checked: size, syntax, object, known and required fields."""
+    if request.content_length is not None and request.content_length > JSON_LIMIT:
+        raise ApiError(413, "too_large", "The request body may be at most 1 MB.")
+    if not request.is_json:
+        raise ApiError(415, "unsupported_media_type", "Send JSON with Content-Type: application/json.")
+    data = request.get_json(silent=True)
+    if data is None:
+        raise ApiError(400, "invalid_json", "The request body is not valid JSON.")
+    if not isinstance(data, dict):
+        raise ApiError(400, "invalid_json", "The request body must be a JSON object.")
+    unknown = set(data) - allowed
+    if unknown:
+        raise ApiError(400, "unknown_field", f"Unknown field(s): {', '.join(sorted(unknown))}.")
+    missing = required - set(data)
+    if missing:
+        raise ApiError(400, "missing_field", f"Missing field(s): {', '.join(sorted(missing))}.")
+    return data
+
+
+def string_field(data: dict[str, Any], name: str, limit: int, required: bool = False) -> str | None:
+    """A string field of a JSON body, within its length, or a 400."""
+    value = data.get(name)
+    if value is None:
+        if required:
+            raise ApiError(400, "missing_field", f"Missing field: {name}.")
+        return None
+    if not isinstance(value, str):
+        raise ApiError(400, "invalid_field", f"{name} must be a string.")
+    if len(value) > limit:
+        raise ApiError(400, "invalid_field", f"{name} may have at most {limit} characters.")
+    return value

@@ -1,0 +1,114 @@
+"""Shared fixtures: an app on a fresh SQLite database and search index per test."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+
+from kb import create_app, database
+from kb.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTICLES = ROOT / "articles"
+
+
+def database_url_for(tmp_path: Path) -> str:
+    """SQLite in tmp_path, or the PostgreSQL server named by KB_TEST_DATABASE_URL."""
+    return os.environ.get("KB_TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'kb.sqlite3'}"
+
+
+def make_app(tmp_path: Path, **overrides: Any) -> Flask:
+    """An app with its own database, index, instance folder and uploads."""
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "DATABASE_URL": database_url_for(tmp_path),
+        "SEARCH_INDEX_DIR": str(tmp_path / "index"),
+        "UPLOADS_DIR": str(tmp_path / "uploads"),
+        "ARTICLES_DIR": str(ARTICLES),
+        "RATELIMIT_ENABLED": False,
+        "WTF_CSRF_ENABLED": False,
+        "SEARCH_SYNC_INTERVAL": 0.0,
+        "DEMO": False,
+        "SERVER_NAME": "kb.test",
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+def reset_database(app: Flask) -> None:
+    """Drop everything (PostgreSQL is shared between tests) and migrate from empty."""
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+        database.upgrade()
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[Flask]:
+    """A migrated, empty application."""
+    application = make_app(tmp_path)
+    reset_database(application)
+    with application.app_context():
+        yield application
+        db.session.remove()
+    with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A test client of ``app``."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    """A CLI runner of ``app``."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def content_app(app: Flask) -> Flask:
+    """The app with the real articles imported and indexed."""
+    from kb.articles.service import import_articles
+    from kb.search import rebuild_index
+
+    report = import_articles(ARTICLES)
+    db.session.commit()
+    assert not report.errors, report.errors
+    rebuild_index()
+    return app
+
+
+@pytest.fixture
+def content_client(content_app: Flask) -> FlaskClient:
+    """A client of the app with the real articles."""
+    return content_app.test_client()
+
+
+@pytest.fixture
+def demo(app: Flask, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """The demo orders, dated around a fixed noon so that no test depends on the clock."""
+    from datetime import UTC, datetime
+
+    from kb.policy import shop_today
+    from kb.returns import wizard_service
+    from kb.returns.demo import demo_orders
+    from kb.returns.orders import import_orders
+    from kb.shop import current_policy
+
+    now = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
+    report = import_orders(demo_orders(now))
+    db.session.commit()
+    assert not report.errors, report.errors
+    today = shop_today(current_policy(), now)
+    monkeypatch.setattr(wizard_service, "today", lambda: today)
+    return {"now": now, "today": today}
