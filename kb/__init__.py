@@ -33,7 +33,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def _register_rooms(app: Flask) -> None:
     """Each feature package hooks its blueprint, CLI and services onto the app."""
-    from kb import articles, auth, cli, health, mail, returns, search, studio, tickets
+    from kb import articles, auth, cli, health, mail, openapi, returns, search, studio, tickets
 
-    for room in (articles, search, returns, tickets, mail, studio, auth, health, cli):
+    for room in (articles, search, returns, tickets, mail, studio, auth, health, openapi, cli):
         room.init_app(app)

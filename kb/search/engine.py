@@ -127,7 +127,7 @@ class _State:
         self.deleted: set[int] = set()
         self.lang_docs = dict.fromkeys(LANGS, 0)
         for leaf, offset, cache in self.leaves:
-            dels = set(leaf.deleted_docs()) if leaf.has_deletions() else set()
+            dels = set(leaf.deleted_docs_set) if leaf.has_deletions() else set()
             self.deleted.update(offset + d for d in dels)
             for d, meta in enumerate(cache.meta):
                 if d not in dels and meta[2] in self.lang_docs:

@@ -16,7 +16,7 @@ from kb.studio.service import MAX_TAG_LENGTH, MAX_TAGS, Draft, normalize_body, o
 
 MAX_BODY = 100_000
 
-LANGUAGE_NAMES = {"en": "English", "fr": "Français"}
+LANGUAGE_NAMES = {"en": _l("English"), "fr": _l("French")}
 
 
 def _strip(value: str | None) -> str | None:
@@ -65,7 +65,8 @@ class ArticleForm(FlaskForm):
     summary = TextAreaField(
         _l("Summary"),
         filters=[_strip],
-        render_kw={"rows": 3},
+        # No maxlength in the page: a browser would cut a long paste silently; we explain.
+        render_kw={"rows": 3, "maxlength": False},
         validators=[
             Length(max=300, message=_l("Keep the summary to %(max)d characters or fewer.")),
         ],
@@ -80,14 +81,14 @@ class ArticleForm(FlaskForm):
     )
     body = TextAreaField(
         _l("Text (Markdown)"),
-        render_kw={"rows": 22, "spellcheck": "true"},
+        render_kw={"rows": 22, "spellcheck": "true", "maxlength": False},
         validators=[
             DataRequired(message=_l("Write the article's text.")),
             Length(max=MAX_BODY, message=_l("The text is too long (at most %(max)d characters).")),
         ],
     )
     message = StringField(
-        _l("What did you change? (optional)"),
+        _l("Revision message (optional)"),
         filters=[_strip],
         validators=[
             Length(max=500, message=_l("Keep the message to %(max)d characters or fewer."))

@@ -36,7 +36,7 @@ def author_name() -> str:
 
 def language_name(lang: str) -> str:
     """The language's name (English or French) in the writer's own language."""
-    return _("French") if lang == "fr" else _("English")
+    return str(LANGUAGE_NAMES.get(lang, lang))
 
 
 @bp.context_processor

@@ -32,7 +32,7 @@ def test_diff_marks_removed_and_added_text_and_escapes_it(writer: FlaskClient) -
     assert response.status_code == 200
     assert "<del>My parcel is lost</del>" in html and "<ins>Lost parcel</ins>" in html
     assert '<tr class="diff-del">' in html and '<tr class="diff-add">' in html
-    assert "&lt;script&gt;write&lt;/script&gt;" in html
+    assert '<mark class="diff-word">&lt;script&gt;</mark>write' in html  # the new words marked
     assert "<script>write" not in html
 
 
