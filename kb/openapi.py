@@ -130,6 +130,13 @@ PUBLIC_PATHS: dict[str, Any] = {
                                                    "estimate": ESTIMATE}}, "Created"),
                       "200": _json({"type": "object"}, "The ticket already created with this Idempotency-Key"),
                       **_errors(400, 404, 409, 415, 422)}}},
+    "/api/v1/returns/photos": {"post": {
+        "summary": "Attach photos of a faulty, damaged or wrong item (up to 3, 5 MB each)",
+        "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+            "type": "object", "required": ["session", "photo"],
+            "properties": {"session": {"type": "string"},
+                           "photo": {"type": "array", "items": {"type": "string", "format": "binary"}}}}}}},
+        "responses": {"201": _json({"type": "object"}, "Stored"), **_errors(400, 404, 413)}}},
     "/api/v1/returns/{reference}": {"get": {
         "summary": "A return's status, history and replies (with its token)",
         "parameters": [{"name": "reference", "in": "path", "required": True, "schema": {"type": "string"}},

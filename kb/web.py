@@ -8,13 +8,14 @@ from typing import Any
 from flask import Flask, Response, current_app, g, jsonify, render_template, request, url_for
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import gettext as _
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import BaseConverter
 
 from kb.config import LANGUAGES
 
 VISIT_COOKIE = "kb_visit"
+UPLOAD_ENDPOINTS = {"returns_api.photos", "wizard.items"}
 
 
 class ApiError(Exception):
@@ -70,6 +71,12 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies
         )
+
+    @app.before_request
+    def _body_limit() -> None:
+        # 1 MB for forms and JSON; only the photo steps may send up to MAX_CONTENT_LENGTH.
+        if (request.content_length or 0) > JSON_LIMIT and request.endpoint not in UPLOAD_ENDPOINTS:
+            raise RequestEntityTooLarge()
 
     @app.before_request
     def _visit_id() -> None:

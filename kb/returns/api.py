@@ -14,6 +14,7 @@ from kb.returns import wizard_service as wiz
 from kb.returns.labels import ANSWERS, EVENTS, STATUSES
 from kb.returns.wizard import lookup_limit
 from kb.tickets.models import Ticket
+from kb.tickets.photos import MAX_BYTES, PhotoError, store_photo
 from kb.tickets.service import TicketError, find_ticket_for_shopper, shopper_reply
 from kb.web import ApiError, json_body, string_field
 
@@ -144,6 +145,27 @@ def create():  # type: ignore[no-untyped-def]
     except wiz.WizardError as exc:
         raise _wizard_error(exc) from exc
     return jsonify(body), 201 if created else 200
+
+
+@bp.post("/photos")
+def photos():  # type: ignore[no-untyped-def]
+    """Attach up to three photos (JPEG, PNG or WebP, 5 MB each) for a faulty or damaged item."""
+    token = request.form.get("session", "")
+    files = request.files.getlist("photo")
+    if not files:
+        raise ApiError(400, "missing_field", "Send one or more files in the 'photo' field.")
+    stored = []
+    try:
+        with write_transaction():
+            session = wiz.load_session(token)
+            for upload in files:
+                stored.append(store_photo(session.id, upload.read(MAX_BYTES + 1)))
+            body = [{"id": a.id, "mime": a.mime, "size": a.size} for a in stored]
+    except wiz.WizardError as exc:
+        raise _wizard_error(exc) from exc
+    except PhotoError as exc:
+        raise ApiError(413 if exc.code == "photo_too_large" else 400, exc.code, exc.message) from exc
+    return jsonify({"photos": body}), 201
 
 
 def _created_body(ticket: Ticket, token: str) -> dict[str, Any]:

@@ -24,7 +24,9 @@ from kb.extensions import db, limiter
 from kb.returns import wizard_service as wiz
 from kb.returns.labels import CONDITIONS, METHODS, REASONS, RESOLUTIONS
 from kb.returns.models import WizardOutcome
+from kb.policy import SELLER_FAULT_REASONS
 from kb.shop import current_policy
+from kb.tickets.photos import MAX_BYTES, PhotoError, store_photo
 
 bp = Blueprint("wizard", __name__)
 SESSION_KEY = "wizard_token"
@@ -84,14 +86,20 @@ def items(lang: str) -> Response | str:
     if request.method == "POST":
         lines, errors = _lines_from_form(previews)
         note = request.form.get("note", "")
+        uploads = [f for f in request.files.getlist("photos") if f and f.filename]
         if not errors:
             try:
                 with write_transaction():
                     wsession = wiz.load_session(session.get(SESSION_KEY))
                     wiz.self_help(wsession, lines, note)
+                    if uploads and any(l.reason in SELLER_FAULT_REASONS for l in lines):
+                        for upload in uploads:
+                            store_photo(wsession.id, upload.read(MAX_BYTES + 1))
                 return redirect(url_for("wizard.help", lang=lang))
             except wiz.WizardError as exc:
                 errors.append(_translated_error(exc))
+            except PhotoError as exc:
+                errors.append(_photo_error(exc))
         chosen = {c.sku: c for c in lines}
     else:
         db.session.commit()  # keep the session's last activity
@@ -216,6 +224,14 @@ def confirm(lang: str) -> Response | str:
         exception=exception, any_ineligible=any_ineligible, errors=errors, labels_res=RESOLUTIONS,
         labels_met=METHODS, stores=current_policy().stores, idempotency_key=wiz.secrets.token_urlsafe(16),
     ), 400 if errors else 200
+
+
+def _photo_error(exc: PhotoError) -> str:
+    messages = {
+        "photo_too_large": _("Each photo may be at most 5 MB."),
+        "too_many_photos": _("You can attach at most 3 photos."),
+    }
+    return str(messages.get(exc.code, _("Photos must be JPEG, PNG or WebP images.")))
 
 
 def _translated_error(exc: wiz.WizardError) -> str:

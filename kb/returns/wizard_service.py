@@ -32,6 +32,7 @@ from kb.returns.models import Order, OrderItem, WizardOutcome, WizardSession
 from kb.search import suggest_for
 from kb.shop import current_policy
 from kb.tickets.models import Ticket
+from kb.tickets.photos import attach_session_photos
 from kb.tickets.service import TicketLine, open_ticket, status_token, token_hash
 from kb.types import utcnow
 
@@ -345,6 +346,7 @@ def create_return(
         store_code=store_code, exception=bool(ineligible) and exception, receiptless=session.receiptless,
         review_reasons=reasons, session_id=session.id, idempotency_key=idempotency_key,
     )
+    attach_session_photos(session.id, ticket.id)
     session.outcome = WizardOutcome.TICKET
     session.ended_at = utcnow()
     return ticket, token, True

@@ -386,11 +386,10 @@ def best_snippet(
     The window with the most distinct matched terms wins (the first text wins ties, so
     the summary is preferred); only one article is tokenized, so the cost stays small.
     """
-    conv = _lang(lang).term
     best: tuple[tuple[int, int, int], str, list[tuple[int, int]], int] | None = None
+    candidates = _candidate_re(terms)
     for rank, text in enumerate(texts):
-        spans = [(m.start(), m.end(), t) for m in WORD_RE.finditer(text)
-                 if (t := conv(m.group().lower())) is not None and t in terms]
+        spans = _matches(text, terms, lang, candidates)
         j = 0
         for i, (start, _, _) in enumerate(spans):
             j = max(j, i)
@@ -410,6 +409,46 @@ def best_snippet(
         space = text.find(" ", lead, start)
         lead = space + 1 if space != -1 else lead
     return _window(text, lead, width, marks)
+
+
+@lru_cache(maxsize=512)
+def _candidate_re(terms: frozenset[str]) -> re.Pattern[str] | None:
+    # Words whose term is one of `terms` start with (most of) that term once folded, so a
+    # regex over the folded text finds the few candidates to analyse, instead of analysing
+    # all 400 words of an article per hit.
+    heads = sorted({t[: max(3, len(t) - 1)] for t in terms}, key=len, reverse=True)
+    if not heads:
+        return None
+    return re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, heads)) + r")[^\W_]*")
+
+
+def _matches(
+    text: str, terms: frozenset[str], lang: str, candidates: re.Pattern[str] | None
+) -> list[tuple[int, int, str]]:
+    """(start, end, term) of the words of `text` whose term is in `terms`."""
+    conv = _lang(lang).term
+    folded = text.lower()
+    if not folded.isascii():
+        folded = folded.translate(_FOLD_1TO1)
+    if candidates is None or len(folded) != len(text):  # a rare case-folding that grows
+        return [(m.start(), m.end(), t) for m in WORD_RE.finditer(text)
+                if (t := conv(m.group().lower())) is not None and t in terms]
+    return [(m.start(), m.end(), t) for m in candidates.finditer(folded)
+            if (t := conv(text[m.start() : m.end()].lower())) is not None and t in terms]
+
+
+def _fold_table() -> dict[int, str]:
+    # One character for one character (positions must not move): é -> e, ç -> c, œ -> o.
+    table: dict[int, str] = {}
+    for cp in range(0xC0, 0x250):
+        base = "".join(c for c in unicodedata.normalize("NFKD", chr(cp))
+                       if not unicodedata.combining(c)).lower()
+        if base and base != chr(cp):
+            table[cp] = base[0]
+    return table
+
+
+_FOLD_1TO1 = _fold_table()
 
 
 def _window(text: str, lead: int, width: int, marks: list[tuple[int, int]]) -> str:

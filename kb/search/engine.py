@@ -23,6 +23,8 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from itertools import compress, repeat
+from operator import add, mul
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from math import log
@@ -139,6 +141,7 @@ class _State:
         }
         self._vocab: dict[str, dict[str, int]] = {}
         self._titles: dict[str, tuple[str, list[int], list[tuple[str, str, str]]]] = {}
+        self._categories: dict[str, set[int]] = {}
 
     def vocab(self, lang: str) -> dict[str, int]:
         """Term -> document frequency for one language, merged from the segments."""
@@ -168,6 +171,18 @@ class _State:
         n = self.lang_docs[lang]
         df = sum(len(ids) for _, ids, _ in parts)
         return log(1.0 + (n - df + 0.5) / (df + 0.5)) if df else 0.0
+
+    def category(self, name: str) -> set[int]:
+        """Global doc numbers of one category (built once per generation)."""
+        docs = self._categories.get(name)
+        if docs is None:
+            docs = self._categories[name] = {
+                offset + d
+                for _, offset, cache in self.leaves
+                for d, meta in enumerate(cache.meta)
+                if meta[4] == name
+            }
+        return docs
 
     def titles(self, lang: str) -> tuple[str, list[int], list[tuple[str, str, str]]]:
         """Folded titles of one language joined in one string, for C-speed prefix scans."""
@@ -387,51 +402,43 @@ class SearchIndex:
         corrected = bool(parsed.corrections)
         if not groups:
             return SearchResult(query, lang, 0, (), None, False)
+        # Every step below runs at C speed (dict/set/map/zip), never a Python loop per
+        # posting: a common word has a posting in every article.
         acc: dict[int, float] = {}
         matched: Counter[int] = Counter()
-        required: set[int] | None = None
+        allowed: set[int] | None = None
         for g in groups:
             scores: dict[int, float] = {}
             if g.phrase:
                 docs = self._phrase_docs(state, lang, g.phrase)
-                required = docs if required is None else required & docs
+                allowed = docs if allowed is None else allowed & docs
             for term, weight in g.terms:
                 parts = state.vector(lang, term)
                 mult = state.idf(lang, parts) * weight * (PHRASE_BOOST if g.phrase else 1.0)
-                get = scores.get
-                for off, ids, tfs in parts:
-                    for d, tf in zip(ids, tfs, strict=True):
-                        d += off
-                        v = tf * mult
-                        if g.phrase:
-                            scores[d] = get(d, 0.0) + v  # a phrase sums its words
-                        elif v > get(d, 0.0):
-                            scores[d] = v  # alternatives of one word: best one counts
-            if len(groups) == 1:
-                acc = scores
-            else:
-                get = acc.get
-                for d, v in scores.items():
-                    acc[d] = get(d, 0.0) + v
-                matched.update(scores.keys())
+                # A phrase sums its words; the alternatives of one word: the best counts.
+                _merge(scores, _scaled(parts, mult), add if g.phrase else max)
+            _merge(acc, scores, add)
+            matched.update(scores.keys())
+        n = len(groups)
+        if n > 1:  # coordination: scale by the share of the query's words matched
+            partial = list(compress(matched.keys(), map(n.__gt__, matched.values())))
+            factor = [(k / n) ** COORD for k in range(n)]
+            acc.update(zip(partial, map(mul, map(acc.__getitem__, partial),
+                                        map(factor.__getitem__, map(matched.__getitem__, partial)))))
         for d in state.deleted:
             acc.pop(d, None)
-        if required is not None:
-            acc = {d: v for d, v in acc.items() if d in required}
         if category:
-            metas = self._metas(state)
-            acc = {d: v for d, v in acc.items() if metas(d)[4] == category}
-        n = len(groups)
-        if n > 1:
-            for d, k in matched.items():
-                if d in acc and k < n:
-                    acc[d] *= (k / n) ** COORD
-        top = heapq.nlargest(offset + limit, acc.items(), key=lambda kv: (kv[1], -kv[0]))
+            cat = state.category(category)
+            allowed = cat if allowed is None else allowed & cat
+        if allowed is not None:
+            keep = list(acc.keys() & allowed)
+            acc = dict(zip(keep, map(acc.__getitem__, keep)))
+        top = _top(acc, offset + limit)
         terms = frozenset(t for g in groups for t, _ in g.terms)
         texts: list[str] = []
-        hits = tuple(self._hit(state, d, s, lang, terms, texts) for d, s in top[offset:])
+        hits = tuple(self._hit(state, d, acc[d], lang, terms, texts) for d in top[offset:])
         if corrected and not texts and top:
-            self._hit(state, top[0][0], 0.0, lang, terms, texts)
+            self._hit(state, top[0], 0.0, lang, terms, texts)
         said = suggestion(parsed, lang, texts[:9])
         return SearchResult(query, lang, len(acc), hits, said, corrected)
 
@@ -639,6 +646,37 @@ class SearchIndex:
                 if fresh.get(doc.doc_id, -1) <= doc.revision:
                     writer.update_document(**doc_fields(doc))
         writer.commit()
+
+
+def _scaled(parts: list[tuple[int, Any, Any]], mult: float) -> dict[int, float]:
+    """Global doc number -> tf part x mult, over the segments of a term vector."""
+    out: dict[int, float] = {}
+    for off, ids, tfs in parts:
+        keys = ids if off == 0 else map(add, ids, repeat(off))
+        out.update(zip(keys, map(mul, tfs, repeat(mult))))
+    return out
+
+
+def _merge(into: dict[int, float], other: dict[int, float], op: Callable[..., float]) -> None:
+    """into[k] = op(into[k], other[k]) where both have k, else other[k] (mutates `other`)."""
+    if into:
+        common = list(other.keys() & into.keys())
+        if common:
+            other.update(zip(common, map(op, map(into.__getitem__, common),
+                                         map(other.__getitem__, common))))
+    into.update(other)
+
+
+def _top(acc: dict[int, float], k: int) -> list[int]:
+    """The k best doc numbers, best first (ties: lower doc number first)."""
+    if k <= 0 or not acc:
+        return []
+    if len(acc) > 4 * k:
+        threshold = heapq.nlargest(k, acc.values())[-1]
+        keys: Iterable[int] = compress(acc.keys(), map(threshold.__le__, acc.values()))
+    else:
+        keys = acc.keys()
+    return sorted(keys, key=lambda d: (-acc[d], d))[:k]
 
 
 def _line_of(starts: list[int], pos: int) -> int:

@@ -127,14 +127,17 @@ class ArticleForm(FlaskForm):
                 )
             )
 
+    def validate_title(self, field: StringField) -> None:
+        """Titles may hold policy placeholders too; each must be one the policy knows."""
+        _check_placeholders(field.data or "")
+
+    def validate_summary(self, field: TextAreaField) -> None:
+        """Policy placeholders in the summary must be known."""
+        _check_placeholders(field.data or "")
+
     def validate_body(self, field: TextAreaField) -> None:
-        """Every ``{{ policy.* }}`` placeholder must be one the policy knows."""
-        unknown = unknown_placeholders(field.data or "", policy_placeholders())
-        if unknown:
-            names = ", ".join(f"{{{{ policy.{name} }}}}" for name in sorted(unknown))
-            raise ValidationError(
-                _l("Unknown placeholder: %(names)s. Check its spelling.", names=names)
-            )
+        """Every ``{{ policy.* }}`` placeholder of the text must be one the policy knows."""
+        _check_placeholders(field.data or "")
 
     def draft(self, slug: str) -> Draft:
         """What the writer typed, tidied, with the slug to save under."""
@@ -146,4 +149,14 @@ class ArticleForm(FlaskForm):
             summary=one_line(self.summary.data or ""),
             body=normalize_body(self.body.data or ""),
             status=self.status.data or "draft",
+        )
+
+
+def _check_placeholders(text: str) -> None:
+    """A misspelt placeholder would show readers "{{ policy.windw_days }}": refuse it."""
+    unknown = unknown_placeholders(text, policy_placeholders())
+    if unknown:
+        names = ", ".join(f"{{{{ policy.{name} }}}}" for name in sorted(unknown))
+        raise ValidationError(
+            _l("Unknown placeholder: %(names)s. Check its spelling.", names=names)
         )

@@ -110,21 +110,26 @@ def slug_is_taken(lang: str, slug: str, article_id: int | None) -> bool:
 
 def free_slug(lang: str, base: str, article_id: int | None = None) -> str:
     """``base``, or ``base-2``, ``base-3``… whichever no other article of the language uses."""
-    base = base or "article"
-    candidate, number = base, 1
+    candidate, number = base or "article", 1
     while slug_is_taken(lang, candidate, article_id):
         number += 1
-        candidate = f"{base[: 120 - len(str(number)) - 1]}-{number}"
+        candidate = _numbered(base or "article", number, 120)
     return candidate
 
 
 def unused_key(base: str) -> str:
     """A key no article uses in any language, so a new article is nobody's translation."""
-    candidate, number = base[:80], 1
+    candidate, number = base[:80].rstrip("-"), 1
     while db.session.scalar(select(Article.id).where(Article.key == candidate)) is not None:
         number += 1
-        candidate = f"{base[: 80 - len(str(number)) - 1]}-{number}"
+        candidate = _numbered(base, number, 80)
     return candidate
+
+
+def _numbered(base: str, number: int, limit: int) -> str:
+    """``base-<number>`` within ``limit`` characters, still a valid slug."""
+    suffix = f"-{number}"
+    return base[: limit - len(suffix)].rstrip("-") + suffix
 
 
 # ---- saving ------------------------------------------------------------------------------

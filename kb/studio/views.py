@@ -41,6 +41,7 @@ def language_name(lang: str) -> str:
 
 @bp.context_processor
 def _studio_names() -> dict[str, Any]:
+    """Names every studio template shows: languages and categories."""
     return {
         "language_name": language_name,
         "category_names": {category.code: category.name for category in CATEGORIES},
@@ -119,11 +120,12 @@ def new() -> ResponseReturnValue:
 def edit(article_id: int) -> ResponseReturnValue:
     """Change an article; a save based on an older revision is refused (409) with a diff."""
     article = db.get_or_404(Article, article_id)
-    if request.method == "POST" and article.status == ArticleStatus.DELETED:
-        flash(_("This article is deleted: restore it before editing it."), "error")
-        return redirect(url_for("studio.edit", article_id=article.id))
     form = ArticleForm(data=_article_data(article))
     del form.lang  # an article keeps its language; its translation is a separate article
+    if request.method == "POST" and article.status == ArticleStatus.DELETED:
+        # Deleted while this writer was editing: nothing is saved, but their text stays.
+        flash(_("This article was deleted: restore it, then save your text again."), "error")
+        return _editor(form, article, status=409)
     if _wants_preview():
         return _editor(form, article, previewed=True)
     if form.validate_on_submit():

@@ -33,7 +33,8 @@ def ticket_opened(ticket: Ticket, token: str) -> None:
     """The confirmation e-mail, in the shopper's language, with the status link."""
     with force_locale(ticket.lang):
         subject = _("Your return %(reference)s", reference=ticket.reference)
-        body = render_template("mail/ticket_opened.txt", ticket=ticket, link=status_url(ticket, token))
+        link = status_url(ticket, token)
+        body = render_template("mail/ticket_opened.txt", ticket=ticket, link=link)
     queue_email(ticket.email, subject, body)
 
 

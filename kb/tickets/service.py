@@ -14,8 +14,17 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import func, select
 
+from kb.auth.models import User
 from kb.extensions import db
-from kb.policy import Decision, Estimate, Resolution, check_refund, parse_money
+from kb.policy import (
+    Decision,
+    Estimate,
+    RefundCheck,
+    Resolution,
+    check_refund,
+    floor_to_minor,
+    parse_money,
+)
 from kb.returns.facts import order_facts
 from kb.returns.models import Order, OrderItem
 from kb.shop import current_policy
@@ -26,7 +35,9 @@ from kb.types import utcnow
 
 # No 0/O, 1/I/L: references are read aloud on the phone and typed from paper slips.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-DECLINE_REASONS = ("outside_policy", "not_eligible_item", "no_proof", "item_not_as_claimed", "other")
+DECLINE_REASONS = (
+    "outside_policy", "not_eligible_item", "no_proof", "item_not_as_claimed", "other"
+)
 REFUND_METHODS = ("original_payment", "store_credit")
 GOODWILL_ZERO = Decimal("0.00")
 
@@ -90,7 +101,9 @@ def open_ticket(
     idempotency_key: str | None = None,
 ) -> tuple[Ticket, str]:
     """Create a ticket reserving its quantities; returns it with its secret status token."""
-    needs_review = exception or bool(review_reasons) or any(l.decision.needs_review for l in lines)
+    needs_review = (
+        exception or bool(review_reasons) or any(line.decision.needs_review for line in lines)
+    )
     reasons = list(review_reasons)
     if exception:
         reasons.insert(0, "exception_requested")
@@ -134,7 +147,9 @@ def open_ticket(
                 condition=line.condition,
                 eligible=line.decision.eligible,
                 not_eligible_reason=line.decision.not_eligible_reason,
-                window_ends=line.decision.window_ends.isoformat() if line.decision.window_ends else None,
+                window_ends=(
+                    line.decision.window_ends.isoformat() if line.decision.window_ends else None
+                ),
                 value=line.item.unit_price * line.quantity,
             )
         )
@@ -189,6 +204,19 @@ def shopper_reply(ticket: Ticket, message: str) -> TicketEvent:
     return record_event(ticket, "shopper_reply", "shopper", message=message, public=True)
 
 
+def assign(ticket: Ticket, user: User | None, actor: str) -> TicketEvent | None:
+    """Give the ticket to an agent (None: to nobody); recorded in its internal history."""
+    if user is not None and not (user.active and user.can("agent")):
+        raise TicketError("invalid_assignee", "tickets can only go to active agents", 400)
+    if ticket.assigned_to_id == (user.id if user else None):
+        return None  # nothing changes (a double click), so nothing to record
+    before = db.session.get(User, ticket.assigned_to_id) if ticket.assigned_to_id else None
+    ticket.assigned_to_id = user.id if user else None
+    data = {"from": before.name if before else None, "to": user.name if user else None,
+            "to_id": user.id if user else None}
+    return record_event(ticket, "assigned" if user else "unassigned", actor, data=data)
+
+
 def apply_action(
     ticket: Ticket,
     action: str,
@@ -225,7 +253,9 @@ def apply_action(
             item.reserved = False  # the shopper may return these items again
     if act == Action.RECEIVE:
         if condition not in ("unopened", "like_new", "used", "damaged"):
-            raise TicketError("invalid_condition", "condition must be unopened, like_new, used or damaged", 400)
+            raise TicketError(
+                "invalid_condition", "condition must be unopened, like_new, used or damaged", 400
+            )
         for item in ticket.items:
             item.condition_received = condition
         data["condition"] = condition
@@ -267,6 +297,56 @@ def refunded_so_far(order_id: int) -> tuple[Decimal, Decimal, Decimal]:
     return amount, goodwill, guarantee
 
 
+@dataclass(frozen=True)
+class RefundLimits:
+    """What a ticket may still refund: its items' amount, the order's goodwill and guarantee."""
+
+    currency: str
+    amount_left: Decimal
+    goodwill_left: Decimal
+    guarantee_left: Decimal | None  # None: the ticket is not a guarantee claim
+
+
+def _refund_check(ticket: Ticket, amount: Decimal, goodwill: Decimal) -> RefundCheck:
+    """Judge a refund on ``ticket`` against the policy's caps (pending refunds count too)."""
+    order = db.session.get(Order, ticket.order_id)
+    assert order is not None
+    guarantee = ticket.resolution == Resolution.GUARANTEE_CLAIM
+    _amount, goodwill_paid, guarantee_paid = refunded_so_far(order.id)
+    # The items cap is the ticket's own (its items are reserved to it); goodwill and the
+    # guarantee are capped per order, so other tickets of the order count for those.
+    on_ticket = sum((r.amount for r in ticket.refunds), GOODWILL_ZERO)
+    # What the shopper paid for the ticket's items; shipping too when the policy refunds it.
+    items_value = sum((item.value for item in ticket.items), GOODWILL_ZERO)
+    return check_refund(
+        current_policy(),
+        order_facts(order),
+        items_value=items_value,
+        shipping_refundable=guarantee or _whole_order_seller_fault(ticket, order),
+        amount=amount,
+        goodwill=goodwill,
+        already_refunded=on_ticket,
+        already_goodwill=goodwill_paid,
+        guarantee=guarantee,
+        already_guarantee=guarantee_paid,
+    )
+
+
+def refund_limits(ticket: Ticket) -> RefundLimits:
+    """The amounts still allowed on the ticket, as shown to agents next to the refund form."""
+    check = _refund_check(ticket, GOODWILL_ZERO, GOODWILL_ZERO)
+    guarantee_left = None
+    if ticket.resolution == Resolution.GUARANTEE_CLAIM:
+        paid = refunded_so_far(ticket.order_id)[2]
+        cap = floor_to_minor(current_policy().guarantee_cap, ticket.currency)
+        guarantee_left = max(cap - paid, GOODWILL_ZERO)
+    return RefundLimits(ticket.currency, check.max_amount, check.max_goodwill, guarantee_left)
+
+
+def _or_zero(value: object) -> object:
+    return value if value not in (None, "") else "0"
+
+
 def issue_refund(
     ticket: Ticket, *, amount: object, goodwill: object, method: str, actor: str
 ) -> Refund:
@@ -274,53 +354,35 @@ def issue_refund(
     if method not in REFUND_METHODS:
         raise TicketError("invalid_method", "method must be original_payment or store_credit", 400)
     try:
-        amount_value = parse_money(amount if amount not in (None, "") else "0", ticket.currency)
-        goodwill_value = parse_money(goodwill if goodwill not in (None, "") else "0", ticket.currency)
+        amount_value = parse_money(_or_zero(amount), ticket.currency)
+        goodwill_value = parse_money(_or_zero(goodwill), ticket.currency)
     except (ValueError, TypeError) as exc:
-        raise TicketError("invalid_amount", f"amounts must be positive decimals: {exc}", 400) from exc
+        message = f"amounts must be positive decimals: {exc}"
+        raise TicketError("invalid_amount", message, 400) from exc
     if amount_value + goodwill_value <= 0:
         raise TicketError("invalid_amount", "the refund must be more than zero", 400)
     try:
         target = next_status(ticket.status, Action.REFUND)
     except IllegalTransition as exc:
         raise TicketError("illegal_transition", str(exc), 409) from exc
-    order = db.session.get(Order, ticket.order_id)
-    assert order is not None
-    facts = order_facts(order)
-    guarantee = ticket.resolution == Resolution.GUARANTEE_CLAIM
-    refunded, goodwill_paid, guarantee_paid = refunded_so_far(order.id)
-    # What the shopper paid for the ticket's items; shipping too when the policy refunds it.
-    items_value = sum((item.value for item in ticket.items), GOODWILL_ZERO)
-    shipping_refundable = guarantee or _whole_order_seller_fault(ticket, order)
-    check = check_refund(
-        current_policy(),
-        facts,
-        items_value=items_value,
-        shipping_refundable=shipping_refundable,
-        amount=amount_value,
-        goodwill=goodwill_value,
-        already_refunded=refunded,
-        already_goodwill=goodwill_paid,
-        guarantee=guarantee,
-        already_guarantee=guarantee_paid,
-    )
+    check = _refund_check(ticket, amount_value, goodwill_value)
     if not check.ok:
         raise TicketError(str(check.code or "over_cap"), check.message, 422)
     threshold = Decimal(str(current_app.config["REFUND_SECOND_APPROVAL_OVER"]))
     pending = amount_value + goodwill_value > threshold
     refund = Refund(
-        order_id=order.id,
-        currency=order.currency,
+        order_id=ticket.order_id,
+        currency=ticket.currency,
         amount=amount_value,
         goodwill=goodwill_value,
         method=method,
-        guarantee=guarantee,
+        guarantee=ticket.resolution == Resolution.GUARANTEE_CLAIM,
         status="pending_confirmation" if pending else "confirmed",
         created_by=actor,
     )
     ticket.refunds.append(refund)
-    data = {"amount": str(amount_value), "goodwill": str(goodwill_value), "currency": order.currency,
-            "method": method}
+    data = {"amount": str(amount_value), "goodwill": str(goodwill_value),
+            "currency": ticket.currency, "method": method}
     if pending:
         record_event(ticket, "refund_pending", actor, data=data)
     else:
@@ -338,13 +400,17 @@ def confirm_refund(refund: Refund, actor: str) -> None:
     if refund.created_by == actor:
         raise TicketError("same_agent", "another agent must confirm this refund", 403)
     ticket = refund.ticket
-    target = next_status(ticket.status, Action.REFUND)
+    try:
+        target = next_status(ticket.status, Action.REFUND)
+    except IllegalTransition as exc:  # the ticket moved on (declined, exchanged…) meanwhile
+        raise TicketError("illegal_transition", str(exc), 409) from exc
     refund.status = "confirmed"
     refund.confirmed_by = actor
     ticket.status = target
     record_event(ticket, "refunded", actor, public=True,
                  data={"amount": str(refund.amount), "goodwill": str(refund.goodwill),
                        "currency": refund.currency, "method": refund.method, "confirmed": True})
+    notify.ticket_event(ticket, "refunded")
 
 
 def _whole_order_seller_fault(ticket: Ticket, order: Order) -> bool:

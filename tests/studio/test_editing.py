@@ -107,7 +107,9 @@ def test_edit_page_shows_the_saved_article_in_the_form(writer: FlaskClient) -> N
 
 def test_saving_without_changes_makes_no_revision(writer: FlaskClient) -> None:
     article = make_article()
-    response = writer.post(f"/studio/{article.id}/edit", data=form_for(article), follow_redirects=True)
+    response = writer.post(
+        f"/studio/{article.id}/edit", data=form_for(article), follow_redirects=True
+    )
     assert "Nothing changed" in response.get_data(as_text=True)
     assert article.revision == 1
 
@@ -121,7 +123,9 @@ def test_preview_renders_like_the_public_page_and_drops_scripts(writer: FlaskCli
     assert "<script" not in html and "alert" not in html
 
 
-def test_preview_is_exactly_the_public_article_body(content_app: Flask, writer: FlaskClient) -> None:
+def test_preview_is_exactly_the_public_article_body(
+    content_app: Flask, writer: FlaskClient
+) -> None:
     article = _article(lang="fr", slug="garantie-marketplace")
     preview = writer.post("/studio/preview", data={"body": article.body, "lang": "fr"})
     public = writer.get("/fr/articles/garantie-marketplace").get_data(as_text=True)
@@ -129,7 +133,11 @@ def test_preview_is_exactly_the_public_article_body(content_app: Flask, writer: 
 
 
 def test_preview_button_renders_the_text_without_saving(writer: FlaskClient) -> None:
-    data = {**NEW_ARTICLE, "body": "# Heading\n\nA *new* idea <script>x()</script>", "action": "preview"}
+    data = {
+        **NEW_ARTICLE,
+        "body": "# Heading\n\nA *new* idea <script>x()</script>",
+        "action": "preview",
+    }
     response = writer.post("/studio/new", data=data)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -149,7 +157,7 @@ def test_second_save_from_the_same_revision_is_refused_with_a_diff(writer: Flask
     html = response.get_data(as_text=True)
     assert response.status_code == 409
     assert "Someone else saved this article while you were editing it" in html
-    assert "<del>Then <mark class=\"diff-word\">call</mark>" in html
+    assert '<del>Then <mark class="diff-word">call</mark>' in html
     assert "&lt;b&gt;today&lt;/b&gt;" in html  # the writer's text, escaped, kept to merge
     assert 'name="expected_revision" type="hidden" value="2"' in html
     assert article.body == "Ask the carrier first.\n\nThen call us.\n"  # nothing overwritten
@@ -162,7 +170,9 @@ def test_second_save_from_the_same_revision_is_refused_with_a_diff(writer: Flask
 
 def test_changing_the_slug_keeps_the_old_address_working(writer: FlaskClient) -> None:
     article = make_article()
-    response = writer.post(f"/studio/{article.id}/edit", data=form_for(article, slug="parcel-missing"))
+    response = writer.post(
+        f"/studio/{article.id}/edit", data=form_for(article, slug="parcel-missing")
+    )
     assert response.status_code == 302
     moved = writer.get("/en/articles/lost-parcel")
     assert moved.status_code == 301
@@ -179,16 +189,23 @@ def test_a_published_edit_is_found_by_search_right_after_saving(
     assert writer.get("/api/v1/search?q=quokka&lang=en").get_json()["total"] == 0
     article = _article(lang="en", slug="return-window")
     body = article.body + "\nEven a quokka plush can be returned.\n"
-    assert writer.post(f"/studio/{article.id}/edit", data=form_for(article, body=body)).status_code == 302
+    assert (
+        writer.post(f"/studio/{article.id}/edit", data=form_for(article, body=body)).status_code
+        == 302
+    )
     found = writer.get("/api/v1/search?q=quokka&lang=en").get_json()
     assert [hit["slug"] for hit in found["results"]] == ["return-window"]
 
 
 def test_every_revision_names_the_staff_member(writer: FlaskClient) -> None:
     article = make_article()
-    writer.post(f"/studio/{article.id}/edit", data=form_for(article, title="Lost parcel", message="Shorter"))
+    writer.post(
+        f"/studio/{article.id}/edit", data=form_for(article, title="Lost parcel", message="Shorter")
+    )
     latest = db.session.scalar(
-        select(ArticleRevision).where(ArticleRevision.article_id == article.id, ArticleRevision.number == 2)
+        select(ArticleRevision).where(
+            ArticleRevision.article_id == article.id, ArticleRevision.number == 2
+        )
     )
     assert latest is not None
     assert (latest.author, latest.message) == ("Wanda Writer", "Shorter")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask.testing import FlaskClient
 
+from kb.articles.models import Article
 from tests.studio.conftest import form_for, make_article
 
 
-def _edit(client: FlaskClient, article, **changes) -> None:  # type: ignore[no-untyped-def]
+def _edit(client: FlaskClient, article: Article, **changes: Any) -> None:
     response = client.post(f"/studio/{article.id}/edit", data=form_for(article, **changes))
     assert response.status_code == 302, response.get_data(as_text=True)
 
@@ -26,7 +29,12 @@ def test_history_lists_each_revision_with_author_message_and_status(writer: Flas
 
 def test_diff_marks_removed_and_added_text_and_escapes_it(writer: FlaskClient) -> None:
     article = make_article()
-    _edit(writer, article, title="Lost parcel", body="Ask the carrier first.\n\nThen <script>write</script> to us.\n")
+    _edit(
+        writer,
+        article,
+        title="Lost parcel",
+        body="Ask the carrier first.\n\nThen <script>write</script> to us.\n",
+    )
     response = writer.get(f"/studio/{article.id}/diff?a=1&b=2")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -41,7 +49,7 @@ def test_side_by_side_diff_puts_old_and_new_lines_on_one_row(writer: FlaskClient
     _edit(writer, article, body="Ask the carrier first.\n\nThen call us.\n")
     html = writer.get(f"/studio/{article.id}/diff?a=1&b=2&view=side").get_data(as_text=True)
     assert 'class="diff diff-side"' in html
-    row = html[html.index('diff-text diff-del') :]
+    row = html[html.index("diff-text diff-del") :]
     row = row[: row.index("</tr>")]
     assert "diff-text diff-add" in row  # the replacement sits next to what it replaced
 
@@ -61,7 +69,11 @@ def test_restoring_a_revision_saves_it_again_as_a_new_revision(writer: FlaskClie
     assert article.title == "My parcel is lost"
     assert article.body == "Ask the carrier first.\n\nThen write to us.\n"
     latest = article.revisions[-1]
-    assert (latest.number, latest.message, latest.author) == (3, "Restored revision 1", "Wanda Writer")
+    assert (latest.number, latest.message, latest.author) == (
+        3,
+        "Restored revision 1",
+        "Wanda Writer",
+    )
     assert [r.number for r in article.revisions] == [1, 2, 3]  # nothing rewritten
 
 
@@ -88,11 +100,16 @@ def test_a_deleted_article_is_restored_with_its_former_status(writer: FlaskClien
     assert writer.get("/en/articles/lost-parcel").status_code == 200
 
 
-def test_a_deleted_article_cannot_be_edited_until_restored(writer: FlaskClient) -> None:
+def test_saving_a_deleted_article_is_refused_but_keeps_the_text(writer: FlaskClient) -> None:
     article = make_article()
+    typed = form_for(article, body="Text typed while someone else deleted the article.\n")
     writer.post(f"/studio/{article.id}/delete")
-    writer.post(f"/studio/{article.id}/edit", data=form_for(article, status="published"))
-    assert article.status == "deleted"
+    response = writer.post(f"/studio/{article.id}/edit", data=typed)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "restore it, then save your text again" in html
+    assert "Text typed while someone else deleted the article." in html
+    assert article.status == "deleted" and article.revision == 2
 
 
 def test_deleted_articles_leave_the_list_unless_asked_for(writer: FlaskClient) -> None:

@@ -6,14 +6,14 @@ from datetime import timedelta
 
 from flask.testing import FlaskClient
 
-from kb.articles.models import Vote
+from kb.articles.models import Article, Vote
 from kb.extensions import db
 from kb.search import log_search
 from kb.types import utcnow
 from tests.studio.conftest import make_article
 
 
-def _vote(article, helpful: bool, days_ago: int = 1) -> None:  # type: ignore[no-untyped-def]
+def _vote(article: Article, helpful: bool, days_ago: int = 1) -> None:
     created = utcnow() - timedelta(days=days_ago)
     db.session.add(Vote(article_id=article.id, helpful=helpful, visit_id="v", created_at=created))
 

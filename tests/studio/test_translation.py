@@ -39,7 +39,11 @@ def test_saving_a_translation_shares_the_key_and_stays_flagged(writer: FlaskClie
     response = writer.post(f"/studio/new?translate={article.id}", data=data)
     french = _french()
     assert response.status_code == 302 and french is not None
-    assert (french.key, french.slug, french.category) == ("lost-parcel", "mon-colis-est-perdu", "problems")
+    assert (french.key, french.slug, french.category) == (
+        "lost-parcel",
+        "mon-colis-est-perdu",
+        "problems",
+    )
     assert french.tags == ["parcel", "carrier"] and french.status == "draft"
     assert french.needs_translation is True
 
@@ -51,7 +55,9 @@ def test_saving_a_translation_shares_the_key_and_stays_flagged(writer: FlaskClie
 
 def test_translation_done_clears_the_flag_only_when_ticked(writer: FlaskClient) -> None:
     article = make_article()
-    writer.post(f"/studio/new?translate={article.id}", data=form_for(article, slug="colis-perdu", lang="fr"))
+    writer.post(
+        f"/studio/new?translate={article.id}", data=form_for(article, slug="colis-perdu", lang="fr")
+    )
     french = _french()
     assert french is not None
     writer.post(f"/studio/{french.id}/edit", data=form_for(french, title="Mon colis est perdu"))

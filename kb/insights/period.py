@@ -1,0 +1,118 @@
+"""The period and language a report covers, read and checked from a request's arguments."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from flask_babel import gettext as _
+
+from kb.config import LANGUAGES
+
+PRESET_DAYS = (7, 30, 90)
+DEFAULT_DAYS = 30
+MAX_DAYS = 366
+ALL_LANGUAGES = "all"
+
+
+class PeriodError(ValueError):
+    """A period or language the reports cannot use, with a message for the reader."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole UTC days from ``start`` to ``end`` (both included), in one language or all."""
+
+    start: date
+    end: date
+    lang: str | None = None  # None: every language
+
+    @property
+    def since(self) -> datetime:
+        """The first instant of the period."""
+        return datetime.combine(self.start, time(), tzinfo=UTC)
+
+    @property
+    def until(self) -> datetime:
+        """The first instant after the period."""
+        return datetime.combine(self.end + timedelta(days=1), time(), tzinfo=UTC)
+
+    @property
+    def days(self) -> int:
+        """How many days the period covers."""
+        return (self.end - self.start).days + 1
+
+    @property
+    def lang_code(self) -> str:
+        """The language as the URLs write it ("all", "en" or "fr")."""
+        return self.lang or ALL_LANGUAGES
+
+    def each_day(self) -> Iterator[date]:
+        """Every day of the period, in order."""
+        for offset in range(self.days):
+            yield self.start + timedelta(days=offset)
+
+    def query_args(self) -> dict[str, str]:
+        """The arguments that select this period in a CSV or API address."""
+        return {"from": self.start.isoformat(), "to": self.end.isoformat(), "lang": self.lang_code}
+
+
+def parse_period(args: Mapping[str, str], today: date, lang_arg: str = "lang") -> Period:
+    """The period named by ``from``/``to`` (or ``days``) and the language; PeriodError if bad."""
+    start = _parse_date(args.get("from"), _("The start date"))
+    end = _parse_date(args.get("to"), _("The end date"))
+    days_arg = (args.get("days") or "").strip()
+    if start is None and end is None:
+        days = _parse_days(days_arg)
+        end = today
+        start = today - timedelta(days=days - 1)
+    elif start is None:
+        assert end is not None
+        start = end - timedelta(days=DEFAULT_DAYS - 1)
+    elif end is None:
+        end = max(today, start)
+    if start > end:
+        raise PeriodError("invalid_period", _("The start date must not be after the end date."))
+    if (end - start).days + 1 > MAX_DAYS:
+        raise PeriodError(
+            "period_too_long", _("A report covers at most %(days)d days.", days=MAX_DAYS)
+        )
+    return Period(start=start, end=end, lang=_parse_lang(args.get(lang_arg)))
+
+
+def _parse_date(value: str | None, name: str) -> date | None:
+    text = (value or "").strip()
+    if not text:
+        return None
+    try:
+        parsed = date.fromisoformat(text)
+    except ValueError:
+        parsed = None
+    if parsed is None or len(text) != 10:
+        raise PeriodError(
+            "invalid_date", _("%(name)s must be a date written YYYY-MM-DD.", name=name)
+        )
+    return parsed
+
+
+def _parse_days(value: str) -> int:
+    if not value:
+        return DEFAULT_DAYS
+    if value.isdigit() and int(value) in PRESET_DAYS:
+        return int(value)
+    raise PeriodError("invalid_days", _("The period must be 7, 30 or 90 days."))
+
+
+def _parse_lang(value: str | None) -> str | None:
+    text = (value or "").strip()
+    if text in ("", ALL_LANGUAGES):
+        return None
+    if text in LANGUAGES:
+        return text
+    raise PeriodError("invalid_lang", _("The language must be all, en or fr."))

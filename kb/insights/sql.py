@@ -1,0 +1,51 @@
+"""SQL pieces that differ between SQLite and PostgreSQL, written once for every report."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Date, cast, func
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.sql.elements import ColumnElement
+
+from kb.extensions import db
+
+
+def _dialect() -> str:
+    return db.engine.dialect.name
+
+
+def day_of(column: Any) -> ColumnElement[Any]:
+    """The UTC day of a timestamp column, as SQL (a 'YYYY-MM-DD' text on SQLite)."""
+    if _dialect() == "postgresql":
+        return cast(func.timezone("UTC", column), Date)
+    return func.date(column)
+
+
+def as_date(value: Any) -> date:
+    """A day as ``day_of`` returns it (text on SQLite, a date on PostgreSQL), as a date."""
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def first_reason(selection_json: Any) -> ColumnElement[Any]:
+    """The reason of the first line of a wizard session's selection (NULL when none)."""
+    if _dialect() == "postgresql":
+        return func.jsonb_extract_path_text(cast(selection_json, JSONB), "0", "reason")
+    return func.json_extract(selection_json, "$[0].reason")
+
+
+def json_strings(json_column: Any) -> Any:
+    """The strings of a JSON array column, as a table-valued function with a ``value`` column."""
+    if _dialect() == "postgresql":
+        return func.jsonb_array_elements_text(cast(json_column, JSONB)).table_valued("value")
+    return func.json_each(json_column).table_valued("value")
+
+
+def ratio(part: int | float | None, whole: int | float | None) -> float | None:
+    """part ÷ whole rounded to four decimals; None when there is nothing to divide by."""
+    if not whole:
+        return None
+    return round(float(part or 0) / float(whole), 4)

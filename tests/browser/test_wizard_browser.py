@@ -1,0 +1,33 @@
+"""A shopper runs the returns assistant in a real browser, from the footer link to the slip."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+
+def test_return_from_the_footer_link_to_the_confirmation(live_server: dict[str, Any], page: Any) -> None:
+    base = live_server["url"]
+    page.goto(f"{base}/en/articles/return-window")
+    page.click("footer a.footer-returns")
+    page.wait_for_url(f"{base}/en/returns")
+    page.click("main a[href='/en/returns/start']")
+    page.fill("#order_number", "A1001")
+    page.fill("#email", "ana@example.com")
+    page.click("main button[type=submit]")
+    page.wait_for_url(re.compile(r".*/en/returns/items$"))
+    page.check("#pick-TEE-M-BLUE")
+    page.select_option("#reason-TEE-M-BLUE", "wrong_size")
+    page.select_option("#condition-TEE-M-BLUE", "unopened")
+    page.click("main button[type=submit]")
+    page.wait_for_url(re.compile(r".*/en/returns/help$"))
+    assert "free of charge" in page.inner_text("main")
+    page.click("text=I still want to return it")
+    page.wait_for_url(re.compile(r".*/en/returns/confirm"))
+    page.check("#res-exchange")
+    page.click("button[value=create]")
+    page.wait_for_url(re.compile(r".*/en/returns/status/R-[0-9A-Z]{6}\?token=.*"))
+    text = page.inner_text("main")
+    assert "Approved: waiting for your item" in text
+    page.click("text=Open the return slip")
+    assert page.locator(".qr svg").count() == 1

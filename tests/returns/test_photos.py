@@ -1,0 +1,73 @@
+"""Photos are checked by content, re-encoded without metadata, capped, and go to the ticket."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from PIL import Image
+from sqlalchemy import select
+
+from kb.extensions import db
+from kb.tickets.models import Attachment, Ticket
+from kb.tickets.photos import PhotoError, clean_photo
+from tests.returns.helpers import create, item, lookup, options
+
+
+def jpeg_with_exif() -> bytes:
+    image = Image.new("RGB", (40, 30), (200, 30, 30))
+    exif = Image.Exif()
+    exif[0x010E] = "secret location note"  # ImageDescription
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif)
+    return out.getvalue() + b"<script>alert(1)</script>"
+
+
+def test_reencoding_drops_metadata_and_trailing_payload() -> None:
+    raw = jpeg_with_exif()
+    assert b"secret location note" in raw
+    clean = clean_photo(raw)
+    assert clean.mime == "image/jpeg"
+    assert b"secret location note" not in clean.data and b"<script>" not in clean.data
+    with Image.open(io.BytesIO(clean.data)) as image:
+        assert image.size == (40, 30) and not image.getexif()
+
+
+@pytest.mark.parametrize("raw", [b"GIF89a" + b"\0" * 40, b"<svg onload=alert(1)>", b"%PDF-1.4", b""])
+def test_non_images_are_refused_whatever_their_name(raw: bytes) -> None:
+    with pytest.raises(PhotoError):
+        clean_photo(raw)
+
+
+def test_photos_go_to_the_ticket_and_at_most_three(content_app: Flask, demo: dict[str, Any], tmp_path: Path) -> None:
+    shop: FlaskClient = content_app.test_client()
+    session = lookup(shop, "A1005")
+    options(shop, session, [item("HEADPH-NC700", reason="defective")])
+    for n in range(3):
+        response = shop.post("/api/v1/returns/photos",
+                             data={"session": session, "photo": (io.BytesIO(jpeg_with_exif()), f"p{n}.jpg")})
+        assert response.status_code == 201, response.get_json()
+    fourth = shop.post("/api/v1/returns/photos",
+                       data={"session": session, "photo": (io.BytesIO(jpeg_with_exif()), "p4.jpg")})
+    assert fourth.status_code == 400 and fourth.get_json()["error"]["code"] == "too_many_photos"
+    fake = shop.post("/api/v1/returns/photos",
+                     data={"session": session, "photo": (io.BytesIO(b"<html>"), "photo.jpg")})
+    assert fake.get_json()["error"]["code"] == "invalid_photo"
+    created = create(shop, session, [item("HEADPH-NC700", reason="defective")])
+    assert created.status_code == 201
+    ticket = db.session.scalar(select(Ticket))
+    photos = db.session.scalars(select(Attachment).where(Attachment.ticket_id == ticket.id)).all()
+    assert len(photos) == 3
+    stored = Path(content_app.config["UPLOADS_DIR"]) / photos[0].filename
+    assert stored.exists() and b"secret location note" not in stored.read_bytes()
+
+
+def test_bodies_over_one_megabyte_are_refused_outside_the_photo_step(client: FlaskClient) -> None:
+    big = "x" * (1024 * 1024 + 10)
+    response = client.post("/api/v1/returns/lookup", data=big, content_type="application/json")
+    assert response.status_code == 413
+    assert response.get_json()["error"]["code"] == "too_large"
