@@ -5,10 +5,11 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
+PYTEST_ARGS ?=
 PO := $(wildcard kb/translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: run test install install-test translations browser bench loadtest lint clean messages
+.PHONY: run test test-postgres security install install-test translations browser bench loadtest lint clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,7 +47,16 @@ browser:
 	fi
 
 test: install-test browser
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The suite against PostgreSQL (KB_TEST_DATABASE_URL=postgresql://user:pass@host/db); the
+# browser tests run on SQLite only.
+test-postgres: install-test
+	@test -n "$(KB_TEST_DATABASE_URL)" || { echo "set KB_TEST_DATABASE_URL"; exit 1; }
+	KB_TEST_DATABASE_URL="$(KB_TEST_DATABASE_URL)" $(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
+
+security: install-test
+	$(BIN)/bandit -q -c pyproject.toml -r kb
 
 lint: install-test
 	$(BIN)/ruff check kb tests bench

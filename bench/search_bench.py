@@ -57,7 +57,8 @@ STOP = {
 CONVERSATIONAL = {
     "en": ["my parcel never came", "can I bring it back to the shop", "where is my money",
            "I want to send it back", "it arrived broken", "how do I get a refund"],
-    "fr": ["mon colis n'est jamais arrivé", "je veux renvoyer un article", "rembourssement pas recu",
+    "fr": ["mon colis n'est jamais arrivé", "je veux renvoyer un article",
+           "rembourssement pas recu",
            "ou est mon argent", "article cassé à la livraison", "comment être remboursé"],
 }
 
@@ -71,42 +72,54 @@ def log(msg: str) -> None:
 
 
 class Language:
-    """Word statistics of one language's real articles, for generating look-alike text."""
+    """Word statistics of one language's real articles, for generating look-alike text.
+
+    Each real article gets its own word-bigram model, so a synthetic article is about
+    something (mostly one topic, some of another) like in a real help centre, instead of
+    every word of the knowledge base being spread evenly over all articles.
+    """
 
     def __init__(self, lang: str) -> None:
         self.lang = lang
-        texts, titles = [], []
+        self.topics: list[tuple[list[str], dict[str, list[str]], list[str], list[str]]] = []
         for path in sorted((ROOT / "articles" / lang).glob("*.md")):
             try:
                 post = frontmatter.load(path)
             except Exception:  # noqa: BLE001 - a file being edited: skip it
                 continue
-            texts.append(re.sub(r"\{\{.*?\}\}|\[|\]\([^)]*\)|[#*|>`_-]", " ", post.content))
-            texts.append(str(post.metadata.get("summary", "")))
-            titles.append(str(post.metadata.get("title", "")))
-        words = [w.lower() for t in texts for w in WORD.findall(t)]
-        if len(words) < 200:
+            text = re.sub(r"\{\{.*?\}\}|\]\([^)]*\)|[\[#*|>`_-]", " ", post.content)
+            text += " " + str(post.metadata.get("summary", ""))
+            words = [w.lower() for w in WORD.findall(text)]
+            title = [w.lower() for w in WORD.findall(str(post.metadata.get("title", "")))]
+            tags = [str(t) for t in post.metadata.get("tags", []) or []]
+            if len(words) > 50:
+                self.topics.append((words, _bigrams(words), title or words[:6], tags))
+        if not self.topics:  # no articles yet: one made-up topic
             words = FALLBACK[lang].split() * 20
-            titles = [" ".join(words[i : i + 6]) for i in range(0, 60, 6)]
-        self.words = words
-        self.next: dict[str, list[str]] = {}
-        for a, b in zip(words, words[1:], strict=False):
-            self.next.setdefault(a, []).append(b)
-        self.title_words = [w.lower() for t in titles for w in WORD.findall(t)] or words
-        counts = Counter(w for w in words if w not in STOP[lang] and len(w) > 3)
+            self.topics.append((words, _bigrams(words), words[:6], words[:5]))
+        self.words = [w for topic in self.topics for w in topic[0]]
+        counts = Counter(w for w in self.words if w not in STOP[lang] and len(w) > 3)
         self.content = list(counts)
         # Shoppers type common words more often, but not as skewed as running text.
         self.content_weights = [counts[w] ** 0.5 for w in self.content]
 
-    def sentence(self, rnd: random.Random, n: int) -> str:
-        """A word-bigram walk of n words over the real text."""
-        w = rnd.choice(self.words)
+    def sentence(self, rnd: random.Random, n: int, topic: int) -> str:
+        """A word-bigram walk of n words over one article's text."""
+        words, nxt, _, _ = self.topics[topic % len(self.topics)]
+        w = rnd.choice(words)
         out = [w]
         for _ in range(n - 1):
-            succ = self.next.get(w)
-            w = rnd.choice(succ) if succ and rnd.random() < 0.9 else rnd.choice(self.words)
+            succ = nxt.get(w)
+            w = rnd.choice(succ) if succ and rnd.random() < 0.9 else rnd.choice(words)
             out.append(w)
         return " ".join(out)
+
+
+def _bigrams(words: list[str]) -> dict[str, list[str]]:
+    nxt: dict[str, list[str]] = {}
+    for a, b in zip(words, words[1:], strict=False):
+        nxt.setdefault(a, []).append(b)
+    return nxt
 
 
 def make_docs(n: int, seed: int = 7) -> list[IndexedDoc]:
@@ -117,15 +130,22 @@ def make_docs(n: int, seed: int = 7) -> list[IndexedDoc]:
     for i in range(n):
         lang = LANGS[i % 2]
         L = langs[lang]
-        title = " ".join(rnd.choices(L.title_words, k=rnd.randint(4, 8))).capitalize()
-        heads = [L.sentence(rnd, rnd.randint(3, 6)) for _ in range(3)]
-        body = ". ".join(L.sentence(rnd, rnd.randint(8, 20)) for _ in range(28))
+        main, other = rnd.randrange(len(L.topics)), rnd.randrange(len(L.topics))
+        _, _, title_words, tags = L.topics[main]
+        title = " ".join(rnd.sample(title_words, min(len(title_words), rnd.randint(3, 6)))
+                         + [L.sentence(rnd, 2, other)]).capitalize()
+        heads = [L.sentence(rnd, rnd.randint(3, 6), main) for _ in range(3)]
+        # About 70% of the sentences from the article's main topic, the rest from another.
+        body = ". ".join(L.sentence(rnd, rnd.randint(8, 20), main if rnd.random() < 0.7
+                                    else other) for _ in range(28))
         body = " ".join(body.split()[:400])
         key = f"synthetic-{i // 2}"
         docs.append(IndexedDoc(
             doc_id=f"{lang}:{key}", key=key, lang=lang, slug=key, title=title,
-            category=rnd.choice(CATEGORIES), tags=tuple(L.sentence(rnd, 2) for _ in range(4)),
-            summary=L.sentence(rnd, 25), headings=" ; ".join(heads), body=body, revision=1,
+            category=rnd.choice(CATEGORIES),
+            tags=tuple(rnd.sample(tags, min(len(tags), 3))) + (L.sentence(rnd, 2, main),),
+            summary=L.sentence(rnd, 25, main), headings=" ; ".join(heads), body=body,
+            revision=1,
         ))
     return docs
 
@@ -181,7 +201,9 @@ def pct(values: Sequence[float]) -> dict[str, float]:
             "mean": round(statistics.fmean(v), 2), "n": len(v)}
 
 
-def time_queries(fn: Callable[[str, str], Any], queries: list[tuple[str, str, bool]]) -> list[float]:
+def time_queries(
+    fn: Callable[[str, str], Any], queries: list[tuple[str, str, bool]]
+) -> list[float]:
     """Milliseconds per query."""
     out = []
     for q, lang, _ in queries:

@@ -33,7 +33,23 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def _register_rooms(app: Flask) -> None:
     """Each feature package hooks its blueprint, CLI and services onto the app."""
-    from kb import articles, auth, cli, health, mail, openapi, returns, search, studio, tickets
+    from kb import (
+        articles,
+        auth,
+        cli,
+        desk,
+        health,
+        insights,
+        mail,
+        openapi,
+        ops,
+        returns,
+        search,
+        studio,
+        tickets,
+    )
 
-    for room in (articles, search, returns, tickets, mail, studio, auth, health, openapi, cli):
+    rooms = (articles, search, returns, tickets, desk, mail, studio, insights, auth, health,
+             openapi, ops, cli)
+    for room in rooms:
         room.init_app(app)

@@ -164,6 +164,9 @@ def build_spec() -> dict[str, Any]:
     else:
         paths.update(STAFF_PATHS)
         schemas.update(STAFF_SCHEMAS)
+    from kb.insights.openapi import INSIGHTS_PATHS
+
+    paths.update(INSIGHTS_PATHS)
     return {
         "openapi": "3.1.0",
         "info": {"title": "kb returns help centre API", "version": "1.0.0",

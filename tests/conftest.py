@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,8 +24,11 @@ def database_url_for(tmp_path: Path) -> str:
     return os.environ.get("KB_TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'kb.sqlite3'}"
 
 
+_APPS: list[Flask] = []
+
+
 def make_app(tmp_path: Path, **overrides: Any) -> Flask:
-    """An app with its own database, index, instance folder and uploads."""
+    """An app with its own database, index, instance folder and uploads (disposed after the test)."""
     config = {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
@@ -39,7 +43,24 @@ def make_app(tmp_path: Path, **overrides: Any) -> Flask:
         "SERVER_NAME": "kb.test",
     }
     config.update(overrides)
-    return create_app(config)
+    application = create_app(config)
+    _APPS.append(application)
+    return application
+
+
+@pytest.fixture(autouse=True)
+def _dispose_engines() -> Iterator[None]:
+    """Close every database connection a test opened, so none leaks into the next."""
+    yield
+    # A background index rebuild holds a connection: let it finish before disposing.
+    for thread in threading.enumerate():
+        if thread.name == "kb-reindex":
+            thread.join(timeout=30)
+    while _APPS:
+        application = _APPS.pop()
+        with application.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 def reset_database(app: Flask) -> None:
@@ -59,8 +80,6 @@ def app(tmp_path: Path) -> Iterator[Flask]:
     with application.app_context():
         yield application
         db.session.remove()
-    with application.app_context():
-        db.engine.dispose()
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from flask import (
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from kb import search
+from kb import insights, search
 from kb.articles.categories import CATEGORIES, get_category
 from kb.articles.models import Article, ArticleStatus, Vote
 from kb.articles.public import find_by_slug, published_articles, rendered, translations
@@ -71,6 +71,7 @@ def article(lang: str, slug: str) -> Response | str:
     log_id = request.args.get("s", "")
     if log_id.isdigit() and len(log_id) < 12:
         search.log_click(int(log_id), found.key)
+    insights.record_article_view(found.id, g.visit_id)
     versions = translations(found)
     g.alternates = {
         code: url_for("articles.article", lang=code, slug=a.slug) for code, a in versions.items()

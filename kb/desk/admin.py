@@ -50,11 +50,16 @@ def webhooks() -> ResponseReturnValue:
             hook, secret = admin.register_webhook(values["url"], values["events"])
             created = {"id": hook.id, "url": hook.url, "events": hook.events, "secret": secret}
     except admin.AdminError as exc:
-        message = _("Enter an http or https URL.") if exc.code == "invalid_url" else _(
-            "Events must be * or a comma-separated list of: %(names)s.",
-            names=", ".join(admin.WEBHOOK_EVENT_NAMES))
-        return _webhooks_page(400, error=message, error_field=exc.code, values=values)
+        return _webhooks_page(400, error=_webhook_error(exc.code), error_field=exc.code,
+                              values=values)
     return _webhooks_page(201, created=created)
+
+
+def _webhook_error(code: str) -> str:
+    if code == "invalid_url":
+        return _("Enter an http or https URL.")
+    return _("Events must be * or a comma-separated list of: %(names)s.",
+             names=", ".join(admin.WEBHOOK_EVENT_NAMES))
 
 
 @bp.post("/webhooks/<int:hook_id>/deactivate")

@@ -65,7 +65,7 @@ ROLES = {"writer": _l("Writer"), "agent": _l("Agent"), "admin": _l("Administrato
 # TicketError codes, as agents read them; the service's own (English) detail follows.
 ERRORS = {
     "illegal_transition": _l("That action is not possible in the ticket's current status."),
-    "over_cap": _l("This is more than the order still allows. Nothing was recorded."),
+    "over_cap": _l("This is more than the order still allows."),
     "invalid_amount": _l("Amounts must be plain numbers such as 12.50, and more than zero in all."),
     "invalid_method": _l("Choose how the money is paid back."),
     "invalid_reason": _l("Choose why the return is declined."),

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, false, func, select
 
 from kb.auth.models import Role, User
 from kb.extensions import db
@@ -90,6 +90,7 @@ def parse_filters(args: Mapping[str, str], *, strict: bool) -> QueueFilters:
     """Read the queue filters from query arguments; strict (API) refuses unknown values."""
 
     def pick(name: str, allowed: tuple[str, ...], default: str | None = None) -> str | None:
+        """One argument's value if known; else the default (page) or FilterError (API)."""
         value = (args.get(name) or "").strip()
         if not value:
             return default
@@ -142,7 +143,8 @@ def _filtered(query: Select, filters: QueueFilters, me: int | None) -> Select:
     if filters.older_than_days:
         query = query.where(Ticket.created_at < utcnow() - timedelta(days=filters.older_than_days))
     if filters.assigned == "me":
-        query = query.where(Ticket.assigned_to_id == me)
+        # An API token is nobody: "me" then matches no ticket (never the unassigned ones).
+        query = query.where(Ticket.assigned_to_id == me if me is not None else false())
     elif filters.assigned == "none":
         query = query.where(Ticket.assigned_to_id.is_(None))
     return query

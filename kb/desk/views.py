@@ -100,6 +100,7 @@ def render_ticket(
         values=values or {},
         agents=service.assignable_agents(),
         me=g.actor.user,
+        actor_name=actor_name(),
         threshold=current_app.config["REFUND_SECOND_APPROVAL_OVER"],
         target_hours=current_app.config["RESPONSE_TARGET_HOURS"],
     ), status

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from kb.config import LANGUAGES
 
@@ -19,10 +19,15 @@ ALL_LANGUAGES = "all"
 class PeriodError(ValueError):
     """A period or language the reports cannot use, with a message for the reader."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, code: str, message: object) -> None:
+        super().__init__(code)
         self.code = code
-        self.message = message
+        self._message = message  # translated when read, in the reader's language
+
+    @property
+    def message(self) -> str:
+        """What is wrong, in the reader's language."""
+        return str(self._message)
 
 
 @dataclass(frozen=True)
@@ -65,8 +70,8 @@ class Period:
 
 def parse_period(args: Mapping[str, str], today: date, lang_arg: str = "lang") -> Period:
     """The period named by ``from``/``to`` (or ``days``) and the language; PeriodError if bad."""
-    start = _parse_date(args.get("from"), _("The start date"))
-    end = _parse_date(args.get("to"), _("The end date"))
+    start = _parse_date(args.get("from"), _l("The start date"))
+    end = _parse_date(args.get("to"), _l("The end date"))
     days_arg = (args.get("days") or "").strip()
     if start is None and end is None:
         days = _parse_days(days_arg)
@@ -78,15 +83,15 @@ def parse_period(args: Mapping[str, str], today: date, lang_arg: str = "lang") -
     elif end is None:
         end = max(today, start)
     if start > end:
-        raise PeriodError("invalid_period", _("The start date must not be after the end date."))
+        raise PeriodError("invalid_period", _l("The start date must not be after the end date."))
     if (end - start).days + 1 > MAX_DAYS:
         raise PeriodError(
-            "period_too_long", _("A report covers at most %(days)d days.", days=MAX_DAYS)
+            "period_too_long", _l("A report covers at most %(days)d days.", days=MAX_DAYS)
         )
     return Period(start=start, end=end, lang=_parse_lang(args.get(lang_arg)))
 
 
-def _parse_date(value: str | None, name: str) -> date | None:
+def _parse_date(value: str | None, name: object) -> date | None:
     text = (value or "").strip()
     if not text:
         return None
@@ -96,7 +101,7 @@ def _parse_date(value: str | None, name: str) -> date | None:
         parsed = None
     if parsed is None or len(text) != 10:
         raise PeriodError(
-            "invalid_date", _("%(name)s must be a date written YYYY-MM-DD.", name=name)
+            "invalid_date", _l("%(name)s must be a date written YYYY-MM-DD.", name=name)
         )
     return parsed
 
@@ -106,7 +111,7 @@ def _parse_days(value: str) -> int:
         return DEFAULT_DAYS
     if value.isdigit() and int(value) in PRESET_DAYS:
         return int(value)
-    raise PeriodError("invalid_days", _("The period must be 7, 30 or 90 days."))
+    raise PeriodError("invalid_days", _l("The period must be 7, 30 or 90 days."))
 
 
 def _parse_lang(value: str | None) -> str | None:
@@ -115,4 +120,4 @@ def _parse_lang(value: str | None) -> str | None:
         return None
     if text in LANGUAGES:
         return text
-    raise PeriodError("invalid_lang", _("The language must be all, en or fr."))
+    raise PeriodError("invalid_lang", _l("The language must be all, en or fr."))

@@ -17,13 +17,14 @@ def money(amount: Decimal, currency: str) -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Register the hub and the assistant, and ``kb orders``."""
-    from kb.returns import api, status, views, wizard  # noqa: F401  (status adds routes to wizard.bp)
+    """Register the hub, the assistant (pages, API and embed), and ``kb orders``."""
+    from kb.returns import api, embed, status, views, wizard  # noqa: F401  (status adds routes to wizard.bp)
     from kb.returns.cli import orders_cli
 
     app.register_blueprint(views.bp)
     app.register_blueprint(wizard.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(embed.bp)
     app.cli.add_command(orders_cli)
     app.context_processor(_labels)
 

@@ -6,20 +6,26 @@ the two always agree; it also finds the matched words of a text for snippets.
 
 from __future__ import annotations
 
-import html
 import re
+import threading
 import unicodedata
 from array import array
-from collections.abc import Iterator
+from bisect import bisect_right
+from collections import Counter, deque
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
-from typing import Any
+from math import log
+from typing import Any, NamedTuple
 
 from whoosh.analysis import Analyzer, Token
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.columns import VarBytesColumn
 from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
+from whoosh.index import FileIndex
 from whoosh.lang import stemmer_for_language, stopwords_for_language
 from whoosh.matching.wrappers import FilterMatcher
+from whoosh.query import Or, Phrase
+from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
 LANGS: tuple[str, ...] = ("en", "fr")
@@ -32,14 +38,14 @@ WORD_RE = re.compile(r"[^\W_]+")
 # it back" or "je veux renvoyer" rank on the words that matter (OR semantics).
 _EXTRA_STOPS: dict[str, frozenset[str]] = {
     "en": frozenset(
-        "i im ive id ill me my mine want wanted wants would could please pls help hi hello "
+        "i im ive id ill me my mine want wanted wants would could please pls hi hello "
         "thanks thank hey also still yet ve ll re get got getting go going went do does did "
         "done can cannot cant couldn wont won didn doesn isn wasn hasn haven shouldn ok okay "
-        "anyone someone something anything thing things way us via etc".split()
+        "anyone someone something anything thing things way via etc".split()
     ),
     "fr": frozenset(
         "je j me m moi mon ma mes veux voudrais voudrait veut vouloir peux peut puis pouvez "
-        "pourrais pourriez comment faire fait faut bonjour merci svp stp salut ça ca cela "
+        "pourrais pourriez comment fait faut bonjour merci svp stp salut ça ca cela "
         "ceci est-ce quoi quel quelle quels quelles si chez alors donc aussi encore tout "
         "tous toute toutes très tres bien".split()
     ),
@@ -73,24 +79,37 @@ class _Lang:
         base = set(stopwords_for_language(lang)) | _EXTRA_STOPS[lang]
         # Stop words are matched after lower-casing; also accept them typed without accents.
         self.stops = frozenset(base | {_fold_uncached(w) for w in base})
-        stem = stemmer_for_language(lang)
-        self._stem = lru_cache(maxsize=200_000)(stem)
+        self._stem = stemmer_for_language(lang)
+        # word -> term: indexing looks up millions of words, mostly the same few thousand,
+        # so one dict hit replaces the stop-word test, the stemmer and the folding.
+        self.terms: dict[str, str | None] = {}
 
     def term(self, word_lower: str) -> str | None:
         """Return the index term for one lower-cased word, or None for a stop word."""
+        found = self.terms.get(word_lower, _MISS)
+        if found is not _MISS:
+            return found  # type: ignore[return-value]
         if word_lower in self.stops or len(word_lower) > 40:
-            return None
-        if len(word_lower) == 1 and not word_lower.isdigit():
-            return None
-        # Stem the accented word (the stemmers use accents), then fold, so "remboursé" and
-        # "rembourse" both give "rembours"; leftover mismatches are caught by typo correction.
-        return fold(self._stem(word_lower))
+            term = None
+        elif len(word_lower) == 1 and not word_lower.isdigit():
+            term = None
+        else:
+            # Stem the accented word (the stemmers use accents), then fold, so "remboursé"
+            # and "rembourse" both give "rembours"; typo correction catches what is left.
+            term = fold(self._stem(word_lower))
+        if len(self.terms) >= 500_000:  # odd input (random strings) must not grow it forever
+            self.terms.clear()
+        self.terms[word_lower] = term
+        return term
+
+
+_MISS = object()
 
 
 _LANG_CACHE: dict[str, _Lang] = {}
 
 
-def _lang(lang: str) -> _Lang:
+def language(lang: str) -> _Lang:
     try:
         return _LANG_CACHE[lang]
     except KeyError:
@@ -102,12 +121,12 @@ def _lang(lang: str) -> _Lang:
 
 def term_for(word: str, lang: str) -> str | None:
     """Return the index term of one word in `lang`, or None if it is a stop word."""
-    return _lang(lang).term(word.lower())
+    return language(lang).term(word.lower())
 
 
 def analyze(text: str, lang: str) -> list[str]:
     """Return the index terms of `text` in order (stop words removed)."""
-    conv = _lang(lang).term
+    conv = language(lang).term
     out: list[str] = []
     for m in WORD_RE.finditer(text):
         t = conv(m.group().lower())
@@ -116,9 +135,37 @@ def analyze(text: str, lang: str) -> list[str]:
     return out
 
 
+STOP_MARK = "~"
+
+
+def token_keys(text: str, lang: str) -> list[str]:
+    """Every word of `text` as a comparable key: its term, or "~" + the folded stop word."""
+    conv = language(lang).term
+    return [conv(w.lower()) or STOP_MARK + fold(w) for w in WORD_RE.findall(text)]
+
+
+def longest_run(query: list[str], field: list[str]) -> int:
+    """Length of the longest run of words `query` and `field` share, in order, that holds
+    at least one non-stop word ("where is my return" in "Where is my return? ...": 4)."""
+    where: dict[str, list[int]] = {}
+    for i, k in enumerate(query):
+        where.setdefault(k, []).append(i)
+    best = 0
+    prev: dict[int, tuple[int, bool]] = {}
+    for k in field:
+        cur: dict[int, tuple[int, bool]] = {}
+        for i in where.get(k, ()):
+            length, content = prev.get(i - 1, (0, False))
+            cur[i] = run = (length + 1, content or not k.startswith(STOP_MARK))
+            if run[1] and run[0] > best:
+                best = run[0]
+        prev = cur
+    return best
+
+
 def query_words(text: str, lang: str) -> list[tuple[str, str]]:
     """Return (surface word, term) for each non-stop word of a query, in order."""
-    conv = _lang(lang).term
+    conv = language(lang).term
     out: list[tuple[str, str]] = []
     for m in WORD_RE.finditer(text):
         word = m.group()
@@ -165,7 +212,8 @@ class LangAnalyzer(Analyzer):
         **kwargs: Any,
     ) -> Iterator[Token]:
         """Yield whoosh tokens for `value` (one reused Token object, as whoosh expects)."""
-        conv = _lang(self.lang).term
+        lang = language(self.lang)
+        get, conv = lang.terms.get, lang.term
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         if not tokenize:
             t.original = t.text = fold(value)
@@ -178,15 +226,21 @@ class LangAnalyzer(Analyzer):
             yield t
             return
         pos = start_pos
-        for m in WORD_RE.finditer(value):
-            text = conv(m.group().lower())
+        low = value.lower()
+        if len(low) != len(value):  # a character whose lower case is longer: keep offsets
+            low = value
+        for m in WORD_RE.finditer(low):
+            word = m.group()
+            text = get(word, _MISS)
+            if text is _MISS:
+                text = conv(word.lower())
             if text is None:
                 continue  # stop words do not take a position, like whoosh's StopFilter
             t.text = text
             t.boost = 1.0
             t.stopped = False
             if keeporiginal:
-                t.original = m.group()
+                t.original = value[m.start() : m.end()]
             if positions:
                 t.pos = pos
             pos += 1
@@ -203,10 +257,12 @@ FIELD_WEIGHTS: dict[str, float] = {
 }
 FIELDS: tuple[str, ...] = tuple(FIELD_WEIGHTS)
 # BM25 length normalisation per field: short fields barely need it.
-FIELD_B: dict[str, float] = {"title": 0.3, "tags": 0.2, "summary": 0.5, "headings": 0.5, "body": 0.75}
+FIELD_B: dict[str, float] = {
+    "title": 0.3, "tags": 0.2, "summary": 0.5, "headings": 0.5, "body": 0.75,
+}
 K1 = 1.2
 # Bump when the schema or the analysis changes: an index built otherwise reads as corrupt.
-SCHEMA_VERSION = "kb-search-1"
+SCHEMA_VERSION = "kb-search-2"
 
 
 def _schema() -> Schema:
@@ -229,15 +285,32 @@ def _schema() -> Schema:
 
 
 SCHEMA = _schema()
-_SEP = "\x1f"
+_SEP, _TAG_SEP = "\x1f", "\x1e"
+
+
+class Meta(NamedTuple):
+    """Per-document facts kept in a whoosh column: read fast, without stored fields."""
+
+    doc_id: str
+    key: str
+    lang: str
+    slug: str
+    category: str
+    revision: int
+    title: str
+    tags: tuple[str, ...]
+
+
+_NO_META = Meta("", "", "", "", "", 0, "", ())
 
 
 def doc_fields(doc: Any) -> dict[str, Any]:
     """Whoosh fields of an IndexedDoc (only its language's text fields are filled)."""
     if doc.lang not in LANGS:
         raise ValueError(f"unsupported language {doc.lang!r} for {doc.doc_id!r}")
+    tags = _TAG_SEP.join(t.replace(_TAG_SEP, " ") for t in doc.tags)
     meta = (doc.doc_id, doc.key, doc.lang, doc.slug, doc.category, str(int(doc.revision)),
-            doc.title)
+            doc.title, tags)
     fields: dict[str, Any] = {
         "doc_id": doc.doc_id,
         "meta": _SEP.join(m.replace(_SEP, " ") for m in meta).encode(),
@@ -252,12 +325,12 @@ def doc_fields(doc: Any) -> dict[str, Any]:
     return fields
 
 
-def _meta(raw: bytes) -> tuple[Any, ...]:
+def _meta(raw: bytes) -> Meta:
     parts = raw.decode().split(_SEP)
-    if len(parts) != 7:
-        return ("", "", "", "", "", 0, "")
-    parts[5] = int(parts[5])  # type: ignore[call-overload]
-    return tuple(parts)
+    if len(parts) != 8:
+        return _NO_META
+    tags = tuple(parts[7].split(_TAG_SEP)) if parts[7] else ()
+    return Meta(*parts[:5], int(parts[5]), parts[6], tags)  # type: ignore[arg-type]
 
 
 # --- reading segments back ---------------------------------------------------------------
@@ -277,8 +350,9 @@ class SegmentCache:
         self.reader = reader
         self.segid: str = reader.segment().segment_id()
         col = reader.column_reader("meta", translate=False)
-        self.meta: list[tuple[Any, ...]] = [_meta(raw) for raw in col]
-        self.vectors: dict[tuple[str, str], tuple[array[int], array[float]]] = {}
+        self.meta: list[Meta] = [_meta(raw) for raw in col]
+        self._keys: dict[int, list[list[str]]] = {}
+        self.vectors: dict[tuple[str, str], Vec] = {}
         self._lengths: dict[str, list[int]] = {}
         self._vocab: dict[str, dict[str, int]] = {}
 
@@ -297,6 +371,14 @@ class SegmentCache:
             self._vocab[lang] = v
         return v
 
+    def title_keys(self, d: int) -> list[list[str]]:
+        """token_keys of the title and of each tag of document `d` (kept once computed)."""
+        keys = self._keys.get(d)
+        if keys is None:
+            m = self.meta[d]
+            keys = self._keys[d] = [token_keys(t, m.lang) for t in (m.title, *m.tags)]
+        return keys
+
     def lengths(self, fieldname: str) -> list[int]:
         """Field length (in terms) of every document of the segment."""
         lens = self._lengths.get(fieldname)
@@ -313,7 +395,7 @@ class SegmentCache:
 
     def vector(
         self, lang: str, term: str, avgdl: dict[str, float]
-    ) -> tuple[array[int], array[float]]:
+    ) -> Vec:
         """Build (and keep) the term vector of `term` in `lang`."""
         key = (lang, term)
         vec = self.vectors.get(key)
@@ -334,9 +416,63 @@ class SegmentCache:
             get = acc.get
             for d, tf in _postings(matcher):
                 acc[d] = get(d, 0.0) + top * tf / (tf + norm_a + norm_b * lens[d])
-        vec = (array("i", acc.keys()), array("f", acc.values()))
-        self.vectors[key] = vec
+        if len(self.vectors) >= MAX_VECTORS:
+            for old in list(self.vectors)[: MAX_VECTORS // 4]:  # oldest first
+                del self.vectors[old]
+        vec = self.vectors[key] = Vec(acc, len(self.meta))
         return vec
+
+
+class Vec:
+    """A term's postings in one segment: sorted doc numbers and their tf parts.
+
+    Besides summing whole vectors, queries read them best-first (`impact`) and look
+    documents up in them (`lookup`, through a dense array indexed by doc number).
+    """
+
+    __slots__ = ("n", "size", "ids", "tfs", "_top", "_mask", "_dense")
+
+    def __init__(self, acc: dict[int, float], size: int) -> None:
+        keys = sorted(acc)
+        self.n = len(keys)
+        self.size = size  # documents in the segment
+        self.ids = array("i", keys)
+        self.tfs = array("f", map(acc.__getitem__, keys))
+        self._top: tuple[array[int], array[float]] | None = None
+        self._mask: int | None = None
+        self._dense: array[float] | None = None
+
+    def lookup(self, docs: Iterable[int]) -> list[float]:
+        """tf part of each of `docs` (doc numbers of this segment), 0.0 where absent."""
+        dense = self._dense
+        if dense is None:
+            dense = self._dense = array("f", bytes(4 * self.size))
+            for d, tf in zip(self.ids, self.tfs, strict=True):
+                dense[d] = tf
+            # 4 bytes per document of the segment: keep only the most recent few hundred.
+            _DENSE.append(self)
+            if len(_DENSE) > MAX_DENSE:
+                _DENSE.popleft()._dense = None
+        return list(map(dense.__getitem__, docs))
+
+    def impact(self) -> tuple[array[int], array[float]]:
+        """Doc numbers and tf parts, highest tf part first (computed once)."""
+        if self._top is None:
+            order = sorted(range(self.n), key=self.tfs.__getitem__, reverse=True)
+            self._top = (array("i", map(self.ids.__getitem__, order)),
+                         array("f", map(self.tfs.__getitem__, order)))
+        return self._top
+
+    def mask(self) -> int:
+        """The doc numbers as a bit set (an int), for C-speed unions and counts."""
+        if self._mask is None:
+            self._mask = mask_of(self.ids)
+        return self._mask
+
+
+MAX_DENSE = 512
+_DENSE: deque[Vec] = deque()
+MAX_VECTORS = 50_000  # per segment; typo'd terms are cached too (as empty vectors)
 
 
 def _postings(matcher: Any) -> Iterator[tuple[int, float]]:
@@ -364,7 +500,7 @@ def verify_segment(leaf: Any) -> None:
     """Touch every part of one segment cheaply; raises if any of it is unreadable."""
     n = leaf.doc_count_all()
     metas = [_meta(raw) for raw in leaf.column_reader("meta", translate=False)]
-    if len(metas) != n or any(not m[0] for m in metas):
+    if len(metas) != n or any(not m.doc_id for m in metas):
         raise ValueError("bad meta column")
     for d in (0, n - 1):
         leaf.stored_fields(d)
@@ -376,94 +512,161 @@ def verify_segment(leaf: Any) -> None:
         raise ValueError("fewer doc_id terms than documents")
 
 
-# --- snippets ----------------------------------------------------------------------------
+# --- one generation of the index ------------------------------------------------------
 
-def best_snippet(
-    texts: tuple[str, ...], terms: frozenset[str], lang: str, width: int = 220
-) -> str:
-    """Escaped HTML of the best `width`-char window of `texts`, matched words in <mark>.
+class Snapshot:
+    """One opened generation of the index, with the caches that belong to it."""
 
-    The window with the most distinct matched terms wins (the first text wins ties, so
-    the summary is preferred); only one article is tokenized, so the cost stays small.
-    """
-    best: tuple[tuple[int, int, int], str, list[tuple[int, int]], int] | None = None
-    candidates = _candidate_re(terms)
-    for rank, text in enumerate(texts):
-        spans = _matches(text, terms, lang, candidates)
-        j = 0
-        for i, (start, _, _) in enumerate(spans):
-            j = max(j, i)
-            while j + 1 < len(spans) and spans[j + 1][1] - start <= width:
-                j += 1
-            window = spans[i : j + 1]
-            score = (len({s[2] for s in window}), -rank, len(window))
-            if best is None or score > best[0]:
-                best = (score, text, [(s, e) for s, e, _ in window], start)
-    if best is None:
-        first = next((t for t in texts if t.strip()), "")
-        return _window(first, 0, width, [])
-    _, text, marks, start = best
-    # Start a little before the first match, on a word boundary, so it reads naturally.
-    lead = max(0, start - width // 5)
-    if lead:
-        space = text.find(" ", lead, start)
-        lead = space + 1 if space != -1 else lead
-    return _window(text, lead, width, marks)
+    def __init__(self, ix: Any, token: Any, caches: dict[str, SegmentCache]) -> None:
+        self.token = token
+        reader = open_reader(ix)
+        self.searcher = Searcher(reader, fromindex=ix)
+        self.lock = threading.RLock()  # whoosh readers share file positions: one at a time
+        self.leaves: list[tuple[Any, int, SegmentCache]] = []
+        for leaf, offset in reader.leaf_readers():
+            if leaf.segment() is None:
+                continue  # an empty index has no segments, only an EmptyReader
+            sid = leaf.segment().segment_id()
+            cache = caches.get(sid) or SegmentCache(leaf)
+            cache.reader = leaf  # the newest reader also knows the newest deletions
+            self.leaves.append((leaf, offset, cache))
+        self._offsets = [offset for _, offset, _ in self.leaves]
+        self.deleted: set[int] = set()
+        self.lang_docs = dict.fromkeys(LANGS, 0)
+        for leaf, offset, cache in self.leaves:
+            dels = set(leaf.deleted_docs_set) if leaf.has_deletions() else set()
+            self.deleted.update(offset + d for d in dels)
+            for d, meta in enumerate(cache.meta):
+                if d not in dels and meta.lang in self.lang_docs:
+                    self.lang_docs[meta.lang] += 1
+        self.avgdl = {
+            f"{f}_{lang}": reader.field_length(f"{f}_{lang}") / max(1, self.lang_docs[lang])
+            for lang in LANGS
+            for f in FIELDS
+        }
+        self._vocab: dict[str, dict[str, int]] = {}
+        self._titles: dict[str, tuple[str, list[int], list[tuple[str, str, str]]]] = {}
+        self._categories: dict[str, tuple[set[int], int]] = {}
+        self.deleted_mask = mask_of(self.deleted)
+
+    def vocab(self, lang: str) -> dict[str, int]:
+        """Term -> document frequency for one language, merged from the segments."""
+        v = self._vocab.get(lang)
+        if v is None:
+            counts: Counter[str] = Counter()
+            with self.lock:
+                for _, _, cache in self.leaves:
+                    counts.update(cache.vocab(lang))
+            v = self._vocab[lang] = dict(counts)
+        return v
+
+    def leaf_of(self, d: int) -> tuple[SegmentCache, int]:
+        """The segment cache holding global doc number `d`, and its number there."""
+        i = bisect_right(self._offsets, d) - 1
+        _, offset, cache = self.leaves[i]
+        return cache, d - offset
+
+    def vector(self, lang: str, term: str) -> list[tuple[int, int, Vec]]:
+        """(first doc number, end doc number, vector) of a term in every segment."""
+        out = []
+        for _, offset, cache in self.leaves:
+            vec = cache.vectors.get((lang, term))
+            if vec is None:
+                with self.lock:
+                    vec = cache.vector(lang, term, self.avgdl)
+            if vec.n:
+                out.append((offset, offset + len(cache.meta), vec))
+        return out
+
+    def idf(self, lang: str, parts: list[tuple[int, int, Vec]]) -> float:
+        """BM25 idf from the number of documents holding the term."""
+        n = self.lang_docs[lang]
+        df = sum(vec.n for _, _, vec in parts)
+        # ln(1 + N/df): unlike BM25's usual idf it never drops to ~0 for words found in
+        # nearly every article ("return" in a returns help centre), which would let a word
+        # seen once in one article outweigh everything else the shopper typed.
+        return log(1.0 + n / df) if df else 0.0
+
+    def category(self, name: str) -> tuple[set[int], int]:
+        """Global doc numbers of one category, as a set and a bit set (once per generation)."""
+        found = self._categories.get(name)
+        if found is None:
+            docs = {
+                offset + d
+                for _, offset, cache in self.leaves
+                for d, meta in enumerate(cache.meta)
+                if meta.category == name
+            }
+            found = self._categories[name] = (docs, mask_of(docs))
+        return found
+
+    def titles(self, lang: str) -> tuple[str, list[int], list[tuple[str, str, str]]]:
+        """Folded titles of one language joined in one string, for C-speed prefix scans."""
+        t = self._titles.get(lang)
+        if t is None:
+            entries: list[tuple[str, str, str]] = []
+            lines: list[str] = []
+            for _, offset, cache in self.leaves:
+                for d, meta in enumerate(cache.meta):
+                    if meta.lang == lang and offset + d not in self.deleted:
+                        entries.append((meta.key, meta.slug, meta.title))
+                        lines.append(" ".join(WORD_RE.findall(fold(meta.title))))
+            starts, pos = [], 0
+            for line in lines:
+                starts.append(pos)
+                pos += len(line) + 1
+            t = self._titles[lang] = ("\n".join(lines), starts, entries)
+        return t
+
+    def revisions(self) -> dict[str, int]:
+        """doc_id -> revision of every live document."""
+        return {meta.doc_id: meta.revision
+                for _, offset, cache in self.leaves
+                for d, meta in enumerate(cache.meta) if offset + d not in self.deleted}
+
+    def phrase_docs(self, lang: str, terms: tuple[str, ...]) -> set[int]:
+        """Documents holding the terms next to each other, in one of the text fields."""
+        q = Or([Phrase(f"{name}_{lang}", list(terms)) for name in FIELDS])
+        with self.lock:
+            return set(self.searcher.docs_for_query(q))
+
+    def stored(self, d: int) -> dict[str, Any]:
+        """Stored fields (summary, body) of global doc number `d`."""
+        with self.lock:
+            return dict(self.searcher.stored_fields(d))
+
+    def suggest(self, words: list[str], lang: str, limit: int) -> list[tuple[str, str, str]]:
+        """(key, slug, title) of titles in which the typed words start words, best first:
+        titles starting with them, then shorter titles; words in another order last."""
+        blob, starts, entries = self.titles(lang)
+        found: dict[int, tuple[int, int]] = {}
+        needle = re.compile(r"(?:^|(?<=[ \n]))" + re.escape(" ".join(words)), re.M)
+        for m in needle.finditer(blob):
+            i = bisect_right(starts, m.start()) - 1
+            found.setdefault(i, (0 if m.start() == starts[i] else 1, len(entries[i][2])))
+        if len(found) < limit and len(words) > 1:
+            *whole, last = words
+            for i, line in enumerate(blob.split("\n")):
+                tokens = line.split(" ")
+                if i not in found and all(w in tokens for w in whole) and any(
+                        t.startswith(last) for t in tokens):
+                    found[i] = (2, len(entries[i][2]))
+        return [entries[i] for i in sorted(found, key=found.__getitem__)[:limit]]
 
 
-@lru_cache(maxsize=512)
-def _candidate_re(terms: frozenset[str]) -> re.Pattern[str] | None:
-    # Words whose term is one of `terms` start with (most of) that term once folded, so a
-    # regex over the folded text finds the few candidates to analyse, instead of analysing
-    # all 400 words of an article per hit.
-    heads = sorted({t[: max(3, len(t) - 1)] for t in terms}, key=len, reverse=True)
-    if not heads:
-        return None
-    return re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, heads)) + r")[^\W_]*")
+def open_reader(ix: Any) -> Any:
+    """A reader of the index's latest generation. Not ix.reader(): that retries ten times
+    with 50 ms sleeps on any error, half a second per attempt on a damaged segment."""
+    info = ix._read_toc()
+    return FileIndex._reader(ix.storage, info.schema, info.segments, info.generation)
 
 
-def _matches(
-    text: str, terms: frozenset[str], lang: str, candidates: re.Pattern[str] | None
-) -> list[tuple[int, int, str]]:
-    """(start, end, term) of the words of `text` whose term is in `terms`."""
-    conv = _lang(lang).term
-    folded = text.lower()
-    if not folded.isascii():
-        folded = folded.translate(_FOLD_1TO1)
-    if candidates is None or len(folded) != len(text):  # a rare case-folding that grows
-        return [(m.start(), m.end(), t) for m in WORD_RE.finditer(text)
-                if (t := conv(m.group().lower())) is not None and t in terms]
-    return [(m.start(), m.end(), t) for m in candidates.finditer(folded)
-            if (t := conv(text[m.start() : m.end()].lower())) is not None and t in terms]
-
-
-def _fold_table() -> dict[int, str]:
-    # One character for one character (positions must not move): é -> e, ç -> c, œ -> o.
-    table: dict[int, str] = {}
-    for cp in range(0xC0, 0x250):
-        base = "".join(c for c in unicodedata.normalize("NFKD", chr(cp))
-                       if not unicodedata.combining(c)).lower()
-        if base and base != chr(cp):
-            table[cp] = base[0]
-    return table
-
-
-_FOLD_1TO1 = _fold_table()
-
-
-def _window(text: str, lead: int, width: int, marks: list[tuple[int, int]]) -> str:
-    end = min(len(text), lead + width)
-    if end < len(text):
-        space = text.rfind(" ", lead, end)
-        end = space if space > lead else end
-    parts = ["…" if lead else ""]
-    cursor = lead
-    for s, e in marks:
-        if e > end:
-            break
-        parts.append(html.escape(text[cursor:s]))
-        parts.append(f"<mark>{html.escape(text[s:e])}</mark>")
-        cursor = e
-    parts.append(html.escape(text[cursor:end]))
-    parts.append("…" if end < len(text) else "")
-    return "".join(parts)
+def mask_of(docs: Iterable[int]) -> int:
+    """A set of doc numbers as a bit set (an int): unions and counts run at C speed."""
+    docs = sorted(docs)
+    if not docs:
+        return 0
+    bits = bytearray((docs[-1] >> 3) + 1)
+    for d in docs:
+        bits[d >> 3] |= 1 << (d & 7)
+    return int.from_bytes(bits, "little")

@@ -1,17 +1,21 @@
-"""Full-text search over the articles: the only code that talks to whoosh.
+"""Full-text search over the articles: the API, and the index directory on disk.
 
-Whoosh stores the index (segments, postings, locking). Ranking runs on per-segment term
-vectors cached in memory, because whoosh's OR matchers walk every posting in pure Python
-on each query (50+ ms at 10,000 articles) while summing cached vectors takes a few.
+Whoosh stores the index (segments, postings, locks); analysis.py turns text into terms
+and keeps what each segment holds decoded in memory; spelling.py understands the query
+and ranks on those cached term vectors, because whoosh's own OR matchers walk every
+posting in pure Python on each query (50+ ms at 10,000 articles).
+
+On disk: the index is a folder at `path`. A rebuild writes a complete new folder beside
+it and swaps the two atomically (renameat2 RENAME_EXCHANGE), so readers never see a gap.
+Writers take whoosh's lock with back-off; while a rebuild runs they also append to a
+journal beside the folder, which the rebuild replays before the swap: nothing is lost.
 """
 
 from __future__ import annotations
 
-import bisect
 import ctypes
 import errno
 import fcntl
-import heapq
 import json
 import logging
 import os
@@ -21,34 +25,40 @@ import shutil
 import threading
 import time
 import uuid
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from itertools import compress, repeat
-from operator import add, mul
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from math import log
 from pathlib import Path
 from typing import Any
 
 from whoosh import index as windex
 from whoosh.filedb.filestore import FileStorage
-from whoosh.index import LockError
-from whoosh.query import Or, Phrase
+from whoosh.index import FileIndex, LockError
 
 from kb.search.analysis import (
-    FIELDS,
     LANGS,
     SCHEMA,
     SCHEMA_VERSION,
     WORD_RE,
     SegmentCache,
-    best_snippet,
+    Snapshot,
     doc_fields,
     fold,
+    mask_of,
+    open_reader,
     verify_segment,
 )
-from kb.search.spelling import SymSpell, parse, suggestion, synonyms_for
+from kb.search.spelling import (
+    RERANK,
+    Alt,
+    SymSpell,
+    best_snippet,
+    parse,
+    rank,
+    suggestion,
+    synonyms_for,
+    title_bonus,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -57,9 +67,6 @@ __all__ = ["Hit", "IndexBusyError", "IndexedDoc", "SearchIndex", "SearchResult"]
 MAX_LIMIT = 100
 MAX_OFFSET = 10_000
 PHRASE_BOOST = 1.5
-# Coordination: a document matching k of n query words keeps (k/n)**COORD of its score,
-# so conversational queries rank the article that matches most of the shopper's words.
-COORD = 1.0
 VERSION_FILE = "KB_SEARCH_SCHEMA"
 _TOC_RE = re.compile(r"^_MAIN_(\d+)\.toc$")
 
@@ -110,99 +117,6 @@ class SearchResult:
     corrected: bool
 
 
-class _State:
-    """One opened generation of the index, with the caches that belong to it."""
-
-    def __init__(self, ix: Any, token: tuple[int, int], caches: dict[str, SegmentCache]) -> None:
-        self.token = token
-        self.searcher = ix.searcher()
-        self.lock = threading.RLock()  # whoosh readers share file positions: one at a time
-        reader = self.searcher.reader()
-        self.leaves: list[tuple[Any, int, SegmentCache]] = []
-        for leaf, offset in reader.leaf_readers():
-            if leaf.segment() is None:
-                continue  # an empty index has no segments, only an EmptyReader
-            sid = leaf.segment().segment_id()
-            cache = caches.get(sid) or SegmentCache(leaf)
-            cache.reader = leaf  # the newest reader also knows the newest deletions
-            self.leaves.append((leaf, offset, cache))
-        self.deleted: set[int] = set()
-        self.lang_docs = dict.fromkeys(LANGS, 0)
-        for leaf, offset, cache in self.leaves:
-            dels = set(leaf.deleted_docs_set) if leaf.has_deletions() else set()
-            self.deleted.update(offset + d for d in dels)
-            for d, meta in enumerate(cache.meta):
-                if d not in dels and meta[2] in self.lang_docs:
-                    self.lang_docs[meta[2]] += 1
-        self.avgdl = {
-            f"{f}_{lang}": reader.field_length(f"{f}_{lang}") / max(1, self.lang_docs[lang])
-            for lang in LANGS
-            for f in FIELDS
-        }
-        self._vocab: dict[str, dict[str, int]] = {}
-        self._titles: dict[str, tuple[str, list[int], list[tuple[str, str, str]]]] = {}
-        self._categories: dict[str, set[int]] = {}
-
-    def vocab(self, lang: str) -> dict[str, int]:
-        """Term -> document frequency for one language, merged from the segments."""
-        v = self._vocab.get(lang)
-        if v is None:
-            counts: Counter[str] = Counter()
-            with self.lock:
-                for _, _, cache in self.leaves:
-                    counts.update(cache.vocab(lang))
-            v = self._vocab[lang] = dict(counts)
-        return v
-
-    def vector(self, lang: str, term: str) -> list[tuple[int, Any, Any]]:
-        """(offset, local ids, field-weighted tf scores) of a term in every segment."""
-        out = []
-        for _, offset, cache in self.leaves:
-            vec = cache.vectors.get((lang, term))
-            if vec is None:
-                with self.lock:
-                    vec = cache.vector(lang, term, self.avgdl)
-            if vec[0]:
-                out.append((offset, vec[0], vec[1]))
-        return out
-
-    def idf(self, lang: str, parts: list[tuple[int, Any, Any]]) -> float:
-        """BM25 idf from the number of documents holding the term."""
-        n = self.lang_docs[lang]
-        df = sum(len(ids) for _, ids, _ in parts)
-        return log(1.0 + (n - df + 0.5) / (df + 0.5)) if df else 0.0
-
-    def category(self, name: str) -> set[int]:
-        """Global doc numbers of one category (built once per generation)."""
-        docs = self._categories.get(name)
-        if docs is None:
-            docs = self._categories[name] = {
-                offset + d
-                for _, offset, cache in self.leaves
-                for d, meta in enumerate(cache.meta)
-                if meta[4] == name
-            }
-        return docs
-
-    def titles(self, lang: str) -> tuple[str, list[int], list[tuple[str, str, str]]]:
-        """Folded titles of one language joined in one string, for C-speed prefix scans."""
-        t = self._titles.get(lang)
-        if t is None:
-            entries: list[tuple[str, str, str]] = []
-            lines: list[str] = []
-            for _, offset, cache in self.leaves:
-                for d, meta in enumerate(cache.meta):
-                    if meta[2] == lang and offset + d not in self.deleted:
-                        entries.append((meta[1], meta[3], meta[6]))
-                        lines.append(" ".join(WORD_RE.findall(fold(meta[6]))))
-            starts, pos = [], 0
-            for line in lines:
-                starts.append(pos)
-                pos += len(line) + 1
-            t = self._titles[lang] = ("\n".join(lines), starts, entries)
-        return t
-
-
 class SearchIndex:
     """A whoosh index directory shared by processes; see the module docstring."""
 
@@ -212,10 +126,11 @@ class SearchIndex:
         self.path = Path(path).absolute()
         self._parent, self._name = self.path.parent, self.path.name
         self._mutex = threading.Lock()
-        self._state: _State | None = None
+        self._state: Snapshot | None = None
         self._caches: dict[str, SegmentCache] = {}
         self._spellers = {lang: SymSpell() for lang in LANGS}
         self._checked: tuple[Any, str] = (None, "missing")
+        self._failed: tuple[int, int] | None = None
         self._verified: set[tuple[str, Any]] = set()
 
     # --- files beside the index ------------------------------------------------------
@@ -255,7 +170,8 @@ class SearchIndex:
         # index changed (size or mtime), and only on segments not verified before.
         try:
             st = os.stat(self.path)
-            files = {e.name: (e.stat().st_size, e.stat().st_mtime_ns) for e in os.scandir(self.path)}
+            files = {e.name: (e.stat().st_size, e.stat().st_mtime_ns)
+                     for e in os.scandir(self.path)}
         except (FileNotFoundError, NotADirectoryError):
             return "missing"
         except OSError:
@@ -273,8 +189,7 @@ class SearchIndex:
         try:
             if (self.path / VERSION_FILE).read_text().strip() != SCHEMA_VERSION:
                 return "corrupt"
-            ix = windex.open_dir(str(self.path), schema=SCHEMA)
-            with ix.reader() as reader:
+            with _opened(self.path) as ix, open_reader(ix) as reader:
                 for leaf, _ in reader.leaf_readers():
                     if leaf.segment() is None:
                         continue
@@ -327,7 +242,7 @@ class SearchIndex:
         with self._mutex:
             self._state = None
 
-    def _current(self) -> _State | None:
+    def _current(self) -> Snapshot | None:
         token = self._token()
         state = self._state
         if state is not None and state.token == token:
@@ -338,17 +253,20 @@ class SearchIndex:
             state = self._state
             if state is not None and state.token == token:
                 return state
-            for attempt in range(3):  # a rebuild may swap the directory while we open it
+            if token == self._failed:
+                return None  # known bad: wait for the folder to change (ensure, rebuild)
+            for attempt in range(3):
                 try:
-                    ix = windex.open_dir(str(self.path), schema=SCHEMA)
-                    state = _State(ix, token, self._caches)
+                    with _opened(self.path) as ix:
+                        state = Snapshot(ix, token, self._caches)
                     break
                 except Exception:
-                    if attempt == 2:
+                    again = self._token()
+                    if attempt == 2 or again == token:  # not a swap under our feet: bad
                         logger.warning("cannot open search index %s", self.path, exc_info=True)
+                        self._failed = token
                         return None
-                    time.sleep(0.02)
-                    token = self._token()
+                    token = again
             # Keep caches only for the segments still in use, so memory stays bounded.
             self._caches = {c.segid: c for _, _, c in state.leaves}
             for lang in LANGS:
@@ -358,15 +276,8 @@ class SearchIndex:
 
     def revisions(self) -> dict[str, int]:
         """Return doc_id -> revision for every document the index holds."""
-        state = self._current()
-        if state is None:
-            return {}
-        out: dict[str, int] = {}
-        for _, offset, cache in state.leaves:
-            for d, meta in enumerate(cache.meta):
-                if offset + d not in state.deleted:
-                    out[meta[0]] = meta[5]
-        return out
+        snap = self._current()
+        return snap.revisions() if snap is not None else {}
 
     def search(
         self,
@@ -382,121 +293,74 @@ class SearchIndex:
         empty = SearchResult(query, lang, 0, (), None, False)
         limit = max(0, min(int(limit), MAX_LIMIT))
         offset = max(0, min(int(offset), MAX_OFFSET))
-        if lang not in LANGS:
-            return empty
-        state = self._current()
-        if state is None:
+        snap = self._current() if lang in LANGS else None
+        if snap is None:
             return empty
         try:
-            return self._search(state, query, lang, limit, offset, category)
+            return self._search(snap, query, lang, limit, offset, category)
         except Exception:  # a damaged segment must not take the help centre down
             logger.exception("search failed for %r", query[:100])
             return empty
 
     def _search(
-        self, state: _State, query: str, lang: str, limit: int, offset: int, category: str | None
+        self, snap: Snapshot, query: str, lang: str, limit: int, offset: int, category: str | None
     ) -> SearchResult:
-        vocab = state.vocab(lang)
-        parsed = parse(query, lang, vocab, self._spellers[lang], synonyms_for(lang))
-        groups = parsed.groups
-        corrected = bool(parsed.corrections)
-        if not groups:
+        parsed = parse(query, lang, snap.vocab(lang), self._spellers[lang], synonyms_for(lang))
+        if not parsed.groups:
             return SearchResult(query, lang, 0, (), None, False)
-        # Every step below runs at C speed (dict/set/map/zip), never a Python loop per
-        # posting: a common word has a posting in every article.
-        acc: dict[int, float] = {}
-        matched: Counter[int] = Counter()
-        allowed: set[int] | None = None
-        for g in groups:
-            scores: dict[int, float] = {}
-            if g.phrase:
-                docs = self._phrase_docs(state, lang, g.phrase)
-                allowed = docs if allowed is None else allowed & docs
-            for term, weight in g.terms:
-                parts = state.vector(lang, term)
-                mult = state.idf(lang, parts) * weight * (PHRASE_BOOST if g.phrase else 1.0)
-                # A phrase sums its words; the alternatives of one word: the best counts.
-                _merge(scores, _scaled(parts, mult), add if g.phrase else max)
-            _merge(acc, scores, add)
-            matched.update(scores.keys())
-        n = len(groups)
-        if n > 1:  # coordination: scale by the share of the query's words matched
-            partial = list(compress(matched.keys(), map(n.__gt__, matched.values())))
-            factor = [(k / n) ** COORD for k in range(n)]
-            acc.update(zip(partial, map(mul, map(acc.__getitem__, partial),
-                                        map(factor.__getitem__, map(matched.__getitem__, partial)))))
-        for d in state.deleted:
-            acc.pop(d, None)
+        allowed: tuple[set[int], int] | None = None
+        for g in parsed.groups:
+            if g.phrase:  # quoted: only documents with the words together
+                docs = snap.phrase_docs(lang, g.phrase)
+                docs = docs if allowed is None else docs & allowed[0]
+                allowed = (docs, mask_of(docs))
         if category:
-            cat = state.category(category)
-            allowed = cat if allowed is None else allowed & cat
-        if allowed is not None:
-            keep = list(acc.keys() & allowed)
-            acc = dict(zip(keep, map(acc.__getitem__, keep)))
-        top = _top(acc, offset + limit)
-        terms = frozenset(t for g in groups for t, _ in g.terms)
-        texts: list[str] = []
-        hits = tuple(self._hit(state, d, acc[d], lang, terms, texts) for d in top[offset:])
-        if corrected and not texts and top:
-            self._hit(state, top[0], 0.0, lang, terms, texts)
+            docs, mask = snap.category(category)
+            allowed = (docs, mask) if allowed is None else (docs & allowed[0], mask & allowed[1])
+        prepared = []
+        for g in parsed.groups:
+            alts = []
+            for term, weight in g.terms:
+                parts = snap.vector(lang, term)
+                if parts:
+                    boost = PHRASE_BOOST if g.phrase else 1.0
+                    alts.append(Alt(parts, snap.idf(lang, parts) * weight * boost))
+            prepared.append((alts, bool(g.phrase)))
+        # An alternative worth under 2% of the strongest term (a synonym found in nearly
+        # every article) cannot change the ranking; it still counts towards `total`.
+        strongest = max((a.mult for alts, _ in prepared for a in alts), default=0.0)
+        scored = [([a for a in alts if a.mult >= 0.02 * strongest] or alts[:1], ph)
+                  for alts, ph in prepared]
+        depth = max(offset + limit, RERANK)
+        ranked, total = rank(scored, prepared, depth, (snap.deleted, snap.deleted_mask), allowed)
+        page = title_bonus(snap, parsed, lang, ranked)[offset : offset + limit]
+        terms = frozenset(t for g in parsed.groups for t, _ in g.terms)
+        texts: list[str] = []  # for the "did you mean": words as the articles spell them
+        hits = tuple(self._hit(snap, d, score, lang, terms, texts) for d, score in page)
+        if parsed.corrections and not texts and ranked:
+            self._hit(snap, ranked[0][0], 0.0, lang, terms, texts)
         said = suggestion(parsed, lang, texts[:9])
-        return SearchResult(query, lang, len(acc), hits, said, corrected)
-
-    def _phrase_docs(self, state: _State, lang: str, terms: tuple[str, ...]) -> set[int]:
-        q = Or([Phrase(f"{f}_{lang}", list(terms)) for f in FIELDS])
-        with state.lock:
-            return set(state.searcher.docs_for_query(q))
+        return SearchResult(query, lang, total, hits, said, bool(parsed.corrections))
 
     @staticmethod
-    def _metas(state: _State) -> Callable[[int], tuple[Any, ...]]:
-        leaves = [(off, cache.meta) for _, off, cache in state.leaves]
-
-        def meta(d: int) -> tuple[Any, ...]:
-            for off, metas in reversed(leaves):
-                if d >= off:
-                    return metas[d - off]
-            raise KeyError(d)
-
-        return meta
-
     def _hit(
-        self, state: _State, d: int, score: float, lang: str, terms: frozenset[str],
-        texts: list[str],
+        snap: Snapshot, d: int, score: float, lang: str, terms: frozenset[str], texts: list[str]
     ) -> Hit:
-        m = self._metas(state)(d)
-        with state.lock:
-            stored = state.searcher.stored_fields(d)
+        cache, local = snap.leaf_of(d)
+        m = cache.meta[local]
+        stored = snap.stored(d)
         summary, body = stored.get("summary", ""), stored.get("body", "")
-        texts.extend((m[6], summary, body))
-        snip = best_snippet((summary, body), terms, lang)
-        return Hit(m[1], m[2], m[3], m[6], m[4], snip, round(score, 4))
+        texts.extend((m.title, summary, body))
+        snippet = best_snippet((summary, body), terms, lang)
+        return Hit(m.key, m.lang, m.slug, m.title, m.category, snippet, round(score, 4))
 
     def suggest(self, prefix: str, lang: str, *, limit: int = 8) -> list[tuple[str, str, str]]:
         """Return (key, slug, title) of titles with a word starting with what was typed."""
-        if lang not in LANGS or not isinstance(prefix, str):
+        if lang not in LANGS or not isinstance(prefix, str) or limit <= 0:
             return []
         words = WORD_RE.findall(fold(prefix[:200]))
-        state = self._current()
-        if not words or state is None or limit <= 0:
-            return []
-        blob, starts, entries = state.titles(lang)
-        found: dict[int, tuple[int, int]] = {}
-        needle = re.compile(r"(?:^|(?<=[ \n]))" + re.escape(" ".join(words)), re.M)
-        for m in needle.finditer(blob):
-            i = _line_of(starts, m.start())
-            rank = (0 if m.start() == starts[i] else 1, len(entries[i][2]))
-            found.setdefault(i, rank)
-        if len(found) < limit and len(words) > 1:
-            # Words typed in another order than the title's: all words must start a word.
-            *whole, last = words
-            for i, line in enumerate(blob.split("\n")):
-                if i in found:
-                    continue
-                tokens = line.split(" ")
-                if all(w in tokens for w in whole) and any(t.startswith(last) for t in tokens):
-                    found[i] = (2, len(entries[i][2]))
-        best = sorted(found, key=lambda i: found[i])[:limit]
-        return [entries[i] for i in best]
+        snap = self._current() if words else None
+        return snap.suggest(words, lang, limit) if snap is not None else []
 
     # --- writing --------------------------------------------------------------------
 
@@ -527,6 +391,7 @@ class SearchIndex:
     def _write(self, apply: Callable[[Any], None], ops: list[dict[str, Any]]) -> None:
         deadline = time.monotonic() + self.lock_timeout
         delay = 0.005
+        repaired = False
         while True:
             # While a rebuild runs, writes are also journalled so the rebuild can replay
             # them; holding the shared lock until commit keeps a rebuild from starting
@@ -534,12 +399,17 @@ class SearchIndex:
             self._parent.mkdir(parents=True, exist_ok=True)
             with flock(self._side("rebuild.lock"), shared=True, timeout=0) as not_rebuilding:
                 try:
-                    ix = windex.open_dir(str(self.path), schema=SCHEMA)
-                    writer = ix.writer(timeout=0.0)
+                    with _opened(self.path) as ix:
+                        writer = ix.writer(timeout=0.0)
                 except LockError:
                     writer = None
+                except OSError:
+                    raise  # a full disk or a read-only folder: the caller decides
                 except Exception:
+                    if repaired:
+                        raise
                     self.ensure()  # missing or corrupt: start from an empty index
+                    repaired = True
                     continue
                 if writer is not None:
                     try:
@@ -578,7 +448,8 @@ class SearchIndex:
             self._side("journal").unlink(missing_ok=True)
             tmp = self._new_dir()
             try:
-                ix = windex.open_dir(str(tmp), schema=SCHEMA)
+                with _opened(tmp) as ix:
+                    pass
                 # One writer, one segment: a big pool avoids spilling runs to disk, and
                 # procs=1 because multiprocess merging costs more than it saves here.
                 writer = ix.writer(limitmb=256, procs=1)
@@ -631,7 +502,8 @@ class SearchIndex:
             return
         if not lines:
             return
-        ix = windex.open_dir(str(tmp), schema=SCHEMA)
+        with _opened(tmp) as ix:
+            pass
         fresh = SearchIndex(tmp).revisions()
         writer = ix.writer()
         for line in lines:
@@ -648,39 +520,38 @@ class SearchIndex:
         writer.commit()
 
 
-def _scaled(parts: list[tuple[int, Any, Any]], mult: float) -> dict[int, float]:
-    """Global doc number -> tf part x mult, over the segments of a term vector."""
-    out: dict[int, float] = {}
-    for off, ids, tfs in parts:
-        keys = ids if off == 0 else map(add, ids, repeat(off))
-        out.update(zip(keys, map(mul, tfs, repeat(mult))))
-    return out
+class _Storage(FileStorage):
+    """FileStorage remembering the files it opened, to close them if opening fails.
+
+    Whoosh leaves a file open when it trips over garbage in a TOC or segment; closed
+    here, garbage never leaks descriptors (nor ResourceWarnings).
+    """
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.opened: list[Any] = []
+
+    def open_file(self, name: str, **kwargs: Any) -> Any:
+        f = super().open_file(name, **kwargs)
+        self.opened.append(f)
+        return f
 
 
-def _merge(into: dict[int, float], other: dict[int, float], op: Callable[..., float]) -> None:
-    """into[k] = op(into[k], other[k]) where both have k, else other[k] (mutates `other`)."""
-    if into:
-        common = list(other.keys() & into.keys())
-        if common:
-            other.update(zip(common, map(op, map(into.__getitem__, common),
-                                         map(other.__getitem__, common))))
-    into.update(other)
-
-
-def _top(acc: dict[int, float], k: int) -> list[int]:
-    """The k best doc numbers, best first (ties: lower doc number first)."""
-    if k <= 0 or not acc:
-        return []
-    if len(acc) > 4 * k:
-        threshold = heapq.nlargest(k, acc.values())[-1]
-        keys: Iterable[int] = compress(acc.keys(), map(threshold.__le__, acc.values()))
-    else:
-        keys = acc.keys()
-    return sorted(keys, key=lambda d: (-acc[d], d))[:k]
-
-
-def _line_of(starts: list[int], pos: int) -> int:
-    return bisect.bisect_right(starts, pos) - 1
+@contextmanager
+def _opened(path: Path) -> Iterator[Any]:
+    """The whoosh index at `path`; files opened on the way are closed if anything fails."""
+    storage = _Storage(str(path))
+    try:
+        yield FileIndex(storage, schema=SCHEMA)
+    except BaseException:
+        for f in storage.opened:
+            try:
+                f.close()
+            except Exception:  # noqa: BLE001 - already closed or unclosable: nothing to do
+                pass
+        raise
+    finally:
+        storage.opened = []
 
 
 @contextmanager
@@ -719,7 +590,8 @@ def exchange_dirs(a: Path, b: Path) -> bool:
     if _renameat2 is None:
         try:
             fn = ctypes.CDLL(None, use_errno=True).renameat2
-            fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+            fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
+                           ctypes.c_uint]
             _renameat2 = fn
         except (OSError, AttributeError):
             _renameat2 = False

@@ -272,9 +272,16 @@ def _mark(text: str, words: list[str]) -> str:
 
 # Personal data never reaches the search log: e-mails, order numbers, references, long digits.
 _SCRUB = [
-    (re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+"), "[email]"),
+    # Anything with an @, even without a domain or cut short: "ana@exa" still names Ana.
+    (re.compile(r"[\w.+-]+@[\w.-]*"), "[email]"),
     (re.compile(r"\b[A-Z]{1,3}-?\d{3,}\b", re.IGNORECASE), "[number]"),
     (re.compile(r"\bR-[A-Z0-9]{6}\b", re.IGNORECASE), "[reference]"),
+    # A ticket reference typed without its dash; one digit at least, or "returns" would go.
+    (re.compile(r"\bR(?=[A-Z0-9]{0,5}\d)[A-Z0-9]{6}\b", re.IGNORECASE), "[reference]"),
+    (re.compile(r"#\s?[\w-]*\d[\w-]*"), "[number]"),
+    # Short order numbers are only recognisable by the word before them ("order 1001").
+    (re.compile(r"\b(order|commande|ticket|return|retour)((?:\s+(?:number|no\.?|nr\.?|num[ée]ro|n°))?"
+                r"\s*:?\s*)\d{3,}\b", re.IGNORECASE), r"\1\2[number]"),
     (re.compile(r"\b[\w-]*\d[\w-]*\d{4,}[\w-]*\b"), "[number]"),
     (re.compile(r"\d{5,}"), "[number]"),
 ]
@@ -294,7 +301,8 @@ def normalize(query: str) -> str:
 
 def log_search(query: str, lang: str, results: int, visit_id: str = "") -> int | None:
     """Record one search (scrubbed of personal data); returns its id for click tracking."""
-    cleaned = scrub(_clean(query))
+    # Scrub before cutting to length, so that an address cut in two is still found whole.
+    cleaned = scrub(_CONTROL.sub(" ", query or "")[:1000]).strip()[:200].strip()
     if not cleaned:
         return None
     entry = SearchLog(

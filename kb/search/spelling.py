@@ -1,20 +1,46 @@
-"""Query understanding: sanitizing, phrases, typo correction (symmetric delete), synonyms.
+"""The query side: what the shopper typed, how it ranks articles, and the snippets shown.
 
-Typo correction works on analysed terms (stems) so it shares the index's vocabulary, and
-it costs a handful of dict look-ups per unknown word instead of a fuzzy scan of the index.
+Sanitizing, quoted phrases, typo correction (symmetric delete), synonyms, ranking over the
+cached term vectors, the title re-ranking and the highlighted snippets. Typo correction
+works on analysed terms (stems) so it shares the index's vocabulary, and it costs a
+handful of dict look-ups per unknown word instead of a fuzzy scan of the index.
 """
 
 from __future__ import annotations
 
+import heapq
+import html
 import re
 import unicodedata
+from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import add, mul, neg, sub
 
-from kb.search.analysis import WORD_RE, fold, query_words, term_for
+from kb.search.analysis import (
+    WORD_RE,
+    Snapshot,
+    Vec,
+    fold,
+    language,
+    longest_run,
+    query_words,
+    term_for,
+    token_keys,
+)
 
 MAX_QUERY_CHARS = 256
+# Coordination: a document matching k of n query words keeps (k/n)**COORD of its score,
+# so conversational queries rank the article that matches most of the shopper's words.
+COORD = 1.0
+# A query word whose postings (all its alternatives) exceed this is read best-first.
+BIG_GROUP = 1500
+# The best RERANK results are re-ranked by how much of the query (stop words included)
+# their title or a tag holds in one run: up to (1 + TITLE_RUN_BONUS) times the score.
+RERANK = 40
+TITLE_RUN_BONUS = 1.0
 MAX_GROUPS = 12
 MAX_DISTANCE = 2
 # Only the first characters of a term feed the deletes index (as in SymSpell): typos past
@@ -172,7 +198,7 @@ def rare_neighbour(term: str, vocab: Mapping[str, int], speller: SymSpell) -> st
     best: tuple[int, str] | None = None
     for cand, dist in speller.lookup(term, 1):
         cdf = vocab.get(cand, 0)
-        if cand != term and dist == 1 and cdf >= max(5, 20 * df):
+        if cand != term and dist == 1 and cdf >= max(5, 5 * df):
             if best is None or cdf > best[0]:
                 best = (cdf, cand)
     return best[1] if best else None
@@ -242,13 +268,11 @@ def suggestion(parsed: ParsedQuery, lang: str, texts: Iterable[str]) -> str | No
     closest word of the results' texts that has the corrected term (so with its accents)."""
     if not parsed.corrections:
         return None
-    wanted = {c.fix for c in parsed.corrections}
+    wanted = frozenset(c.fix for c in parsed.corrections)
     seen: dict[str, Counter[str]] = {}
     for text in texts:
-        for word in WORD_RE.findall(text):
-            t = term_for(word, lang)
-            if t in wanted:
-                seen.setdefault(t, Counter())[word.lower()] += 1
+        for start, end, t in find_terms(text, wanted, lang):
+            seen.setdefault(t, Counter())[text[start:end].lower()] += 1
     out = parsed.text
     for c in parsed.corrections:
         options = seen.get(c.fix)
@@ -261,36 +285,22 @@ def suggestion(parsed: ParsedQuery, lang: str, texts: Iterable[str]) -> str | No
     return out
 
 
-def normalize_key(word: str, lang: str) -> str | None:
-    """Return the term a synonym-table word maps to (so tables can be written in plain words)."""
-    return term_for(word, lang)
-
-
-# Shoppers' words -> the words the articles use. Each line is a set of words that stand for
-# one another (first = the article's word); applied at query time with a lower weight.
+# Shoppers' words -> the words the articles use ("word: article words"), searched as
+# alternatives of the shopper's word with a lower weight. One-way and single words on
+# purpose: "send back" must not turn every "back" into "return".
 _SYNONYMS: dict[str, tuple[str, ...]] = {
     "en": (
-        "return send back bring",
-        "refund money reimburse reimbursement",
-        "store shop",
-        "parcel package delivery order",
-        "arrive came come arrived",
-        "damaged broken faulty defective",
-        "exchange swap replace",
-        "receipt proof invoice",
-        "cancel cancellation",
-        "label slip",
+        "money: refund", "reimburse: refund", "reimbursement: refund", "repay: refund",
+        "shop: store", "package: parcel", "came: arrived", "broken: damaged faulty",
+        "smashed: damaged", "cracked: damaged", "swap: exchange", "proof: receipt",
+        "invoice: receipt", "postage: shipping", "human: agent", "person: agent",
+        "present: gift", "send: return", "sent: delivered", "talk: speak contact",
     ),
     "fr": (
-        "retour renvoyer rapporter retourner",
-        "remboursement rembourser argent",
-        "magasin boutique",
-        "colis paquet livraison commande",
-        "reçu ticket preuve facture",
-        "endommagé cassé abîmé défectueux",
-        "échange échanger remplacer",
-        "annuler annulation",
-        "étiquette bordereau",
+        "renvoyer: retour retourner", "rendre: retourner", "rapporter: retourner",
+        "argent: remboursement", "boutique: magasin", "magasin: boutique", "paquet: colis",
+        "cassé: abîmé endommagé", "casse: abîmé endommagé", "échanger: échange",
+        "humain: conseiller", "agent: conseiller", "payant: frais", "ticket: reçu",
     ),
 }
 _SYN_CACHE: dict[str, dict[str, tuple[str, ...]]] = {}
@@ -302,9 +312,278 @@ def synonyms_for(lang: str) -> dict[str, tuple[str, ...]]:
     if table is None:
         table = {}
         for line in _SYNONYMS.get(lang, ()):
-            terms = [t for w in line.split() if (t := term_for(w, lang)) is not None]
-            for t in terms:
-                others = tuple(dict.fromkeys(o for o in terms if o != t))
-                table[t] = tuple(dict.fromkeys(table.get(t, ()) + others))
+            word, _, targets = line.partition(":")
+            source = term_for(word.strip(), lang)
+            found = [t for w in targets.split() if (t := term_for(w, lang)) not in (None, source)]
+            if source is not None and found:
+                table[source] = tuple(dict.fromkeys(table.get(source, ()) + tuple(found)))
         _SYN_CACHE[lang] = table
     return table
+
+
+# --- ranking ---------------------------------------------------------------------------
+
+@dataclass
+class Alt:
+    """One term of a query group: its vector in each segment and its weight (idf x boost)."""
+
+    parts: list[tuple[int, int, Vec]]  # (first doc number, end doc number, vector)
+    mult: float
+
+    def postings(self) -> int:
+        return sum(v.n for _, _, v in self.parts)
+
+    def scaled(self) -> dict[int, float]:
+        """Global doc number -> score, for every posting."""
+        out: dict[int, float] = {}
+        for off, _, vec in self.parts:
+            ids: Iterable[int] = map(add, vec.ids, repeat(off)) if off else vec.ids
+            out.update(zip(ids, map(mul, vec.tfs, repeat(self.mult)), strict=False))
+        return out
+
+    def lookup(self, docs: list[int]) -> list[float]:
+        """Score of each of `docs` (sorted global doc numbers), 0.0 where absent."""
+        out = [0.0] * len(docs)
+        for off, end, vec in self.parts:
+            lo, hi = bisect_left(docs, off), bisect_left(docs, end)
+            if lo < hi:
+                found = vec.lookup(map(sub, docs[lo:hi], repeat(off)))
+                out[lo:hi] = map(mul, found, repeat(self.mult))
+        return out
+
+
+def rank(
+    groups: list[tuple[list[Alt], bool]],
+    counted: list[tuple[list[Alt], bool]],
+    k: int,
+    deleted: tuple[set[int], int],
+    allowed: tuple[set[int], int] | None,
+) -> tuple[list[tuple[int, float]], int]:
+    """The k best (doc, score), best first, and the number of matching documents.
+
+    Groups with short posting lists are summed whole. Long ones (common words, present in
+    most articles) are read best-first: candidates are the short groups' documents plus the
+    top `depth` of each long list, scored exactly by look-ups; no document outside can beat
+    the k-th candidate once the sum of the long lists' scores at `depth` falls below it,
+    else `depth` grows (threshold algorithm). Every step runs at C speed (map/zip/dict/set):
+    no Python loop per posting. The count is a union of bit sets.
+    """
+    union = 0
+    for alts, _ in counted:
+        for alt in alts:
+            for off, _, vec in alt.parts:
+                union |= vec.mask() << off
+    union &= ~deleted[1]
+    if allowed is not None:
+        union &= allowed[1]
+    total = union.bit_count()
+    if not total or k <= 0:
+        return [], total
+    n = len(groups)
+    acc: dict[int, float] = {}
+    matched: Counter[int] = Counter()
+    big: list[list[Alt]] = []
+    for alts, phrase in groups:
+        if phrase or sum(a.postings() for a in alts) <= BIG_GROUP:
+            scores: dict[int, float] = {}
+            for alt in alts:  # a phrase sums its words; a word's alternatives: the best
+                _merge(scores, alt.scaled(), add if phrase else max)
+            _merge(acc, scores, add)
+            matched.update(scores.keys())
+        else:
+            big.append(alts)
+    factor = [(c / n) ** COORD for c in range(n + 1)]
+    depth = 4 * k + 16
+    while big:
+        seen = set(acc)
+        bound = 0.0
+        for alts in big:
+            reach = 0.0
+            for alt in alts:
+                for off, _, vec in alt.parts:
+                    top_ids, top_tfs = vec.impact()
+                    head = top_ids[:depth]
+                    seen.update(map(add, head, repeat(off)) if off else head)
+                    if depth < vec.n:
+                        reach = max(reach, top_tfs[depth] * alt.mult)
+            bound += reach
+        seen -= deleted[0]
+        if allowed is not None:
+            seen &= allowed[0]
+        cands = sorted(seen)
+        scores = list(map(acc.get, cands, repeat(0.0)))
+        counts = list(map(matched.get, cands, repeat(0)))
+        for alts in big:
+            best = [0.0] * len(cands)
+            for alt in alts:
+                best = list(map(max, best, alt.lookup(cands)))
+            scores = list(map(add, scores, best))
+            counts = list(map(add, counts, map(bool, best)))
+        if n > 1:  # coordination: scale by the share of the query's words matched
+            scores = list(map(mul, scores, map(factor.__getitem__, counts)))
+        ranked = heapq.nlargest(k, zip(scores, map(neg, cands), strict=True))
+        if not bound or (len(ranked) >= k and ranked[-1][0] >= bound):
+            return [(-d, sc) for sc, d in ranked], total
+        depth *= 4
+        if len(cands) * 4 > total:
+            # Flat scores (several very common words): reading best-first would end up
+            # looking up nearly every document, which costs more than summing everything.
+            for alts in big:
+                scores_d: dict[int, float] = {}
+                for alt in alts:
+                    _merge(scores_d, alt.scaled(), max)
+                _merge(acc, scores_d, add)
+                matched.update(scores_d.keys())
+            break
+    for d in deleted[0]:
+        acc.pop(d, None)
+    if allowed is not None:
+        keep = list(acc.keys() & allowed[0])
+        acc = dict(zip(keep, map(acc.__getitem__, keep), strict=True))
+    keys = list(acc)
+    scores = list(acc.values())
+    if n > 1:
+        scores = list(map(mul, scores, map(factor.__getitem__, map(matched.__getitem__, keys))))
+    ranked = heapq.nlargest(k, zip(scores, map(neg, keys), strict=True))
+    return [(-d, sc) for sc, d in ranked], total
+
+
+def _merge(into: dict[int, float], other: dict[int, float], op: Callable[..., float]) -> None:
+    """into[k] = op(into[k], other[k]) where both have k, else other[k] (mutates `other`)."""
+    if into:
+        common = list(other.keys() & into.keys())
+        if common:
+            values = map(op, map(into.__getitem__, common), map(other.__getitem__, common))
+            other.update(zip(common, values, strict=True))
+    into.update(other)
+
+
+def title_bonus(
+    snap: Snapshot, parsed: ParsedQuery, lang: str, ranked: list[tuple[int, float]]
+) -> list[tuple[int, float]]:
+    """Re-rank the best few by how well their title or one tag matches the query.
+
+    Help-centre titles and tags are the questions shoppers type ("Where is my
+    return?"): a field scores the longest run of the query's words it holds, stop
+    words included, or the share of the query's words it holds at all ("swap size").
+    """
+    fixes = {c.stem: c.fix for c in parsed.corrections}
+    query = [fixes.get(k, k) for k in token_keys(parsed.text, lang)]
+    vocab = snap.vocab(lang)
+    groups = [{t for t, _ in g.terms} for g in parsed.groups]
+    groups = [g for g in groups if any(t in vocab for t in g)]  # words no article has
+    if len(query) < 2 and len(groups) < 2:
+        return ranked
+    out = []
+    for d, score in ranked:
+        cache, local = snap.leaf_of(d)
+        best = 0.0
+        for words in cache.title_keys(local):
+            run = longest_run(query, words)
+            keys = set(words)
+            covered = sum(1 for g in groups if not g.isdisjoint(keys))
+            best = max(best, run / len(query) if run >= 2 else 0.0,
+                       covered / len(groups) if covered >= 2 else 0.0)
+        out.append((d, score * (1.0 + TITLE_RUN_BONUS * best)))
+    out.sort(key=lambda x: (-x[1], x[0]))
+    return out
+
+
+# --- snippets ----------------------------------------------------------------------------
+
+def best_snippet(
+    texts: tuple[str, ...], terms: frozenset[str], lang: str, width: int = 220
+) -> str:
+    """Escaped HTML of the best `width`-char window of `texts`, matched words in <mark>.
+
+    The window with the most distinct matched terms wins (the first text wins ties, so
+    the summary is preferred); only one article is tokenized, so the cost stays small.
+    """
+    best: tuple[tuple[int, int, int], str, list[tuple[int, int]], int] | None = None
+    for rank, text in enumerate(texts):
+        spans = find_terms(text, terms, lang)
+        j = 0
+        for i, (start, _, _) in enumerate(spans):
+            j = max(j, i)
+            while j + 1 < len(spans) and spans[j + 1][1] - start <= width:
+                j += 1
+            window = spans[i : j + 1]
+            score = (len({s[2] for s in window}), -rank, len(window))
+            if best is None or score > best[0]:
+                best = (score, text, [(s, e) for s, e, _ in window], start)
+    if best is None:
+        first = next((t for t in texts if t.strip()), "")
+        return _window(first, 0, width, [])
+    _, text, marks, start = best
+    # Start a little before the first match, on a word boundary, so it reads naturally.
+    lead = max(0, start - width // 5)
+    if lead:
+        space = text.find(" ", lead, start)
+        lead = space + 1 if space != -1 else lead
+    return _window(text, lead, width, marks)
+
+
+def find_terms(text: str, terms: frozenset[str], lang: str) -> list[tuple[int, int, str]]:
+    """(start, end, term) of each word of `text` whose term is in `terms`.
+
+    A word with one of `terms` starts with (most of) that term once folded, so a few
+    str.find calls on a folded copy locate the candidates and only those are analysed,
+    instead of all 400 words of an article per hit.
+    """
+    conv = language(lang).term
+    low = text.lower()
+    folded = low if low.isascii() else _fold_latin1(low)
+    if len(folded) != len(text):  # a rare character whose lower case is longer
+        return [(m.start(), m.end(), t) for m in WORD_RE.finditer(text)
+                if (t := conv(m.group().lower())) is not None and t in terms]
+    starts: set[int] = set()
+    for head in {t[: max(3, len(t) - 1)] for t in terms}:
+        i = folded.find(head)
+        while i != -1:
+            if i == 0 or not folded[i - 1].isalnum():
+                starts.add(i)
+            i = folded.find(head, i + 1)
+    out = []
+    for i in sorted(starts):
+        m = WORD_RE.match(low, i)
+        if m is not None and (t := conv(m.group())) is not None and t in terms:
+            out.append((i, m.end(), t))
+    return out
+
+
+def _latin1_table() -> bytes:
+    # Byte-to-byte folding of Latin-1 letters (é -> e): str.translate with a dict costs
+    # a dict look-up per character, bytes.translate is a table look-up in C.
+    table = bytearray(range(256))
+    for b in range(0xC0, 0x100):
+        base = "".join(c for c in unicodedata.normalize("NFKD", chr(b))
+                       if not unicodedata.combining(c))
+        if len(base) == 1 and base.isascii():
+            table[b] = ord(base.lower())
+    return bytes(table)
+
+
+_LATIN1_FOLD = _latin1_table()
+
+
+def _fold_latin1(text: str) -> str:
+    """Fold accents one character for one character (outside Latin-1 becomes "?")."""
+    return text.encode("latin-1", "replace").translate(_LATIN1_FOLD).decode("latin-1")
+
+
+def _window(text: str, lead: int, width: int, marks: list[tuple[int, int]]) -> str:
+    end = min(len(text), lead + width)
+    if end < len(text):
+        space = text.rfind(" ", lead, end)
+        end = space if space > lead else end
+    parts = ["…" if lead else ""]
+    cursor = lead
+    for s, e in marks:
+        if e > end:
+            break
+        parts.append(html.escape(text[cursor:s]))
+        parts.append(f"<mark>{html.escape(text[s:e])}</mark>")
+        cursor = e
+    parts.append(html.escape(text[cursor:end]))
+    parts.append("…" if end < len(text) else "")
+    return "".join(parts)

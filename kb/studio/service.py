@@ -1,4 +1,4 @@
-"""The studio's logic, free of Flask: the article list, the to-do lists, saving and deleting."""
+"""The studio's logic, free of Flask: the article list, saving, restoring and deleting."""
 
 from __future__ import annotations
 
@@ -6,24 +6,19 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 
 from kb.articles.files import ArticleFile
-from kb.articles.models import Article, ArticleRevision, ArticleStatus, Redirect, Vote
+from kb.articles.models import Article, ArticleRevision, ArticleStatus, Redirect
 from kb.articles.rendering import render
 from kb.articles.service import create_article, update_article
 from kb.config import LANGUAGES
 from kb.extensions import db
-from kb.search.models import SearchLog
-from kb.types import utcnow
 
 PAGE_SIZE = 25
-UNHELPFUL_DAYS = 90
-TODO_LIMIT = 20
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 60
 
@@ -344,63 +339,3 @@ def _other_versions(articles: list[Article]) -> dict[int, Article]:
     by_key_lang = {(v.key, v.lang): v for v in versions}
     found = {a.id: by_key_lang.get((a.key, other_language(a.lang))) for a in articles}
     return {article_id: other for article_id, other in found.items() if other is not None}
-
-
-# ---- the writers' to-do lists --------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class UnhelpfulArticle:
-    """An article readers said did not help, with its recent votes."""
-
-    article: Article
-    yes: int
-    no: int
-
-
-@dataclass(frozen=True)
-class UnansweredSearch:
-    """A search shoppers made that found nothing."""
-
-    query: str
-    lang: str
-    count: int
-    last_seen: datetime
-
-
-def unhelpful_articles(
-    now: datetime | None = None, days: int = UNHELPFUL_DAYS, limit: int = TODO_LIMIT
-) -> list[UnhelpfulArticle]:
-    """Articles with the most "no" votes over the last ``days`` days."""
-    since = (now or utcnow()) - timedelta(days=days)
-    no = func.sum(case((Vote.helpful.is_(False), 1), else_=0))
-    yes = func.sum(case((Vote.helpful.is_(True), 1), else_=0))
-    rows = db.session.execute(
-        select(Article, yes.label("yes"), no.label("no"))
-        .join(Vote, Vote.article_id == Article.id)
-        .where(Vote.created_at >= since, Article.status != ArticleStatus.DELETED)
-        .group_by(Article.id)
-        .having(no > 0)
-        .order_by(no.desc(), yes, Article.id)
-        .limit(limit)
-    ).all()
-    return [UnhelpfulArticle(article=row[0], yes=int(row.yes), no=int(row.no)) for row in rows]
-
-
-def unanswered_searches(limit: int = TODO_LIMIT) -> list[UnansweredSearch]:
-    """Searches that found nothing, grouped by their normalized form and language."""
-    count = func.count(SearchLog.id)
-    last_seen = func.max(SearchLog.created_at)
-    rows = db.session.execute(
-        select(SearchLog.normalized, SearchLog.lang, count.label("count"), last_seen.label("last"))
-        .where(SearchLog.results == 0, SearchLog.normalized != "")
-        .group_by(SearchLog.normalized, SearchLog.lang)
-        .order_by(count.desc(), last_seen.desc(), SearchLog.normalized)
-        .limit(limit)
-    ).all()
-    return [
-        UnansweredSearch(
-            query=row.normalized, lang=row.lang, count=int(row.count), last_seen=row.last
-        )
-        for row in rows
-    ]

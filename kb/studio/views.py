@@ -18,7 +18,7 @@ from kb.config import LANGUAGES
 from kb.database import write_transaction
 from kb.extensions import db
 from kb.shop import policy_placeholders
-from kb.studio import service
+from kb.studio import service, todo
 from kb.studio.diffs import SnapshotDiff, diff_snapshots, snapshot_of_article, snapshot_of_draft
 from kb.studio.forms import LANGUAGE_NAMES, MAX_BODY, ArticleForm
 from kb.web import current_lang
@@ -71,8 +71,8 @@ def index() -> str:
         categories=CATEGORIES,
         statuses=LIST_STATUSES,
         page_url=lambda number: url_for("studio.index", page=number, **kept),
-        unhelpful=service.unhelpful_articles(),
-        unanswered=service.unanswered_searches(),
+        unhelpful=todo.unhelpful_articles(),
+        unanswered=todo.unanswered_searches(),
     )
 
 

@@ -43,7 +43,7 @@ def test_writer_creates_a_published_article_that_the_public_can_read(writer: Fla
     assert article.revisions[0].message == "First version"
     public = writer.get("/en/articles/returning-a-bicycle")
     assert public.status_code == 200
-    assert "Book a courier pickup." in public.get_data(as_text=True)
+    assert "<h1>Returning a bicycle</h1>" in public.get_data(as_text=True)
 
 
 def test_a_draft_stays_private_until_it_is_published(writer: FlaskClient) -> None:

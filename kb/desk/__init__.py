@@ -1,0 +1,13 @@
+"""The agents' desk: the queue, ticket pages and actions, the admin pages and the staff API."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the desk's pages and the staff API."""
+    from kb.desk import admin, api, views  # noqa: F401  (admin adds its pages to views.bp)
+
+    app.register_blueprint(views.bp)
+    app.register_blueprint(api.bp)

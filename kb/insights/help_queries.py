@@ -1,0 +1,247 @@
+"""Self-help and content: visits, wizard outcomes, searches, views and votes."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import case, func, literal_column, select, true, union, union_all
+from sqlalchemy.sql.elements import ColumnElement
+
+from kb.articles.models import Article, Vote
+from kb.extensions import db
+from kb.insights.models import ArticleView
+from kb.insights.period import Period
+from kb.insights.returns_queries import in_period
+from kb.insights.sql import as_date, day_of, first_reason, json_strings
+from kb.returns.models import WizardOutcome, WizardSession
+from kb.search.models import SearchLog
+from kb.tickets.models import Ticket
+
+ABANDONED_AFTER = timedelta(hours=1)
+TOP_ARTICLES = 20
+TOP_QUERIES = 50
+
+
+def _sessions_of(period: Period) -> list[ColumnElement[bool]]:
+    conditions = [in_period(WizardSession.created_at, period)]
+    if period.lang:
+        conditions.append(WizardSession.lang == period.lang)
+    return conditions
+
+
+def _visit_ids(model: Any, period: Period) -> Any:
+    """The visit ids of one kind of help-centre event in the period (and language)."""
+    query = select(model.visit_id.label("visit_id")).where(
+        in_period(model.created_at, period), model.visit_id != ""
+    )
+    if not period.lang:
+        return query
+    if hasattr(model, "lang"):
+        return query.where(model.lang == period.lang)
+    # Views and votes take the language of their article.
+    return query.join(Article, Article.id == model.article_id).where(Article.lang == period.lang)
+
+
+def help_visits(period: Period) -> int:
+    """Distinct help-centre visits: searches, article views, votes and wizard sessions."""
+    every = union(
+        _visit_ids(SearchLog, period),
+        _visit_ids(WizardSession, period),
+        _visit_ids(ArticleView, period),
+        _visit_ids(Vote, period),
+    ).subquery()
+    return int(db.session.scalar(select(func.count()).select_from(every)) or 0)
+
+
+def shoppers_with_tickets(period: Period) -> int:
+    """Distinct shopper e-mails that opened a ticket in the period."""
+    conditions = [in_period(Ticket.created_at, period)]
+    if period.lang:
+        conditions.append(Ticket.lang == period.lang)
+    query = select(func.count(func.distinct(func.lower(Ticket.email)))).where(*conditions)
+    return int(db.session.scalar(query) or 0)
+
+
+def wizard_outcomes(period: Period, now: datetime) -> dict[str, int]:
+    """Wizard sessions started, deflected, turned into tickets and abandoned."""
+    outcome = WizardSession.outcome
+    idle = WizardSession.last_seen_at < now - ABANDONED_AFTER
+    abandoned = (outcome == WizardOutcome.OPEN) & idle
+    row = db.session.execute(
+        select(
+            func.count(WizardSession.id),
+            func.count(case((outcome == WizardOutcome.DEFLECTED, 1))),
+            func.count(case((outcome == WizardOutcome.TICKET, 1))),
+            func.count(case((abandoned, 1))),
+        ).where(*_sessions_of(period))
+    ).one()
+    return {
+        "started": int(row[0]),
+        "deflected": int(row[1]),
+        "ticket": int(row[2]),
+        "abandoned": int(row[3]),
+    }
+
+
+def _ended_counts(group: Any, period: Period) -> list[Any]:
+    outcome = WizardSession.outcome
+    return list(
+        db.session.execute(
+            select(
+                group.label("key"),
+                func.count(case((outcome == WizardOutcome.DEFLECTED, 1))).label("deflected"),
+                func.count(case((outcome == WizardOutcome.TICKET, 1))).label("ticket"),
+            )
+            .where(*_sessions_of(period))
+            .group_by(group)
+        ).all()
+    )
+
+
+def outcomes_per_day(period: Period) -> list[dict[str, Any]]:
+    """Deflected and ticket sessions by the day they started, every day of the period."""
+    counts = {as_date(r.key): (int(r.deflected), int(r.ticket))
+              for r in _ended_counts(day_of(WizardSession.created_at), period)}
+    return [
+        {"key": day, "deflected": counts.get(day, (0, 0))[0], "ticket": counts.get(day, (0, 0))[1]}
+        for day in period.each_day()
+    ]
+
+
+def outcomes_by_reason(period: Period) -> list[dict[str, Any]]:
+    """Deflected and ticket sessions by the reason of the session's first chosen item."""
+    rows = [r for r in _ended_counts(first_reason(WizardSession.selection_json), period)
+            if r.deflected or r.ticket]
+    rows.sort(key=lambda r: (-(r.deflected + r.ticket), r.key or ""))
+    return [{"key": r.key or "", "deflected": int(r.deflected), "ticket": int(r.ticket)}
+            for r in rows]
+
+
+def articles_before_deflection(period: Period, limit: int = TOP_ARTICLES) -> list[dict[str, Any]]:
+    """Articles that solved sessions: the one the shopper named, else those they opened."""
+    conditions = [*_sessions_of(period), WizardSession.outcome == WizardOutcome.DEFLECTED]
+    named = select(
+        WizardSession.id.label("session"), WizardSession.deflected_key.label("key")
+    ).where(*conditions, WizardSession.deflected_key.is_not(None))
+    opened = json_strings(WizardSession.opened_json)
+    read = (
+        select(WizardSession.id.label("session"), opened.c.value.label("key"))
+        .join(opened, true())
+        .where(*conditions, WizardSession.deflected_key.is_(None))
+    )
+    both = union_all(named, read).subquery()
+    sessions = func.count(func.distinct(both.c.session))
+    rows = db.session.execute(
+        select(both.c.key, sessions.label("sessions"))
+        .group_by(both.c.key)
+        .order_by(sessions.desc(), both.c.key)
+        .limit(limit)
+    ).all()
+    return [{"key": r.key, "sessions": int(r.sessions)} for r in rows]
+
+
+def articles_before_ticket(period: Period, limit: int = TOP_ARTICLES) -> list[dict[str, Any]]:
+    """Articles offered or opened in sessions that still ended with a ticket."""
+    conditions = [*_sessions_of(period), WizardSession.outcome == WizardOutcome.TICKET]
+
+    def keys(column: Any, kind: str) -> Any:
+        values = json_strings(column)
+        return (
+            select(
+                WizardSession.id.label("session"),
+                values.c.value.label("key"),
+                literal_column(f"'{kind}'").label("kind"),
+            )
+            .join(values, true())
+            .where(*conditions)
+        )
+
+    both = union_all(keys(WizardSession.offered_json, "offered"),
+                     keys(WizardSession.opened_json, "opened")).subquery()
+    sessions = func.count(func.distinct(both.c.session))
+    opened = func.count(func.distinct(case((both.c.kind == "opened", both.c.session))))
+    rows = db.session.execute(
+        select(both.c.key, sessions.label("sessions"), opened.label("opened"))
+        .group_by(both.c.key)
+        .order_by(sessions.desc(), opened.desc(), both.c.key)
+        .limit(limit)
+    ).all()
+    return [{"key": r.key, "sessions": int(r.sessions), "opened": int(r.opened)} for r in rows]
+
+
+def searches_without_answer(period: Period, opened: bool, limit: int = TOP_QUERIES) -> list[dict]:
+    """Searches with no results (``opened=False``) or whose results nobody opened, grouped."""
+    conditions = [in_period(SearchLog.created_at, period), SearchLog.normalized != ""]
+    if period.lang:
+        conditions.append(SearchLog.lang == period.lang)
+    if opened:
+        conditions += [SearchLog.results > 0, SearchLog.clicked_key.is_(None)]
+    else:
+        conditions.append(SearchLog.results == 0)
+    count = func.count(SearchLog.id)
+    last_seen = func.max(SearchLog.created_at)
+    rows = db.session.execute(
+        select(SearchLog.normalized, SearchLog.lang, count.label("searches"),
+               last_seen.label("last"))
+        .where(*conditions)
+        .group_by(SearchLog.normalized, SearchLog.lang)
+        .order_by(count.desc(), last_seen.desc(), SearchLog.normalized, SearchLog.lang)
+        .limit(limit)
+    ).all()
+    return [
+        {"key": r.normalized, "lang": r.lang, "searches": int(r.searches), "last_seen": r.last}
+        for r in rows
+    ]
+
+
+def article_figures(period: Period) -> list[dict[str, Any]]:
+    """Every article viewed or voted on in the period: views, yes and no votes."""
+    views = (
+        select(ArticleView.article_id.label("article_id"), func.count(ArticleView.id).label("n"))
+        .where(in_period(ArticleView.created_at, period))
+        .group_by(ArticleView.article_id)
+        .subquery()
+    )
+    votes = (
+        select(
+            Vote.article_id.label("article_id"),
+            func.count(case((Vote.helpful.is_(True), 1))).label("yes"),
+            func.count(case((Vote.helpful.is_(False), 1))).label("no"),
+        )
+        .where(in_period(Vote.created_at, period))
+        .group_by(Vote.article_id)
+        .subquery()
+    )
+    query = (
+        select(Article.id, Article.key, Article.lang, Article.title, Article.slug, Article.status,
+               views.c.n, votes.c.yes, votes.c.no)
+        .outerjoin(views, views.c.article_id == Article.id)
+        .outerjoin(votes, votes.c.article_id == Article.id)
+        .where((views.c.n.is_not(None)) | (votes.c.yes.is_not(None)))
+    )
+    if period.lang:
+        query = query.where(Article.lang == period.lang)
+    rows = db.session.execute(query).all()
+    return [
+        {
+            "key": r.key, "lang": r.lang, "title": r.title, "slug": r.slug, "status": r.status,
+            "views": int(r.n or 0), "yes": int(r.yes or 0), "no": int(r.no or 0),
+        }
+        for r in rows
+    ]
+
+
+def article_titles(keys: set[str], lang: str | None) -> dict[str, str]:
+    """The titles of articles by key, in the period's language (English first for all)."""
+    if not keys:
+        return {}
+    rows = db.session.execute(
+        select(Article.key, Article.lang, Article.title).where(Article.key.in_(sorted(keys)))
+    ).all()
+    # The period's language wins; with every language, English before French.
+    order = ("en", "fr") if lang == "fr" else ("fr", "en")
+    titles: dict[str, str] = {}
+    for code in order:
+        titles.update({r.key: r.title for r in rows if r.lang == code})
+    return titles

@@ -1,0 +1,202 @@
+"""Return reasons and money kept: aggregates over tickets, their items, orders and refunds."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Float, and_, case, cast, func, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from kb.extensions import db
+from kb.insights.period import Period
+from kb.insights.sql import as_date, day_of, ratio
+from kb.returns.models import Order, OrderItem
+from kb.tickets.models import Refund, Ticket, TicketItem, TicketStatus
+
+TOP_PRODUCTS = 20
+KEPT_RESOLUTIONS = ("exchange", "store_credit")
+ZERO = Decimal("0.00")
+
+
+def in_period(column: Any, period: Period) -> ColumnElement[bool]:
+    """The column's timestamp falls within the period."""
+    return and_(column >= period.since, column < period.until)
+
+
+def _tickets_of(period: Period) -> list[ColumnElement[bool]]:
+    conditions = [in_period(Ticket.created_at, period)]
+    if period.lang:
+        conditions.append(Ticket.lang == period.lang)
+    return conditions
+
+
+def ticket_counts(period: Period) -> list[dict[str, Any]]:
+    """Tickets opened in the period, counted by day, reason and channel in one pass."""
+    day = day_of(Ticket.created_at)
+    rows = db.session.execute(
+        select(day, Ticket.reason, Ticket.channel, func.count())
+        .where(*_tickets_of(period))
+        .group_by(day, Ticket.reason, Ticket.channel)
+    ).all()
+    return [{"day": as_date(d), "reason": reason, "channel": channel, "tickets": int(n)}
+            for d, reason, channel, n in rows]
+
+
+def ranked(counts: list[dict[str, Any]], field: str) -> list[dict[str, Any]]:
+    """Ticket counts summed by one field, most tickets first (then by code)."""
+    totals: dict[str, int] = {}
+    for row in counts:
+        totals[row[field]] = totals.get(row[field], 0) + row["tickets"]
+    ordered = sorted(totals.items(), key=lambda item: (-item[1], item[0]))
+    return [{"key": key, "tickets": tickets} for key, tickets in ordered]
+
+
+def per_day(counts: list[dict[str, Any]], period: Period) -> list[dict[str, Any]]:
+    """Ticket counts summed by day, every day of the period included."""
+    totals: dict[Any, int] = {}
+    for row in counts:
+        totals[row["day"]] = totals.get(row["day"], 0) + row["tickets"]
+    return [{"key": d, "tickets": totals.get(d, 0)} for d in period.each_day()]
+
+
+def tickets_by_category(period: Period) -> list[dict[str, Any]]:
+    """Tickets and returned units by the category of the items they hold."""
+    tickets = func.count(func.distinct(Ticket.id))
+    rows = db.session.execute(
+        select(
+            OrderItem.category.label("key"),
+            tickets.label("tickets"),
+            func.sum(TicketItem.quantity).label("units"),
+        )
+        .select_from(TicketItem)
+        .join(Ticket, Ticket.id == TicketItem.ticket_id)
+        .join(OrderItem, OrderItem.id == TicketItem.order_item_id)
+        .where(*_tickets_of(period))
+        .group_by(OrderItem.category)
+        .order_by(tickets.desc(), OrderItem.category)
+    ).all()
+    return [{"key": r.key, "tickets": int(r.tickets), "units": int(r.units)} for r in rows]
+
+
+def tickets_by_product(period: Period, limit: int = TOP_PRODUCTS) -> list[dict[str, Any]]:
+    """The SKUs in the most tickets, with their returned units and a name."""
+    tickets = func.count(func.distinct(Ticket.id))
+    rows = db.session.execute(
+        select(TicketItem.sku, tickets, func.sum(TicketItem.quantity))
+        .select_from(TicketItem)
+        .join(Ticket, Ticket.id == TicketItem.ticket_id)
+        .where(*_tickets_of(period))
+        .group_by(TicketItem.sku)
+        .order_by(tickets.desc(), TicketItem.sku)
+        .limit(limit)
+    ).all()
+    names = product_names({sku for sku, _t, _u in rows})
+    return [{"key": sku, "name": names.get(sku, ""), "tickets": int(n), "units": int(units)}
+            for sku, n, units in rows]
+
+
+def product_names(skus: set[str]) -> dict[str, str]:
+    """A name for each SKU (orders may name a product differently: the last name wins)."""
+    if not skus:
+        return {}
+    rows = db.session.execute(
+        select(OrderItem.sku, func.max(OrderItem.name))
+        .where(OrderItem.sku.in_(sorted(skus)))
+        .group_by(OrderItem.sku)
+    ).all()
+    return {sku: name for sku, name in rows}
+
+
+def return_rates(period: Period, limit: int = TOP_PRODUCTS) -> list[dict[str, Any]]:
+    """Units returned in the period's tickets ÷ units sold in the period's orders, per SKU.
+
+    Declined tickets do not count. Orders carry no language, so neither side is filtered by
+    language. A SKU needs at least one unit sold in the period to have a rate.
+    """
+    returned = (
+        select(TicketItem.sku.label("sku"), func.sum(TicketItem.quantity).label("units"))
+        .join(Ticket, Ticket.id == TicketItem.ticket_id)
+        .where(in_period(Ticket.created_at, period), Ticket.status != TicketStatus.DECLINED)
+        .group_by(TicketItem.sku)
+        .subquery()
+    )
+    sold = (
+        select(OrderItem.sku.label("sku"), func.sum(OrderItem.quantity).label("units"))
+        .join(Order, Order.id == OrderItem.order_id)
+        .where(in_period(Order.placed_at, period))
+        .group_by(OrderItem.sku)
+        .subquery()
+    )
+    rate = cast(returned.c.units, Float) / sold.c.units
+    rows = db.session.execute(
+        select(returned.c.sku, returned.c.units, sold.c.units)
+        .join(sold, sold.c.sku == returned.c.sku)
+        .where(sold.c.units >= 1)
+        .order_by(rate.desc(), returned.c.units.desc(), returned.c.sku)
+        .limit(limit)
+    ).all()
+    names = product_names({row[0] for row in rows})
+    return [
+        {
+            "key": sku,
+            "name": names.get(sku, ""),
+            "returned": int(units_returned),
+            "sold": int(units_sold),
+            "rate": ratio(units_returned, units_sold),
+        }
+        for sku, units_returned, units_sold in rows
+    ]
+
+
+def returned_values(period: Period) -> dict[str, dict[str, Decimal]]:
+    """Per currency: the value of all returned items, and of those kept as exchange or credit."""
+    kept = case((Ticket.resolution.in_(KEPT_RESOLUTIONS), TicketItem.value), else_=0)
+    rows = db.session.execute(
+        select(
+            Ticket.currency,
+            func.sum(TicketItem.value).label("returned"),
+            func.sum(kept).label("kept"),
+        )
+        .join(TicketItem, TicketItem.ticket_id == Ticket.id)
+        .where(*_tickets_of(period), Ticket.status != TicketStatus.DECLINED)
+        .group_by(Ticket.currency)
+    ).all()
+    return {
+        row.currency: {"returned": _money(row.returned), "kept": _money(row.kept)} for row in rows
+    }
+
+
+def refunds_paid(period: Period) -> dict[str, dict[str, Any]]:
+    """Per currency: confirmed refunds, goodwill and guarantee claims paid in the period."""
+    guarantee = Refund.guarantee.is_(True)
+    conditions = [Refund.status == "confirmed", in_period(Refund.created_at, period)]
+    query = select(
+        Refund.currency,
+        func.count(case((~guarantee, Refund.id))).label("refunds"),
+        func.sum(case((~guarantee, Refund.amount), else_=0)).label("refunded"),
+        func.sum(Refund.goodwill).label("goodwill"),
+        func.count(case((guarantee, Refund.id))).label("claims"),
+        func.sum(case((guarantee, Refund.amount), else_=0)).label("guarantee"),
+    )
+    if period.lang:
+        query = query.join(Ticket, Ticket.id == Refund.ticket_id)
+        conditions.append(Ticket.lang == period.lang)
+    rows = db.session.execute(query.where(*conditions).group_by(Refund.currency)).all()
+    return {
+        row.currency: {
+            "refunds": int(row.refunds),
+            "refunded": _money(row.refunded),
+            "goodwill": _money(row.goodwill),
+            "guarantee_claims": int(row.claims),
+            "guarantee_paid": _money(row.guarantee),
+        }
+        for row in rows
+    }
+
+
+def _money(value: Decimal | int | None) -> Decimal:
+    """A summed Money column: None (no rows) is zero."""
+    if value is None:
+        return ZERO
+    return Decimal(value).quantize(ZERO)

@@ -1,0 +1,248 @@
+"""The single-page returns assistant: its translated strings, the embed page and ``/embed.js``."""
+
+from __future__ import annotations
+
+import re
+from types import SimpleNamespace
+from typing import Any
+
+from flask import Blueprint, Response, current_app, g, render_template, request, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from kb.config import LANGUAGES
+from kb.policy import SELLER_FAULT_REASONS, Reason
+from kb.returns import labels
+from kb.returns import wizard_service as wiz
+from kb.shop import current_policy
+
+bp = Blueprint("embed", __name__)
+
+# An origin a CSP source list can hold: scheme, host (a leading "*." is allowed), optional port.
+# Anything else in EMBED_ORIGINS (quotes, ";", paths) is dropped so it cannot bend the header.
+ORIGIN = re.compile(r"^https?://(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:\d{1,5})?$")
+EMBED_JS_MAX_AGE = 3600  # shops cache the loader for an hour; it changes rarely
+
+
+def embed_origins() -> list[str]:
+    """The shop origins allowed to frame the embed page, from ``EMBED_ORIGINS``."""
+    raw = str(current_app.config.get("EMBED_ORIGINS") or "")
+    origins = []
+    for entry in raw.split():
+        origin = entry.rstrip("/")
+        if ORIGIN.match(origin) and origin not in origins:
+            origins.append(origin)
+    return origins
+
+
+def _coded(mapping: dict[str, Any]) -> list[dict[str, str]]:
+    """Codes and words as a list: ``tojson`` sorts object keys, and the order matters here."""
+    return [{"code": code, "label": str(label)} for code, label in mapping.items()]
+
+
+def _words(mapping: dict[str, Any]) -> dict[str, str]:
+    return {code: str(label) for code, label in mapping.items()}
+
+
+def _exception_choices() -> dict[str, list[str]]:
+    """What a shopper may ask for in an exception request, from the wizard's own rule."""
+    # choices_for only reads decision.eligible: one ineligible line gives the exception lists.
+    ineligible = SimpleNamespace(decision=SimpleNamespace(eligible=False))
+    resolutions, methods = wiz.choices_for([ineligible], exception=True)  # type: ignore[list-item]
+    return {"resolutions": [str(r) for r in resolutions], "methods": [str(m) for m in methods]}
+
+
+def _text() -> dict[str, str]:
+    """The assistant's own sentences; ``%(name)s`` placeholders are filled in by the script."""
+    policy = current_policy()
+    return {
+        "progress": _("Progress"),
+        "step_of": _("Step %(number)s of %(total)s: %(label)s"),
+        "back": _("Back"),
+        "continue": _("Continue"),
+        "new_tab": _("(opens in a new tab)"),
+        "full_page": _("Prefer one page per step? Use the full-page returns assistant."),
+        # Step 1
+        "find_title": _("Find your order"),
+        "find_lead": _("No account needed. We only use these details to find your order."),
+        "find_how": _("How to find the order"),
+        "mode_number": _("I have my order number"),
+        "mode_transaction": _("No receipt? Use the payment transaction ID"),
+        "order_number": _("Order number"),
+        "order_number_hint": _("In your order confirmation e-mail, e.g. A1001."),
+        "transaction_id": _("Payment transaction ID"),
+        "transaction_hint": _("On your bank or card statement, or your PayPal receipt, "
+                              "e.g. P01-1234567-7654321."),
+        "email": _("E-mail address used for the order"),
+        "find_submit": _("Find my order"),
+        "expired": _("Your returns session has expired. Please find your order again."),
+        # Step 2
+        "items_title": _("What would you like to return?"),
+        "order_line": _("Order %(number)s, placed on %(date)s."),
+        "seller_line": _("Sold by %(seller)s on our marketplace."),
+        "quantity_ordered": _("Quantity ordered: %(n)s"),
+        "final_sale": _("Final sale"),
+        "already_in_return": _("Already in a return"),
+        "pick": _("Return this item"),
+        "how_many": _("How many"),
+        "why": _("Why"),
+        "choose_reason": _("Choose a reason"),
+        "its_condition": _("Its condition"),
+        "choose_condition": _("Choose a condition"),
+        "photos": _("Photos of the problem (optional)"),
+        "photos_hint": _("For faulty, damaged or wrong items: up to 3 photos, JPEG, PNG or WebP, "
+                         "5 MB each. Only our team sees them."),
+        "photos_sent": _("Photos already attached: %(count)s."),
+        "note": _("Anything else we should know? (optional)"),
+        "pick_one": _("Choose at least one item."),
+        "pick_reason": _("Choose why you are returning %(name)s."),
+        "pick_condition": _("Tell us the condition of %(name)s."),
+        # Step 3
+        "help_title": _("Here is what you can do"),
+        "until": _("You can return it until %(date)s."),
+        "estimated": _("Estimated refund: %(amount)s"),
+        "after_fee": _("after a %(fee)s return shipping fee"),
+        "review": _("An agent will review this request."),
+        "report_from": _("You can report it from %(date)s."),
+        "articles_title": _("These answers may solve it"),
+        "no_articles": _("We have no article for this case yet. You can go straight on with your "
+                         "return."),
+        "solved": _("This solved it, thank you"),
+        "still_return": _("I still want to return it"),
+        # Step 4
+        "confirm_title": _("How would you like it sorted?"),
+        "outside_policy": _("Some items are outside our returns policy. You can still ask an agent "
+                            "for an exception: they will answer within %(hours)s hours.",
+                            hours=policy.response_hours),
+        "ask_exception": _("Ask for an exception"),
+        "what_like": _("What would you like?"),
+        "how_back": _("How will it come back to us?"),
+        "store": _("Store (if you bring it to a store)"),
+        "choose_store": _("Choose a store"),
+        "no_common_choice": _("These items cannot go into one return together. Go back and return "
+                              "them one at a time."),
+        "estimate_title": _("Your estimated refund"),
+        "estimate_hint": _("Worked out in the previous step. The return shipping fee depends on "
+                           "how you send the items back: the amount for your choices is shown "
+                           "once you confirm."),
+        "items": _("Items"),
+        "original_shipping": _("Original shipping"),
+        "fee": _("Return shipping fee"),
+        "free": _("Free"),
+        "deduction": _("Deduction for used items"),
+        "total": _("Total"),
+        "confirm": _("Confirm my return"),
+        "send_request": _("Send my request to an agent"),
+        # Step 5
+        "done_title": _("Return %(reference)s"),
+        "approved_lead": _("Your return is approved. We have sent the details to %(email)s."),
+        # Fill the hours now; the e-mail stays a placeholder for the script.
+        "review_lead": _("Your request is with our team. An agent will answer within %(hours)s "
+                         "hours; we have sent the details to %(email)s.",
+                         hours=policy.response_hours, email="%(email)s"),
+        "next_title": _("What to do now"),
+        "step_store": _("Bring the items and this return's slip (printed or on your phone) to "
+                        "%(store)s.", store="%(store)s"),
+        "any_store": _("any of our stores"),
+        "step_none": _("There is nothing to send back. We will let you know here as soon as it is "
+                       "settled."),
+        "step_pack": _("Pack the items securely, with the return slip inside."),
+        "step_dropoff": _("Leave the parcel at a drop-off point, using the label printed on the "
+                          "slip."),
+        "step_carrier": _("Stick the prepaid label from the slip on the parcel and hand it to the "
+                          "carrier."),
+        "step_refund": _("Once we receive the items, refunds reach your payment method within "
+                         "%(days)s business days; store credit is instant.",
+                         days=policy.refund_business_days),
+        "open_slip": _("Open the return slip"),
+        "open_status": _("Follow this return"),
+        "private_link": _("Keep this link private: anyone who has it can see your return."),
+        "solved_title": _("Glad we could help"),
+        "solved_lead": _("No return was created. If anything changes, you can start again at any "
+                         "time within the return period."),
+        "start_again": _("Start another return"),
+    }
+
+
+def _errors() -> dict[str, str]:
+    """The API's error codes in the shopper's words (the script falls back to the API's message)."""
+    unavailable = _("The service is briefly unavailable. Please try again in a moment: nothing you "
+                    "entered is lost.")
+    return {
+        "order_not_found": _("We could not find an order with these details. Please check the "
+                             "order number (or transaction ID) and the e-mail address, and try "
+                             "again."),
+        "invalid_email": _("Please enter the e-mail address used for the order."),
+        "missing_order": _("Please enter the order number or the payment transaction ID."),
+        "invalid_order": _("That order number or transaction ID is too long."),
+        "session_not_found": _("Your returns session has expired. Please find your order again."),
+        "already_returned": _("One of these items is already in a return."),
+        "not_eligible": _("Some items cannot be returned under our policy. Tick \"ask for an "
+                          "exception\" to send your request to an agent."),
+        "self_help_first": _("Please look at the suggested answers first."),
+        "invalid_store": _("Please choose one of our stores."),
+        "invalid_resolution": _("Please choose what you would like."),
+        "invalid_method": _("Please choose how you will send the item back."),
+        "invalid_note": _("The note may have at most 2,000 characters."),
+        "invalid_items": _("Choose at least one item."),
+        "photo_too_large": _("Each photo may be at most 5 MB."),
+        "too_many_photos": _("You can attach at most 3 photos."),
+        "invalid_photo": _("Photos must be JPEG, PNG or WebP images."),
+        "too_large": _("The request is too large."),
+        "too_many_requests": _("Too many requests. Please wait a minute and try again."),
+        "network": unavailable,
+        "unavailable": unavailable,
+    }
+
+
+def wizard_strings() -> dict[str, Any]:
+    """Everything the single-page assistant shows, in the current request's language."""
+    return {
+        # The five steps of templates/returns/_progress.html.
+        "steps": [_("Find your order"), _("Items and reason"), _("Answers"), _("Your return"),
+                  _("Done")],
+        "text": _text(),
+        "errors": _errors(),
+        "reasons": _coded(labels.REASONS),
+        "conditions": _coded(labels.CONDITIONS),
+        "resolutions": _coded(labels.RESOLUTIONS),
+        "methods": _coded(labels.METHODS),
+        "not_eligible": _words(labels.NOT_ELIGIBLE),
+        "answers": _words(labels.ANSWERS),
+        "statuses": _words(labels.STATUSES),
+        "seller_fault_reasons": [str(r) for r in Reason if r in SELLER_FAULT_REASONS],
+        "exception_choices": _exception_choices(),
+        "stores": [{"code": s.code, "name": s.name, "address": s.address, "city": s.city,
+                    "country": s.country} for s in current_policy().stores],
+    }
+
+
+@bp.app_template_global("wizard_strings")
+def _wizard_strings_global() -> dict[str, Any]:
+    """``wizard_strings()`` in templates, for the pages that mount the assistant."""
+    return wizard_strings()
+
+
+@bp.get("/embed/<lang:lang>")
+def page(lang: str) -> str:
+    """The assistant alone, for a shop's iframe; only the configured origins may frame it."""
+    origins = embed_origins()
+    # None leaves web._security_headers at 'none' (and X-Frame-Options: DENY).
+    g.frame_ancestors = " ".join(origins) or None
+    return render_template("returns/embed.html", parent_origins=origins)
+
+
+@bp.get("/embed.js")
+def loader() -> Response:
+    """The script a shop includes: it puts the assistant's iframe where the script tag is."""
+    frames = {}
+    for code in LANGUAGES:
+        with force_locale(code):
+            frames[code] = {"path": url_for("embed.page", lang=code),
+                            "title": _("Returns assistant")}
+    body = render_template("returns/embed.js", frames=frames)
+    response = Response(body, mimetype="application/javascript")
+    response.cache_control.public = True
+    response.cache_control.max_age = EMBED_JS_MAX_AGE
+    response.add_etag()
+    return response.make_conditional(request)

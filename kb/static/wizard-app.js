@@ -1,0 +1,751 @@
+/* The returns assistant on one page, on the JSON API of kb/returns/api.py.
+ *
+ * Mounts on <div id="wizard-app" data-lang data-api data-strings>. Progressive enhancement:
+ * without this script the mount point keeps its link to the page-per-step assistant.
+ * No library and no build step. The CSP forbids inline scripts and styles, so handlers are
+ * attached here and visibility goes through the `hidden` attribute.
+ * Every word comes from the JSON data block named by data-strings (kb/returns/embed.py), so
+ * the French catalogue covers the script too.
+ * The session token lives in this closure only (no cookie, no storage): the flow also works in
+ * a shop's iframe whose browser blocks third-party cookies, and a reload simply starts over. */
+(() => {
+  "use strict";
+
+  const root = document.getElementById("wizard-app");
+  if (!root || !window.fetch) { return; }
+  const block = document.getElementById(root.dataset.strings || "wizard-strings");
+  let S;
+  try {
+    S = JSON.parse(block.textContent);
+  } catch (error) {
+    return; // no words to speak with: leave the link to the page-per-step assistant in place
+  }
+  const T = S.text;
+  const lang = root.dataset.lang || document.documentElement.lang || "en";
+  const apiBase = (root.dataset.api || "/api/v1/returns").replace(/\/+$/, "");
+  const pagesUrl = root.dataset.pagesUrl || "";
+  // Inside a shop's iframe, pages of the help centre may not be framed: open them in a new tab.
+  const framed = window.self !== window.top;
+  const MAX_PHOTOS = 3;
+  const MAX_PHOTO_BYTES = 5 * 1024 * 1024;
+  const HEIGHT_MESSAGE = "kb-embed:height"; // what templates/returns/embed.js listens for
+
+  // ---- small helpers ------------------------------------------------------------------------
+
+  /** An element with attributes, properties (`text`, `on`, form state) and children. */
+  function h(tag, props, children) {
+    const el = document.createElement(tag);
+    append(el, children);
+    // After the children, so that a <select>'s value finds its <option>.
+    Object.entries(props || {}).forEach(([name, value]) => {
+      if (value === null || value === undefined || value === false) { return; }
+      if (name === "class") { el.className = value; }
+      else if (name === "text") { el.textContent = value; }
+      else if (name === "on") { Object.entries(value).forEach(([type, fn]) => el.addEventListener(type, fn)); }
+      else if (["value", "checked", "disabled", "hidden", "selected"].includes(name)) { el[name] = value; }
+      else { el.setAttribute(name, value === true ? "" : String(value)); }
+    });
+    return el;
+  }
+
+  /** Replace an element's children; null entries (parts a step leaves out) are skipped. */
+  function fill(el, children) {
+    el.replaceChildren();
+    append(el, children);
+  }
+
+  function append(el, children) {
+    [].concat(children === undefined ? [] : children).forEach((child) => {
+      if (child === null || child === undefined || child === false) { return; }
+      el.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+    });
+  }
+
+  /** Fill gettext-style placeholders: "Order %(number)s" with {number: "A1001"}. */
+  function format(template, values) {
+    return template.replace(/%\((\w+)\)s/g, (whole, name) => (name in values ? String(values[name]) : whole));
+  }
+
+  function money(amount, currency) {
+    try {
+      return new Intl.NumberFormat(lang, { style: "currency", currency }).format(Number(amount));
+    } catch (error) {
+      return `${amount} ${currency}`;
+    }
+  }
+
+  /** A date (or date-time) from the API, written out as the server's pages do (in UTC). */
+  function longDate(iso) {
+    let text = iso.length === 10 ? `${iso}T00:00:00` : iso;
+    // The API's date-times are UTC, with or without an offset: never read them as local time.
+    if (!/(Z|[+-]\d\d:?\d\d)$/i.test(text)) { text += "Z"; }
+    const value = new Date(text);
+    return new Intl.DateTimeFormat(lang, { year: "numeric", month: "long", day: "numeric", timeZone: "UTC" })
+      .format(value);
+  }
+
+  function label(list, code) {
+    const found = list.find((entry) => entry.code === code);
+    return found ? found.label : code;
+  }
+
+  /** SKUs become parts of element ids. */
+  function idFor(prefix, sku) {
+    return `wapp-${prefix}-${sku.replace(/[^A-Za-z0-9_-]/g, "_")}`;
+  }
+
+  /** One key per confirmation: the API turns a repeated request into the same ticket. */
+  function newIdempotencyKey() {
+    if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  /** A link that leaves the assistant: a new tab when framed, so the flow stays put. */
+  function outLink(href, text, props) {
+    const attrs = Object.assign({ href }, props || {});
+    const children = [text];
+    if (framed) {
+      attrs.target = "_blank";
+      attrs.rel = "noopener";
+      children.push(h("span", { class: "visually-hidden", text: ` ${T.new_tab}` }));
+    }
+    return h("a", attrs, children);
+  }
+
+  function field(id, labelText, control, hint) {
+    return h("div", { class: "field" }, [
+      h("label", { for: id, text: labelText }),
+      hint ? h("p", { class: "hint", id: `${id}-hint`, text: hint }) : null,
+      control,
+    ]);
+  }
+
+  function select(id, options, value, placeholder) {
+    const items = options.map((o) => h("option", { value: o.code, text: o.label }));
+    if (placeholder !== undefined) { items.unshift(h("option", { value: "", text: placeholder })); }
+    return h("select", { id, name: id, value }, items);
+  }
+
+  function checkbox(id, labelText, checked, onChange) {
+    return h("div", { class: "field field-check" }, [
+      h("input", { type: "checkbox", id, checked, on: { change: onChange } }),
+      h("label", { for: id, text: labelText }),
+    ]);
+  }
+
+  function radios(name, legend, options, value, onChange) {
+    return h("fieldset", { class: "wapp-choices" }, [h("legend", { text: legend })].concat(
+      options.map((o) => {
+        const id = `${name}-${o.code}`;
+        return h("div", { class: "field-check" }, [
+          h("input", { type: "radio", id, name, value: o.code, checked: o.code === value,
+            on: { change: () => onChange(o.code) } }),
+          h("label", { for: id, text: o.label }),
+        ]);
+      })));
+  }
+
+  function button(text, onClick, primary, type) {
+    return h("button", { type: type || "button", class: primary ? "button button-primary" : "button", text,
+      on: onClick ? { click: onClick } : null });
+  }
+
+  // ---- the API ------------------------------------------------------------------------------
+
+  function apiError(code, message) {
+    const error = new Error(message || code);
+    error.code = code;
+    error.apiMessage = message || "";
+    return error;
+  }
+
+  /** POST JSON (or a form) to the API; resolves with the body, rejects with {code, apiMessage}. */
+  async function call(path, { json, form, headers } = {}) {
+    const init = { method: "POST", headers: Object.assign({ Accept: "application/json" }, headers) };
+    if (form) {
+      init.body = form; // the browser writes the multipart boundary itself
+    } else {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(json);
+    }
+    let response;
+    try {
+      response = await fetch(apiBase + path, init);
+    } catch (error) {
+      throw apiError("network");
+    }
+    let data = null;
+    try {
+      data = await response.json();
+    } catch (error) {
+      data = null; // a proxy's HTML error page, say
+    }
+    if (!response.ok) {
+      const body = data && data.error;
+      const fallback = response.status >= 500 ? "unavailable" : "error";
+      throw apiError(body && body.code ? body.code : fallback, body && body.message);
+    }
+    if (!data) { throw apiError("unavailable"); }
+    return data;
+  }
+
+  /** The shopper's words for an API error: ours when we know the code, else the API's. */
+  function errorWords(error) {
+    if (!error.code) { console.error(error); } // a bug here, not an API answer
+    return S.errors[error.code] || error.apiMessage || S.errors.unavailable;
+  }
+
+  // ---- state --------------------------------------------------------------------------------
+
+  function freshState(previous) {
+    return {
+      // What the shopper typed to find the order survives a restart, to save typing it again.
+      mode: previous ? previous.mode : "number",
+      orderNumber: previous ? previous.orderNumber : "",
+      transactionId: previous ? previous.transactionId : "",
+      email: previous ? previous.email : "",
+      token: null, // the wizard session: memory only
+      order: null,
+      picks: {}, // sku -> {picked, quantity, reason, condition}
+      note: "",
+      photosSent: 0,
+      options: null, // the /options answer
+      lines: [], // the items sent to /options, sent again to create the return
+      choice: { resolution: "", method: "", store: "", exception: false },
+      idempotencyKey: null,
+      result: null, // the created return, or {deflected: true}
+    };
+  }
+
+  let state = freshState();
+
+  // ---- the frame: progress, live region, the current step -------------------------------------
+
+  const progressList = h("ol");
+  const live = h("p", { class: "visually-hidden", "aria-live": "polite", "aria-atomic": "true" });
+  const stage = h("section", { class: "wapp-step", "aria-labelledby": "wapp-heading" });
+  const STEP_BUILDERS = [findStep, itemsStep, helpStep, confirmStep, doneStep];
+
+  function renderProgress(current) {
+    fill(progressList, S.steps.map((text, index) => h("li", {
+      class: index < current ? "done" : (index === current ? "current" : ""),
+      "aria-current": index === current ? "step" : null,
+    }, [h("span", { class: "wapp-step-number", "aria-hidden": "true", text: String(index + 1) }), ` ${text}`])));
+  }
+
+  function announce(text) {
+    // Emptied first so that the same words are read again when a step comes back.
+    live.textContent = "";
+    window.setTimeout(() => { live.textContent = text; }, 50);
+  }
+
+  /** Show step `index`; focus its heading, or its error when there is one. */
+  function go(index, { error = "", initial = false } = {}) {
+    renderProgress(index);
+    fill(stage, STEP_BUILDERS[index]());
+    if (error) {
+      showError(error);
+    } else if (!initial) {
+      stage.querySelector("#wapp-heading").focus();
+    }
+    if (!initial) {
+      announce(format(T.step_of, { number: index + 1, total: S.steps.length, label: S.steps[index] }));
+    }
+  }
+
+  /** The top of every step: its heading (focused on arrival) and the place for its errors. */
+  function stepTop(title, lead) {
+    return [
+      h("h2", { id: "wapp-heading", tabindex: "-1", text: title }),
+      lead ? h("p", { class: "lead", text: lead }) : null,
+      h("div", { id: "wapp-error", class: "flash flash-error wapp-error", tabindex: "-1", hidden: true }),
+    ];
+  }
+
+  function showError(messages) {
+    const box = stage.querySelector("#wapp-error");
+    const list = [].concat(messages);
+    fill(box, list.length === 1 ? h("p", { text: list[0] })
+      : h("ul", {}, list.map((m) => h("li", { text: m }))));
+    box.hidden = false;
+    box.focus();
+  }
+
+  function clearError() {
+    const box = stage.querySelector("#wapp-error");
+    if (box) { box.hidden = true; box.replaceChildren(); }
+  }
+
+  /** Run one API exchange with the step's buttons disabled (a double click sends once). */
+  async function busy(scope, work) {
+    const buttons = Array.from(scope.querySelectorAll("button"));
+    buttons.forEach((b) => { b.disabled = true; });
+    scope.setAttribute("aria-busy", "true");
+    clearError();
+    try {
+      await work();
+    } catch (error) {
+      fail(error);
+    } finally {
+      buttons.forEach((b) => { b.disabled = false; });
+      scope.removeAttribute("aria-busy");
+    }
+  }
+
+  function fail(error) {
+    if (error.code === "session_not_found") {
+      restart(T.expired);
+      return;
+    }
+    showError(errorWords(error));
+  }
+
+  /** Back to step 1, e.g. when the session expired (an hour without activity). */
+  function restart(message) {
+    state = freshState(state);
+    go(0, { error: message });
+  }
+
+  // ---- step 1: find the order -----------------------------------------------------------------
+
+  function findStep() {
+    const byNumber = () => state.mode !== "transaction";
+    const number = h("input", { id: "wapp-order-number", type: "text", maxlength: "40", autocomplete: "off",
+      value: state.orderNumber, "aria-describedby": "wapp-order-number-hint" });
+    const transaction = h("input", { id: "wapp-transaction-id", type: "text", maxlength: "80", autocomplete: "off",
+      value: state.transactionId, "aria-describedby": "wapp-transaction-id-hint" });
+    const email = h("input", { id: "wapp-email", type: "email", maxlength: "254", autocomplete: "email",
+      value: state.email });
+    const numberField = field("wapp-order-number", T.order_number, number, T.order_number_hint);
+    const transactionField = field("wapp-transaction-id", T.transaction_id, transaction, T.transaction_hint);
+
+    function showMode() {
+      numberField.hidden = !byNumber();
+      transactionField.hidden = byNumber();
+    }
+    const modes = radios("wapp-mode", T.find_how,
+      [{ code: "number", label: T.mode_number }, { code: "transaction", label: T.mode_transaction }],
+      state.mode, (mode) => { state.mode = mode; showMode(); });
+    modes.classList.add("wapp-modes");
+    showMode();
+
+    const form = h("form", { class: "form", novalidate: true }, [
+      modes, numberField, transactionField, field("wapp-email", T.email, email),
+      h("div", { class: "wapp-actions" }, [button(T.find_submit, null, true, "submit")]),
+    ]);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      state.orderNumber = number.value.trim();
+      state.transactionId = transaction.value.trim();
+      state.email = email.value.trim();
+      const reference = byNumber() ? number : transaction;
+      const problems = [];
+      // Checked here too, so that the messages are in the page's language and not the browser's.
+      reference.setAttribute("aria-invalid", String(!reference.value.trim()));
+      if (!reference.value.trim()) { problems.push(S.errors.missing_order); }
+      const emailOk = /^[^@\s]+@[^@\s]+$/.test(state.email);
+      email.setAttribute("aria-invalid", String(!emailOk));
+      if (!emailOk) { problems.push(S.errors.invalid_email); }
+      if (problems.length) { showError(problems); return; }
+      const body = { email: state.email, lang };
+      if (byNumber()) { body.order_number = state.orderNumber; } else { body.transaction_id = state.transactionId; }
+      busy(form, async () => {
+        const found = await call("/lookup", { json: body });
+        const kept = freshState(state);
+        state = Object.assign(kept, { token: found.session, order: found.order });
+        go(1);
+      });
+    });
+
+    return [
+      ...stepTop(T.find_title, T.find_lead),
+      form,
+      pagesUrl ? h("p", { class: "wapp-alt" }, [h("a", { href: pagesUrl, text: T.full_page })]) : null,
+    ];
+  }
+
+  // ---- step 2: items, quantities, reasons, photos, note ------------------------------------------
+
+  function chosenLines() {
+    return state.order.items
+      .filter((item) => item.returnable_quantity > 0 && state.picks[item.sku] && state.picks[item.sku].picked)
+      .map((item) => {
+        const pick = state.picks[item.sku];
+        return { sku: item.sku, quantity: pick.quantity, reason: pick.reason, condition: pick.condition };
+      });
+  }
+
+  function wantsPhotos() {
+    return chosenLines().some((line) => S.seller_fault_reasons.includes(line.reason));
+  }
+
+  function itemCard(item, onChange) {
+    const order = state.order;
+    const meta = [`${money(item.unit_price, order.currency)} · ${format(T.quantity_ordered, { n: item.quantity })}`];
+    if (item.final_sale) { meta.push(" · ", h("span", { class: "badge badge-warn", text: T.final_sale })); }
+    const card = h("fieldset", { class: "wapp-item" }, [
+      h("legend", { text: item.name }),
+      h("p", { class: "item-meta muted" }, meta),
+    ]);
+    if (item.returnable_quantity < 1) {
+      append(card, h("p", {}, [h("span", { class: "badge", text: T.already_in_return })]));
+      return card;
+    }
+    const pick = state.picks[item.sku] ||
+      (state.picks[item.sku] = { picked: false, quantity: 1, reason: "", condition: "" });
+    pick.quantity = Math.min(Math.max(pick.quantity, 1), item.returnable_quantity);
+    const quantities = Array.from({ length: item.returnable_quantity }, (_, i) => ({ code: String(i + 1), label: String(i + 1) }));
+    const qty = select(idFor("qty", item.sku), quantities, String(pick.quantity));
+    const reason = select(idFor("reason", item.sku), S.reasons, pick.reason, T.choose_reason);
+    const condition = select(idFor("condition", item.sku), S.conditions, pick.condition, T.choose_condition);
+    qty.addEventListener("change", () => { pick.quantity = Number(qty.value); });
+    reason.addEventListener("change", () => { pick.reason = reason.value; onChange(); });
+    condition.addEventListener("change", () => { pick.condition = condition.value; });
+    const choices = h("div", { class: "wapp-item-choices", hidden: !pick.picked }, [
+      field(qty.id, T.how_many, qty), field(reason.id, T.why, reason), field(condition.id, T.its_condition, condition),
+    ]);
+    append(card, [
+      checkbox(idFor("pick", item.sku), T.pick, pick.picked, (event) => {
+        pick.picked = event.target.checked;
+        choices.hidden = !pick.picked;
+        onChange();
+      }),
+      choices,
+    ]);
+    return card;
+  }
+
+  function itemsStep() {
+    const order = state.order;
+    let lead = format(T.order_line, { number: order.number, date: longDate(order.placed_at) });
+    if (order.seller) { lead += ` ${format(T.seller_line, { seller: order.seller })}`; }
+
+    const photoInput = h("input", { id: "wapp-photos", type: "file", multiple: true,
+      accept: "image/jpeg,image/png,image/webp", "aria-describedby": "wapp-photos-hint" });
+    const photoField = field("wapp-photos", T.photos, photoInput, T.photos_hint);
+    if (state.photosSent) {
+      append(photoField, h("p", { class: "hint", text: format(T.photos_sent, { count: state.photosSent }) }));
+    }
+    // Photos only help with a fault, damage or a wrong item: offer them for those reasons only.
+    const updatePhotos = () => { photoField.hidden = !wantsPhotos(); };
+    updatePhotos();
+
+    const note = h("textarea", { id: "wapp-note", maxlength: "2000", value: state.note });
+    note.addEventListener("input", () => { state.note = note.value; });
+
+    const form = h("form", { class: "wapp-items", novalidate: true }, [
+      ...order.items.map((item) => itemCard(item, updatePhotos)),
+      photoField,
+      field("wapp-note", T.note, note),
+      h("div", { class: "wapp-actions" }, [
+        button(T.back, () => go(0)),
+        button(T.continue, null, true, "submit"),
+      ]),
+    ]);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const lines = chosenLines();
+      const names = Object.fromEntries(order.items.map((item) => [item.sku, item.name]));
+      const problems = [];
+      if (!lines.length) { problems.push(T.pick_one); }
+      lines.forEach((line) => {
+        if (!line.reason) { problems.push(format(T.pick_reason, { name: names[line.sku] })); }
+        if (!line.condition) { problems.push(format(T.pick_condition, { name: names[line.sku] })); }
+      });
+      const files = photoField.hidden ? [] : Array.from(photoInput.files);
+      if (files.length + state.photosSent > MAX_PHOTOS) { problems.push(S.errors.too_many_photos); }
+      if (files.some((file) => file.size > MAX_PHOTO_BYTES)) { problems.push(S.errors.photo_too_large); }
+      if (problems.length) { showError(problems); return; }
+      busy(form, async () => {
+        const options = await call("/options", { json: { session: state.token, items: lines, note: state.note } });
+        state.options = options;
+        state.lines = lines;
+        if (files.length) {
+          const upload = new FormData();
+          upload.append("session", state.token);
+          files.forEach((file) => upload.append("photo", file, file.name));
+          await call("/photos", { form: upload });
+          state.photosSent += files.length;
+          photoInput.value = ""; // sent: going back and on must not send them twice
+        }
+        go(2);
+      });
+    });
+    return [...stepTop(T.items_title, lead), form];
+  }
+
+  // ---- step 3: self-help ----------------------------------------------------------------------
+
+  function decisionItem(item) {
+    const lines = [
+      h("h3", {}, [item.name, " ", h("span", { class: "muted", text: `× ${item.quantity}` })]),
+      h("p", { class: "answer" }, [h("strong", { text: S.answers[item.answer_code] || "" })]),
+    ];
+    if (item.eligible) {
+      if (item.window_ends) { lines.push(h("p", { text: format(T.until, { date: longDate(item.window_ends) }) })); }
+      const e = item.estimate;
+      if (e) {
+        let text = format(T.estimated, { amount: money(e.total, e.currency) });
+        if (Number(e.fee) > 0) { text += ` (${format(T.after_fee, { fee: money(e.fee, e.currency) })})`; }
+        lines.push(h("p", { text }));
+      }
+      if (item.needs_review) { lines.push(h("p", { class: "muted", text: T.review })); }
+    } else {
+      let text = S.not_eligible[item.not_eligible_reason] || "";
+      if (item.window_ends && item.not_eligible_reason === "too_early") {
+        text += ` ${format(T.report_from, { date: longDate(item.window_ends) })}`;
+      }
+      lines.push(h("p", { text }));
+    }
+    return h("li", { class: `wapp-decision${item.eligible ? "" : " wapp-decision-no"}` }, lines);
+  }
+
+  function helpStep() {
+    const result = state.options;
+    const articles = result.articles.length
+      ? h("ul", { class: "cards" }, result.articles.map((article) => h("li", { class: "card" }, [
+        // Articles open in a new tab, so the assistant stays where the shopper left it.
+        h("a", { href: article.url, target: "_blank", rel: "noopener" }, [
+          h("span", { class: "card-title", text: article.title }),
+          h("span", { class: "visually-hidden", text: ` ${T.new_tab}` }),
+        ]),
+      ])))
+      : h("p", { class: "empty", text: T.no_articles });
+    const actions = h("div", { class: "wapp-actions" }, [
+      button(T.back, () => go(1)),
+      button(T.solved, () => busy(actions, async () => {
+        const body = { session: state.token };
+        if (result.articles.length) { body.article_key = result.articles[0].key; }
+        await call("/deflect", { json: body });
+        state.token = null; // the session ended as solved
+        state.result = { deflected: true };
+        go(4);
+      })),
+      button(T.still_return, () => {
+        state.idempotencyKey = newIdempotencyKey();
+        go(3);
+      }, true),
+    ]);
+    return [
+      ...stepTop(T.help_title),
+      h("ul", { class: "wapp-decisions" }, result.items.map(decisionItem)),
+      h("section", { class: "wapp-articles", "aria-labelledby": "wapp-articles-title" }, [
+        h("h3", { id: "wapp-articles-title", text: T.articles_title }), articles,
+      ]),
+      actions,
+    ];
+  }
+
+  // ---- step 4: resolution, method, estimate, confirmation ------------------------------------------
+
+  /** What every item allows together (the API's offered_for_all), or the exception lists. */
+  function offered(items, exception) {
+    const eligible = items.filter((item) => item.eligible);
+    if (exception && eligible.length < items.length) {
+      const allowed = S.exception_choices;
+      return {
+        resolutions: S.resolutions.filter((r) => allowed.resolutions.includes(r.code)),
+        methods: S.methods.filter((m) => allowed.methods.includes(m.code)),
+      };
+    }
+    if (!eligible.length) { return { resolutions: [], methods: [] }; }
+    return {
+      resolutions: S.resolutions.filter((r) => eligible.every((item) => item.resolutions.includes(r.code))),
+      methods: S.methods.filter((m) => eligible.every((item) => item.methods.includes(m.code))),
+    };
+  }
+
+  /** The items' estimates from the self-help step, added up: the return fee is charged once. */
+  function combinedEstimate(items) {
+    const estimates = items.map((item) => item.estimate).filter(Boolean);
+    if (!estimates.length) { return null; }
+    const cents = (value) => Math.round(Number(value) * 100);
+    const sum = (key) => estimates.reduce((total, e) => total + cents(e[key]), 0);
+    const fee = Math.max(...estimates.map((e) => cents(e.fee)));
+    const itemsTotal = sum("items_total");
+    const shipping = sum("shipping");
+    const deduction = sum("deduction");
+    return {
+      currency: estimates[0].currency, items: itemsTotal / 100, shipping: shipping / 100, fee: fee / 100,
+      deduction: deduction / 100, total: Math.max(itemsTotal + shipping - fee - deduction, 0) / 100,
+    };
+  }
+
+  function estimateTable(e) {
+    const row = (head, value, cls) => h("tr", { class: cls || null }, [h("th", { scope: "row", text: head }), h("td", { text: value })]);
+    return h("table", { class: "data" }, [
+      h("tbody", {}, [
+        row(T.items, money(e.items, e.currency)),
+        e.shipping > 0 ? row(T.original_shipping, money(e.shipping, e.currency)) : null,
+        row(T.fee, e.fee > 0 ? `− ${money(e.fee, e.currency)}` : T.free),
+        e.deduction > 0 ? row(T.deduction, `− ${money(e.deduction, e.currency)}`) : null,
+        row(T.total, money(e.total, e.currency), "total"),
+      ]),
+    ]);
+  }
+
+  function storeSelect(choice) {
+    const stores = S.stores.map((s) => ({ code: s.code, label: `${s.name}, ${s.address}, ${s.city}` }));
+    const control = select("wapp-store", stores, choice.store, T.choose_store);
+    control.addEventListener("change", () => { choice.store = control.value; });
+    const wrapper = field("wapp-store", T.store, control);
+    wrapper.hidden = choice.method !== "store";
+    return wrapper;
+  }
+
+  function confirmStep() {
+    const items = state.options.items;
+    const choice = state.choice;
+    const anyIneligible = items.some((item) => !item.eligible);
+    const choicesBox = h("div", { class: "wapp-choice-box" });
+    const actions = h("div", { class: "wapp-actions" });
+
+    // Drawn again when the exception box changes what can be chosen; focus stays on that box.
+    function drawChoices() {
+      const exception = anyIneligible && choice.exception;
+      const { resolutions, methods } = offered(items, exception);
+      if (!resolutions.some((r) => r.code === choice.resolution)) { choice.resolution = resolutions.length ? resolutions[0].code : ""; }
+      if (!methods.some((m) => m.code === choice.method)) { choice.method = methods.length ? methods[0].code : ""; }
+      const canCreate = resolutions.length > 0 && methods.length > 0 && (!anyIneligible || exception);
+      const parts = [];
+      if (resolutions.length && methods.length) {
+        const store = storeSelect(choice);
+        parts.push(
+          radios("wapp-resolution", T.what_like, resolutions, choice.resolution, (code) => { choice.resolution = code; }),
+          h("div", {}, [
+            radios("wapp-method", T.how_back, methods, choice.method, (code) => {
+              choice.method = code;
+              store.hidden = code !== "store";
+            }),
+            store,
+          ]),
+        );
+      } else if (!anyIneligible || exception) {
+        parts.push(h("p", { class: "empty", text: T.no_common_choice }));
+      }
+      fill(choicesBox, parts);
+      fill(actions, [
+        button(T.back, () => go(2)),
+        canCreate ? button(exception ? T.send_request : T.confirm, () => create(actions, exception), true) : null,
+      ]);
+    }
+
+    const warning = anyIneligible ? h("div", { class: "flash flash-warning" }, [
+      h("p", { text: T.outside_policy }),
+      checkbox("wapp-exception", T.ask_exception, choice.exception, (event) => {
+        choice.exception = event.target.checked;
+        drawChoices();
+      }),
+    ]) : null;
+    drawChoices();
+
+    const estimate = combinedEstimate(items);
+    return [
+      ...stepTop(T.confirm_title),
+      warning,
+      choicesBox,
+      estimate ? h("section", { class: "wapp-estimate", "aria-labelledby": "wapp-estimate-title" }, [
+        h("h3", { id: "wapp-estimate-title", text: T.estimate_title }),
+        estimateTable(estimate),
+        h("p", { class: "hint muted", text: T.estimate_hint }),
+      ]) : null,
+      actions,
+    ];
+  }
+
+  function create(actions, exception) {
+    const choice = state.choice;
+    if (choice.method === "store" && !choice.store) {
+      showError(S.errors.invalid_store);
+      return;
+    }
+    busy(actions, async () => {
+      const body = { session: state.token, items: state.lines, resolution: choice.resolution, method: choice.method,
+        exception: Boolean(exception) };
+      if (choice.method === "store") { body.store = choice.store; }
+      if (state.note) { body.note = state.note; }
+      try {
+        // The same key for every try of this confirmation: a double click or a retry after a lost
+        // answer gets the ticket already created instead of a second one.
+        state.result = await call("", { json: body, headers: { "Idempotency-Key": state.idempotencyKey } });
+      } catch (error) {
+        if (error.code === "idempotency_key_reused") { state.idempotencyKey = newIdempotencyKey(); }
+        throw error;
+      }
+      state.token = null; // the session ended with a ticket
+      go(4);
+    });
+  }
+
+  // ---- step 5: done ----------------------------------------------------------------------------
+
+  function instructions(result) {
+    const method = state.choice.method;
+    const steps = [];
+    if (method === "store") {
+      const store = S.stores.find((s) => s.code === state.choice.store);
+      steps.push(format(T.step_store, { store: store ? `${store.name}, ${store.address}, ${store.city}` : T.any_store }));
+    } else if (method === "none") {
+      steps.push(T.step_none);
+    } else {
+      steps.push(T.step_pack, method === "dropoff" ? T.step_dropoff : T.step_carrier);
+    }
+    steps.push(T.step_refund);
+    return h("section", { class: "instructions", "aria-labelledby": "wapp-next-title" }, [
+      h("h3", { id: "wapp-next-title", text: T.next_title }),
+      h("ol", {}, steps.map((text) => h("li", { text }))),
+      h("p", {}, [outLink(result.slip_url, T.open_slip, { class: "button button-primary" })]),
+    ]);
+  }
+
+  function doneStep() {
+    const again = h("div", { class: "wapp-actions" }, [button(T.start_again, () => {
+      state = freshState(state);
+      go(0);
+    })]);
+    const result = state.result;
+    if (result.deflected) {
+      return [...stepTop(T.solved_title, T.solved_lead), again];
+    }
+    const approved = result.status === "approved";
+    const good = approved ? "badge badge-ok" : "badge badge-warn";
+    return [
+      ...stepTop(format(T.done_title, { reference: result.reference })),
+      h("p", { class: "status-line" }, [h("span", { class: good, text: S.statuses[result.status] || result.status })]),
+      h("p", { class: "lead", text: format(approved ? T.approved_lead : T.review_lead, { email: state.email }) }),
+      approved ? instructions(result) : null,
+      h("p", { text: format(T.estimated, { amount: money(result.estimate.total, result.estimate.currency) }) }),
+      h("p", {}, [outLink(result.status_url, T.open_status)]),
+      h("p", { class: "muted", text: T.private_link }),
+      again,
+    ];
+  }
+
+  // ---- inside a shop's iframe: keep the iframe as tall as the assistant ----------------------------
+
+  function reportHeight() {
+    const origins = (root.dataset.parentOrigins || "").split(/\s+/).filter(Boolean);
+    if (!framed || !origins.length || !window.ResizeObserver) { return; }
+    let last = 0;
+    const post = () => {
+      const height = Math.ceil(document.body.getBoundingClientRect().height);
+      if (height === last) { return; }
+      last = height;
+      // Addressed to the origins allowed to frame this page; the browser drops the others.
+      // A wildcard origin is no valid target, and a height is no secret: "*" is fine there.
+      origins.forEach((origin) => {
+        window.parent.postMessage({ type: HEIGHT_MESSAGE, height }, origin.includes("*") ? "*" : origin);
+      });
+    };
+    new ResizeObserver(post).observe(document.body);
+    post();
+  }
+
+  // ---- mount ----------------------------------------------------------------------------------
+
+  root.classList.add("wizard-app");
+  fill(root, [h("nav", { class: "wapp-progress", "aria-label": T.progress }, [progressList]), live, stage]);
+  go(0, { initial: true }); // no focus move on page load: the shopper has not asked for anything yet
+  reportHeight();
+})();

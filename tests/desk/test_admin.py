@@ -1,0 +1,180 @@
+"""The admin pages: webhooks that sign their calls, staff accounts and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from kb.auth.models import ApiToken, User
+from kb.extensions import db
+from kb.mail.models import OutboxMessage, Webhook
+from tests.desk.conftest import PASSWORD, open_return, sign_in, staff_user
+
+
+def webhook_calls() -> list[OutboxMessage]:
+    """The webhook calls waiting in the outbox."""
+    return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "webhook")))
+
+
+def _secret_on(html: str) -> str:
+    match = re.search(r'id="new-secret" type="text" class="desk-code" readonly value="([^"]+)"', html)
+    assert match, "the secret should be shown once, on creation"
+    return match.group(1)
+
+
+def test_a_registered_webhook_hears_an_approval_signed_with_its_secret(admin: FlaskClient,
+                                                                       demo: dict) -> None:
+    response = admin.post("/desk/webhooks", data={"url": "https://erp.example/kb-hook",
+                                                  "events": "ticket.approved, ticket.closed"})
+    assert response.status_code == 201
+    assert response.headers["Cache-Control"] == "no-store"
+    secret = _secret_on(response.get_data(as_text=True))
+    listing = admin.get("/desk/webhooks").get_data(as_text=True)
+    assert "https://erp.example/kb-hook" in listing and "ticket.approved,ticket.closed" in listing
+    assert secret not in listing  # shown once only
+
+    ticket, _ = open_return("A1002", exception=True)
+    admin.post(f"/desk/tickets/{ticket.reference}/actions", data={"action": "approve"})
+    [call] = webhook_calls()
+    assert call.recipient == "https://erp.example/kb-hook" and call.subject == "ticket.approved"
+    headers = json.loads(call.headers_json)
+    expected = "sha256=" + hmac.new(secret.encode(), call.body.encode(), hashlib.sha256).hexdigest()
+    assert hmac.compare_digest(headers["X-KB-Signature"], expected)
+    payload = json.loads(call.body)
+    assert (payload["event"], payload["reference"], payload["status"]) == (
+        "ticket.approved", ticket.reference, "approved")
+
+
+def test_a_webhook_only_hears_the_events_it_asked_for(admin: FlaskClient, demo: dict) -> None:
+    admin.post("/desk/webhooks", data={"url": "http://erp.local/closed", "events": "ticket.closed"})
+    ticket, _ = open_return("A1002", exception=True)
+    admin.post(f"/desk/tickets/{ticket.reference}/actions", data={"action": "approve"})
+    assert webhook_calls() == []
+
+
+def test_a_deactivated_webhook_is_not_called_any_more(admin: FlaskClient, demo: dict) -> None:
+    admin.post("/desk/webhooks", data={"url": "https://erp.example/hook", "events": "*"})
+    hook = db.session.scalar(select(Webhook))
+    response = admin.post(f"/desk/webhooks/{hook.id}/deactivate")
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert hook.active is False
+    assert "Inactive" in admin.get("/desk/webhooks").get_data(as_text=True)
+    ticket, _ = open_return("A1002", exception=True)
+    admin.post(f"/desk/tickets/{ticket.reference}/actions", data={"action": "approve"})
+    assert webhook_calls() == []
+
+
+def test_webhook_urls_and_events_are_checked(admin: FlaskClient, demo: dict) -> None:
+    for data, message in [
+        ({"url": "ftp://erp.example/hook", "events": "*"}, "Enter an http or https URL."),
+        ({"url": "javascript:alert(1)", "events": "*"}, "Enter an http or https URL."),
+        ({"url": "https://", "events": "*"}, "Enter an http or https URL."),
+        ({"url": "https://user:pw@erp.example/", "events": "*"}, "Enter an http or https URL."),
+        ({"url": "https://erp.example/h", "events": "ticket.lost"}, "Events must be *"),
+        ({"url": "https://erp.example/h", "events": "*, ticket.closed"}, "Events must be *"),
+    ]:
+        response = admin.post("/desk/webhooks", data=data)
+        assert response.status_code == 400, data
+        html = response.get_data(as_text=True)
+        assert message in html, data
+        assert f'value="{data["url"]}"' in html  # what was typed is kept
+    assert db.session.scalars(select(Webhook)).all() == []
+
+
+def test_admins_create_staff_accounts(admin: FlaskClient, app: Flask, demo: dict) -> None:
+    response = admin.post("/desk/admin/users", data={
+        "email": "Nina@Example.com", "name": "Nina New", "role": "agent", "password": PASSWORD})
+    assert response.status_code == 302
+    assert "nina@example.com" in admin.get("/desk/admin/users").get_data(as_text=True)
+    nina = app.test_client()
+    response = nina.post("/login", data={"email": "nina@example.com", "password": PASSWORD})
+    assert response.status_code == 302
+    assert nina.get("/desk").status_code == 200
+
+
+def test_a_short_password_or_a_taken_email_is_refused(admin: FlaskClient, demo: dict) -> None:
+    response = admin.post("/desk/admin/users", data={
+        "email": "short@example.com", "name": "Short", "role": "agent", "password": "x" * 11})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "at least 12 characters" in html and 'value="short@example.com"' in html
+    response = admin.post("/desk/admin/users", data={
+        "email": "admin@example.com", "role": "agent", "password": PASSWORD})
+    assert response.status_code == 400
+    response = admin.post("/desk/admin/users", data={
+        "email": "x@example.com", "role": "owner", "password": PASSWORD})
+    assert response.status_code == 400
+    assert db.session.scalar(select(User).where(User.email == "short@example.com")) is None
+
+
+def test_deactivating_signs_the_user_out_and_reactivating_lets_them_back(
+    admin: FlaskClient, app: Flask, demo: dict
+) -> None:
+    agent = app.test_client()
+    user = sign_in(agent, "agent")
+    assert agent.get("/desk").status_code == 200
+    admin.post(f"/desk/admin/users/{user.id}/active", data={"active": "0"})
+    assert agent.get("/desk").status_code == 302  # back to the login page
+    refused = agent.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert "do not match an active account" in refused.get_data(as_text=True)
+    admin.post(f"/desk/admin/users/{user.id}/active", data={"active": "1"})
+    sign_in(agent, "agent")
+    assert agent.get("/desk").status_code == 200
+
+
+def test_admins_cannot_deactivate_themselves(admin: FlaskClient, demo: dict) -> None:
+    me = staff_user("admin")
+    response = admin.post(f"/desk/admin/users/{me.id}/active", data={"active": "0"})
+    assert response.status_code == 400
+    db.session.expire_all()
+    assert me.active
+
+
+def test_signing_a_user_out_everywhere(admin: FlaskClient, app: Flask, demo: dict) -> None:
+    laptop, phone = app.test_client(), app.test_client()
+    user = sign_in(laptop, "agent")
+    sign_in(phone, "agent")
+    response = admin.post(f"/desk/admin/users/{user.id}/sign-out")
+    assert response.status_code == 302
+    assert laptop.get("/desk").status_code == 302
+    assert phone.get("/desk").status_code == 302
+    db.session.expire_all()
+    assert user.active  # signed out, not deactivated
+
+
+def test_tokens_are_shown_once_listed_and_revoked(admin: FlaskClient, app: Flask,
+                                                  demo: dict) -> None:
+    response = admin.post("/desk/admin/tokens", data={"name": "warehouse", "role": "agent"})
+    assert response.status_code == 201
+    assert response.headers["Cache-Control"] == "no-store"
+    match = re.search(r'id="new-token" type="text" class="desk-code" readonly value="(kb_[^"]+)"',
+                      response.get_data(as_text=True))
+    assert match
+    plain = match.group(1)
+    api = app.test_client()
+    headers = {"Authorization": f"Bearer {plain}"}
+    assert api.get("/api/v1/tickets", headers=headers).status_code == 200
+
+    listing = admin.get("/desk/admin/tokens").get_data(as_text=True)
+    token = db.session.scalar(select(ApiToken).where(ApiToken.name == "warehouse"))
+    assert plain not in listing and f"{token.prefix}…" in listing
+    assert "Never" not in listing  # it has been used now
+
+    assert admin.post(f"/desk/admin/tokens/{token.id}/revoke").status_code == 302
+    assert api.get("/api/v1/tickets", headers=headers).status_code == 401
+    assert "Revoked" in admin.get("/desk/admin/tokens").get_data(as_text=True)
+
+
+def test_a_token_needs_a_name_and_a_role(admin: FlaskClient, demo: dict) -> None:
+    for data in ({"name": "", "role": "agent"}, {"name": "x", "role": "root"}):
+        response = admin.post("/desk/admin/tokens", data=data)
+        assert response.status_code == 400
+        assert "Give the token a name and a role." in response.get_data(as_text=True)
+    assert db.session.scalars(select(ApiToken)).all() == []

@@ -1,0 +1,206 @@
+"""The index on disk: writes, revisions, rebuild swaps, recovery, locking, two processes."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from whoosh.filedb.filestore import FileStorage
+
+from kb.search.engine import IndexBusyError, IndexedDoc, SearchIndex
+
+
+def doc(key: str, body: str = "", *, lang: str = "en", revision: int = 1,
+        title: str | None = None) -> IndexedDoc:
+    """A small test document."""
+    return IndexedDoc(f"{lang}:{key}", key, lang, key, title or f"About {key}", "returning",
+                      ("tag",), "A summary.", "Heading", body or f"Body of {key}.", revision)
+
+
+def found(ix: SearchIndex, query: str, lang: str = "en") -> set[str]:
+    """Keys of every hit."""
+    return {h.key for h in ix.search(query, lang, limit=100).hits}
+
+
+def test_status_of_missing_empty_and_new_index(tmp_path: Path) -> None:
+    ix = SearchIndex(tmp_path / "nested" / "index")
+    assert ix.status() == "missing"
+    (tmp_path / "nested" / "index").mkdir(parents=True)
+    assert ix.status() == "missing"  # an empty folder holds no index
+    assert ix.ensure() == "missing"
+    assert ix.status() == "ok" and ix.ensure() == "ok"
+    assert ix.search("anything", "en").total == 0 and ix.revisions() == {}
+
+
+def test_upsert_remove_and_revisions(tmp_path: Path) -> None:
+    ix = SearchIndex(tmp_path / "index")
+    ix.upsert([doc("a", "apples and pears"), doc("b", "bananas"), doc("c", "cherries", lang="fr")])
+    assert ix.revisions() == {"en:a": 1, "en:b": 1, "fr:c": 1}
+    ix.upsert([doc("a", "oranges now", revision=2)])  # replaces by doc_id
+    assert ix.revisions() == {"en:a": 2, "en:b": 1, "fr:c": 1}
+    assert found(ix, "apples") == set() and found(ix, "oranges") == {"a"}
+    ix.remove(["en:b", "en:unknown"])
+    assert ix.revisions() == {"en:a": 2, "fr:c": 1}
+    assert found(ix, "bananas") == set()
+    ix.upsert([])
+    ix.remove([])
+
+
+def test_an_upsert_is_searchable_within_a_second(tmp_path: Path) -> None:
+    ix = SearchIndex(tmp_path / "index")
+    ix.rebuild(doc(f"d{i}", f"common words number {i}") for i in range(300))
+    assert ix.search("common", "en").total == 300
+    start = time.monotonic()
+    ix.upsert([doc("fresh", "zanzibar delivery")])
+    while "fresh" not in found(ix, "zanzibar"):
+        assert time.monotonic() - start < 1.0
+    assert time.monotonic() - start < 1.0
+
+
+def test_rebuild_swaps_while_searches_keep_answering(tmp_path: Path) -> None:
+    ix = SearchIndex(tmp_path / "index")
+    ix.rebuild(doc(f"old{i}", "shared word old") for i in range(30))
+    totals: list[int] = []
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def search() -> None:
+        reader = SearchIndex(tmp_path / "index")  # as another worker would
+        while not stop.is_set():
+            try:
+                totals.append(reader.search("shared", "en").total)
+                assert reader.status() == "ok"
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+                return
+
+    def slow_docs() -> Iterator[IndexedDoc]:
+        for i in range(400):
+            if i % 100 == 0:
+                time.sleep(0.05)
+            yield doc(f"new{i}", "shared word new")
+
+    thread = threading.Thread(target=search)
+    thread.start()
+    try:
+        assert ix.rebuild(slow_docs(), total=400) == 400
+        time.sleep(0.05)
+    finally:
+        stop.set()
+        thread.join()
+    assert not errors
+    # Every search saw a whole index, the old one then the new one: never an empty gap.
+    assert set(totals) <= {30, 400} and totals[0] == 30 and totals[-1] == 400
+    assert found(ix, "old") == set() and len(found(ix, "new")) == 100  # limit 100
+    assert not [p for p in tmp_path.iterdir() if p.name != "index" and p.is_dir()]
+
+
+def test_writes_during_a_rebuild_are_not_lost(tmp_path: Path) -> None:
+    ix = SearchIndex(tmp_path / "index")
+    ix.rebuild([doc("gone", "to be removed"), doc("kept", "stays")])
+
+    def docs() -> Iterator[IndexedDoc]:
+        yield doc("kept", "stays")
+        yield doc("edited", "first version", revision=1)
+        # Meanwhile another process publishes an edit and removes an article.
+        ix.upsert([doc("edited", "second version", revision=2), doc("added", "brand new")])
+        ix.remove(["en:gone"])
+        assert found(ix, "second") == {"edited"}  # visible at once in the old index
+        yield doc("gone", "to be removed")  # the snapshot read before the removal
+
+    ix.rebuild(docs())
+    assert ix.revisions() == {"en:kept": 1, "en:edited": 2, "en:added": 1}
+    assert found(ix, "second") == {"edited"} and found(ix, "first") == set()
+
+
+def test_recovers_from_a_deleted_directory(tmp_path: Path) -> None:
+    path = tmp_path / "index"
+    ix = SearchIndex(path)
+    ix.rebuild([doc("a", "apples")])
+    assert found(ix, "apples") == {"a"}
+    shutil.rmtree(path)
+    assert ix.status() == "missing"
+    assert ix.search("apples", "en").total == 0
+    assert ix.revisions() == {} and ix.suggest("abo", "en") == []
+    ix.upsert([doc("b", "bananas")])  # recreates the index first
+    assert ix.status() == "ok" and found(ix, "bananas") == {"b"}
+
+
+@pytest.mark.parametrize("target", ["toc", "seg", "both"])
+def test_recovers_from_garbage_in_index_files(tmp_path: Path, target: str) -> None:
+    path = tmp_path / "index"
+    ix = SearchIndex(path)
+    ix.rebuild(doc(f"d{i}", "apples and pears") for i in range(50))
+    assert ix.status() == "ok"
+    for name in os.listdir(path):
+        if (target in ("toc", "both") and name.endswith(".toc")) or (
+                target in ("seg", "both") and name.endswith(".seg")):
+            size = (path / name).stat().st_size
+            (path / name).write_bytes(os.urandom(max(size, 64)))
+    fresh = SearchIndex(path)  # as a process starting now would
+    assert fresh.status() == "corrupt" and ix.status() == "corrupt"
+    assert fresh.search("apples", "en").total == 0  # no exception
+    ix.search("apples", "en")
+    assert fresh.ensure() == "corrupt"
+    assert fresh.status() == "ok" and ix.status() == "ok"
+    assert ix.search("apples", "en").total == 0
+    ix.upsert([doc("a", "apples")])
+    assert found(fresh, "apples") == {"a"}
+
+
+def test_a_version_mismatch_reads_as_corrupt(tmp_path: Path) -> None:
+    ix = SearchIndex(tmp_path / "index")
+    ix.ensure()
+    (tmp_path / "index" / "KB_SEARCH_SCHEMA").write_text("older")
+    assert ix.status() == "corrupt"
+
+
+def test_a_writer_waits_for_the_lock_then_gives_up(tmp_path: Path) -> None:
+    ix = SearchIndex(tmp_path / "index")
+    ix.ensure()
+    lock = FileStorage(str(tmp_path / "index")).lock("MAIN_WRITELOCK")
+    assert lock.acquire()
+    threading.Timer(0.4, lock.release).start()
+    start = time.monotonic()
+    ix.upsert([doc("a", "waited")])  # retries with back-off until the lock is free
+    assert time.monotonic() - start >= 0.35
+    assert found(ix, "waited") == {"a"}
+    assert lock.acquire()
+    try:
+        ix.lock_timeout = 0.3
+        with pytest.raises(IndexBusyError):
+            ix.upsert([doc("b", "never")])
+    finally:
+        lock.release()
+
+
+def _upsert_many(path: str, prefix: str, go: object) -> None:
+    index = SearchIndex(path)
+    go.wait()  # type: ignore[attr-defined]
+    for i in range(50):
+        index.upsert([doc(f"{prefix}{i}", f"concurrent {prefix} writes number {i}")])
+
+
+def test_two_processes_upserting_at_once_lose_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "index"
+    SearchIndex(path).ensure()
+    ctx = multiprocessing.get_context("spawn")
+    go = ctx.Event()
+    procs = [ctx.Process(target=_upsert_many, args=(str(path), p, go)) for p in ("x", "y")]
+    for p in procs:
+        p.start()
+    go.set()
+    for p in procs:
+        p.join(120)
+        assert p.exitcode == 0
+    ix = SearchIndex(path)
+    assert len(ix.revisions()) == 100
+    result = ix.search("concurrent", "en", limit=100)
+    assert result.total == 100 and len(result.hits) == 100
+    assert ix.status() == "ok"
