@@ -17,6 +17,9 @@ def healthz():  # type: ignore[no-untyped-def]
     """200 with the state of the database and the search index once the site can serve."""
     try:
         db.session.execute(text("SELECT 1"))
+        # After a crash or a deploy the index may be missing, and the load balancer's checks
+        # are the only requests until the site is healthy: they start the rebuild.
+        search.sync_index()
         database = "ok"
     except SQLAlchemyError:
         db.session.rollback()

@@ -33,6 +33,8 @@ ITEM_CHOICE = {
         "condition": {"type": "string", "enum": ["unopened", "like_new", "used", "damaged"]},
     },
 }
+RESOLUTION = {"type": "string", "enum": ["refund", "store_credit", "exchange", "repair", "guarantee_claim"]}
+METHOD = {"type": "string", "enum": ["carrier", "store", "dropoff", "none"]}
 ARTICLE = {
     "type": "object",
     "properties": {k: {"type": "string"} for k in
@@ -118,18 +120,29 @@ PUBLIC_PATHS: dict[str, Any] = {
                               "additionalProperties": False,
                               "properties": {"session": {"type": "string"},
                                              "items": {"type": "array", "minItems": 1, "items": ITEM_CHOICE},
-                                             "resolution": {"type": "string", "enum": ["refund", "store_credit", "exchange", "repair", "guarantee_claim"]},
-                                             "method": {"type": "string", "enum": ["carrier", "store", "dropoff", "none"]},
+                                             "resolution": RESOLUTION,
+                                             "method": METHOD,
                                              "store": {"type": "string"},
                                              "note": {"type": "string", "maxLength": 2000},
                                              "exception": {"type": "boolean"}}}),
-        "responses": {"201": _json({"type": "object", "required": ["reference", "status", "token", "status_url", "estimate"],
+        "responses": {"201": _json({"type": "object",
+                                    "required": ["reference", "status", "token", "status_url", "estimate"],
                                     "properties": {"reference": {"type": "string"},
                                                    "status": {"type": "string", "enum": ["approved", "needs_review"]},
                                                    "token": {"type": "string"}, "status_url": {"type": "string"},
                                                    "estimate": ESTIMATE}}, "Created"),
                       "200": _json({"type": "object"}, "The ticket already created with this Idempotency-Key"),
                       **_errors(400, 404, 409, 415, 422)}}},
+    "/api/v1/returns/estimate": {"post": {
+        "summary": "The refund estimate for a chosen resolution and method",
+        "requestBody": _body({"type": "object", "required": ["session", "items", "resolution", "method"],
+                              "additionalProperties": False,
+                              "properties": {"session": {"type": "string"},
+                                             "items": {"type": "array", "minItems": 1, "items": ITEM_CHOICE},
+                                             "resolution": RESOLUTION, "method": METHOD,
+                                             "exception": {"type": "boolean"}}}),
+        "responses": {"200": _json({"type": "object", "properties": {"estimate": ESTIMATE}}),
+                      **_errors(400, 404, 415)}}},
     "/api/v1/returns/photos": {"post": {
         "summary": "Attach photos of a faulty, damaged or wrong item (up to 3, 5 MB each)",
         "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
@@ -176,7 +189,8 @@ def build_spec() -> dict[str, Any]:
         "components": {
             "schemas": schemas,
             "securitySchemes": {
-                "bearerToken": {"type": "http", "scheme": "bearer", "description": "A staff API token (kb tokens create)."},
+                "bearerToken": {"type": "http", "scheme": "bearer",
+                                "description": "A staff API token (kb tokens create)."},
                 "ticketToken": {"type": "http", "scheme": "bearer", "description": "A return's status token."},
             },
         },

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from threading import Lock
 
+from flask import current_app
 from sqlalchemy import select
 
 from kb.articles.models import Article, ArticleStatus, Redirect
@@ -12,24 +13,26 @@ from kb.articles.rendering import Rendered, render
 from kb.extensions import db
 from kb.shop import current_policy, policy_placeholders
 
-_CACHE: OrderedDict[tuple[int, int, str, str], Rendered] = OrderedDict()
 _CACHE_SIZE = 512
 _LOCK = Lock()
 
 
 def rendered(article: Article) -> Rendered:
-    """The article's body as safe HTML, cached by revision and policy version."""
+    """The article's body as safe HTML, cached per app by revision and policy version."""
+    cache: OrderedDict[tuple[int, int, str, str], Rendered] = current_app.extensions.setdefault(
+        "kb_rendered", OrderedDict()
+    )
     key = (article.id, article.revision, article.lang, current_policy().version)
     with _LOCK:
-        hit = _CACHE.get(key)
+        hit = cache.get(key)
         if hit is not None:
-            _CACHE.move_to_end(key)
+            cache.move_to_end(key)
             return hit
     result = render(article.body, article.lang, policy_placeholders())
     with _LOCK:
-        _CACHE[key] = result
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
+        cache[key] = result
+        while len(cache) > _CACHE_SIZE:
+            cache.popitem(last=False)
     return result
 
 

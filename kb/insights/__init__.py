@@ -10,8 +10,11 @@ __all__ = ["init_app", "record_article_view"]
 
 
 def init_app(app: Flask) -> None:
-    """Register the staff pages under ``/insights`` and the API under ``/api/v1/insights``."""
-    from kb.insights import api, models, views  # noqa: F401  (models: tables and indexes)
+    """Register the pages, the API, ``kb insights`` and the visit rollup's listeners."""
+    from kb.insights import api, models, rollup, views  # noqa: F401  (models: tables, indexes)
+    from kb.insights.cli import insights_cli
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
+    app.cli.add_command(insights_cli)
+    rollup.listen()

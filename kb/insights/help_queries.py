@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, literal_column, select, true, union, union_all
+from sqlalchemy import case, func, literal_column, select, true, union_all
 from sqlalchemy.sql.elements import ColumnElement
 
 from kb.articles.models import Article, Vote
 from kb.extensions import db
-from kb.insights.models import ArticleView
+from kb.insights.models import ArticleView, HelpVisitDay
 from kb.insights.period import Period
 from kb.insights.returns_queries import in_period
 from kb.insights.sql import as_date, day_of, first_reason, json_strings
@@ -30,28 +30,16 @@ def _sessions_of(period: Period) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _visit_ids(model: Any, period: Period) -> Any:
-    """The visit ids of one kind of help-centre event in the period (and language)."""
-    query = select(model.visit_id.label("visit_id")).where(
-        in_period(model.created_at, period), model.visit_id != ""
-    )
-    if not period.lang:
-        return query
-    if hasattr(model, "lang"):
-        return query.where(model.lang == period.lang)
-    # Views and votes take the language of their article.
-    return query.join(Article, Article.id == model.article_id).where(Article.lang == period.lang)
-
-
 def help_visits(period: Period) -> int:
-    """Distinct help-centre visits: searches, article views, votes and wizard sessions."""
-    every = union(
-        _visit_ids(SearchLog, period),
-        _visit_ids(WizardSession, period),
-        _visit_ids(ArticleView, period),
-        _visit_ids(Vote, period),
-    ).subquery()
-    return int(db.session.scalar(select(func.count()).select_from(every)) or 0)
+    """Distinct help-centre visits: searches, article views, votes and assistant sessions.
+
+    Read from the daily rollup (kb.insights.rollup): one row per visit, day and language.
+    """
+    conditions = [HelpVisitDay.day >= period.start, HelpVisitDay.day <= period.end]
+    if period.lang:
+        conditions.append(HelpVisitDay.lang == period.lang)
+    query = select(func.count(func.distinct(HelpVisitDay.visit_id))).where(*conditions)
+    return int(db.session.scalar(query) or 0)
 
 
 def shoppers_with_tickets(period: Period) -> int:
@@ -84,38 +72,40 @@ def wizard_outcomes(period: Period, now: datetime) -> dict[str, int]:
     }
 
 
-def _ended_counts(group: Any, period: Period) -> list[Any]:
-    outcome = WizardSession.outcome
-    return list(
-        db.session.execute(
-            select(
-                group.label("key"),
-                func.count(case((outcome == WizardOutcome.DEFLECTED, 1))).label("deflected"),
-                func.count(case((outcome == WizardOutcome.TICKET, 1))).label("ticket"),
-            )
-            .where(*_sessions_of(period))
-            .group_by(group)
-        ).all()
-    )
+def ended_counts(period: Period) -> list[dict[str, Any]]:
+    """Sessions that ended either way, by start day, first reason and outcome, in one pass."""
+    day = day_of(WizardSession.created_at)
+    reason = first_reason(WizardSession.selection_json)
+    ended = (WizardOutcome.DEFLECTED, WizardOutcome.TICKET)
+    rows = db.session.execute(
+        select(day, reason, WizardSession.outcome, func.count())
+        .where(*_sessions_of(period), WizardSession.outcome.in_(ended))
+        .group_by(day, reason, WizardSession.outcome)
+    ).all()
+    return [{"day": as_date(d), "reason": r or "", "outcome": outcome, "sessions": int(n)}
+            for d, r, outcome, n in rows]
 
 
-def outcomes_per_day(period: Period) -> list[dict[str, Any]]:
+def _outcomes_by(counts: list[dict[str, Any]], field: str) -> dict[Any, dict[str, int]]:
+    totals: dict[Any, dict[str, int]] = {}
+    for row in counts:
+        entry = totals.setdefault(row[field], {"deflected": 0, "ticket": 0})
+        entry[row["outcome"]] += row["sessions"]
+    return totals
+
+
+def outcomes_per_day(counts: list[dict[str, Any]], period: Period) -> list[dict[str, Any]]:
     """Deflected and ticket sessions by the day they started, every day of the period."""
-    counts = {as_date(r.key): (int(r.deflected), int(r.ticket))
-              for r in _ended_counts(day_of(WizardSession.created_at), period)}
-    return [
-        {"key": day, "deflected": counts.get(day, (0, 0))[0], "ticket": counts.get(day, (0, 0))[1]}
-        for day in period.each_day()
-    ]
+    totals = _outcomes_by(counts, "day")
+    empty = {"deflected": 0, "ticket": 0}
+    return [{"key": day, **totals.get(day, empty)} for day in period.each_day()]
 
 
-def outcomes_by_reason(period: Period) -> list[dict[str, Any]]:
+def outcomes_by_reason(counts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Deflected and ticket sessions by the reason of the session's first chosen item."""
-    rows = [r for r in _ended_counts(first_reason(WizardSession.selection_json), period)
-            if r.deflected or r.ticket]
-    rows.sort(key=lambda r: (-(r.deflected + r.ticket), r.key or ""))
-    return [{"key": r.key or "", "deflected": int(r.deflected), "ticket": int(r.ticket)}
-            for r in rows]
+    totals = _outcomes_by(counts, "reason")
+    ordered = sorted(totals.items(), key=lambda item: (-sum(item[1].values()), item[0]))
+    return [{"key": reason, **figures} for reason, figures in ordered]
 
 
 def articles_before_deflection(period: Period, limit: int = TOP_ARTICLES) -> list[dict[str, Any]]:
@@ -175,10 +165,12 @@ def searches_without_answer(period: Period, opened: bool, limit: int = TOP_QUERI
     conditions = [in_period(SearchLog.created_at, period), SearchLog.normalized != ""]
     if period.lang:
         conditions.append(SearchLog.lang == period.lang)
+    # Written with a literal 0 so that the partial indexes of kb.insights.models match.
+    zero = literal_column("0")
     if opened:
-        conditions += [SearchLog.results > 0, SearchLog.clicked_key.is_(None)]
+        conditions += [SearchLog.results > zero, SearchLog.clicked_key.is_(None)]
     else:
-        conditions.append(SearchLog.results == 0)
+        conditions.append(SearchLog.results == zero)
     count = func.count(SearchLog.id)
     last_seen = func.max(SearchLog.created_at)
     rows = db.session.execute(

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, text
+from sqlalchemy import Date, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kb.articles.models import Vote
@@ -26,6 +26,21 @@ class ArticleView(db.Model):
     article_id: Mapped[int] = mapped_column(ForeignKey("article.id", ondelete="CASCADE"))
     visit_id: Mapped[str] = mapped_column(String(40), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class HelpVisitDay(db.Model):
+    """A help-centre visit seen on a day in a language: one row however many events it had.
+
+    Kept up to date as searches, article views, votes and assistant sessions are recorded
+    (kb.insights.rollup), so that counting a period's distinct visits reads one row per visit
+    and day instead of every event.
+    """
+
+    __tablename__ = "help_visit_day"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    lang: Mapped[str] = mapped_column(String(5), primary_key=True)
+    visit_id: Mapped[str] = mapped_column(String(40), primary_key=True)
 
 
 def _covering(name: str, table: object, *columns: str, **options: object) -> Index:

@@ -54,6 +54,7 @@ def self_help_report(period: Period, now: datetime | None = None) -> Report:
     outcomes = helps.wizard_outcomes(period, now or utcnow())
     visits = helps.help_visits(period)
     shoppers = helps.shoppers_with_tickets(period)
+    ended = helps.ended_counts(period)
     deflecting = helps.articles_before_deflection(period)
     ticketing = helps.articles_before_ticket(period)
     titles = helps.article_titles({r["key"] for r in deflecting + ticketing}, period.lang)
@@ -68,8 +69,8 @@ def self_help_report(period: Period, now: datetime | None = None) -> Report:
             "shoppers_with_tickets": shoppers,
             "self_service_score": ratio(visits, shoppers),
         },
-        "per_day": [_with_rate(row) for row in helps.outcomes_per_day(period)],
-        "by_reason": [_with_rate(row) for row in helps.outcomes_by_reason(period)],
+        "per_day": [_with_rate(row) for row in helps.outcomes_per_day(ended, period)],
+        "by_reason": [_with_rate(row) for row in helps.outcomes_by_reason(ended)],
         "deflecting_articles": [_titled(row, titles) for row in deflecting],
         "ticket_articles": [_titled(row, titles) for row in ticketing],
     }
@@ -189,7 +190,12 @@ def _plain(value: Any) -> Any:
 
 
 def _cell(value: Any) -> Any:
-    return "" if value is None else value
+    """A CSV cell; text that a spreadsheet would run as a formula is quoted with an apostrophe."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(("=", "+", "-", "@", "\t", "\r")):
+        return "'" + value
+    return value
 
 
 def _deflection_rate(row: dict[str, Any]) -> float | None:

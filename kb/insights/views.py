@@ -9,7 +9,7 @@ from kb.auth.access import current_actor, role_required
 from kb.config import LANGUAGES
 from kb.insights import reports
 from kb.insights.period import PRESET_DAYS, Period, PeriodError, parse_period
-from kb.insights.present import PAGES
+from kb.insights.present import PAGES, Page
 from kb.types import utcnow
 
 bp = Blueprint("insights", __name__, url_prefix="/insights")
@@ -84,7 +84,7 @@ def _page(name: str) -> tuple[str, int]:
     return _render(name, period, page, None, page_lang), 200
 
 
-def _render(name: str, period: Period | None, page: object, error: str | None,
+def _render(name: str, period: Period | None, page: Page | None, error: str | None,
             page_lang: str | None) -> str:
     args = request.args
     links = {} if period is None else {
@@ -93,6 +93,8 @@ def _render(name: str, period: Period | None, page: object, error: str | None,
     }
     keep = {"lang": page_lang} if page_lang in LANGUAGES else {}
     filter_lang = args.get(PAGE_LANG_ARG, "all")
+    if filter_lang not in ("all", *LANGUAGES):
+        filter_lang = "all"
     return render_template(
         "insights/report.html",
         name=name,

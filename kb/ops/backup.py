@@ -61,7 +61,10 @@ def backup_database(target: Path) -> Path:
             live = _sqlite_path()
             if live.exists() and target.exists() and target.samefile(live):
                 raise BackupError(f"{target} is the live database itself")
-            _sqlite_backup(live, partial)
+            try:
+                _sqlite_backup(live, partial)
+            except sqlite3.Error as exc:
+                raise BackupError(f"the backup failed: {exc}") from exc
         elif backend() == "postgresql":
             _run("pg_dump", "--format=custom", "--no-owner", "--no-privileges",
                  f"--file={partial}", _pg_dbname())
@@ -75,7 +78,7 @@ def backup_database(target: Path) -> Path:
 
 
 def restore_database(source: Path) -> int:
-    """Replace the whole database with a backup, migrate it, rebuild the index; return its size.
+    """Replace the whole database with a backup, migrate it, rebuild the index (articles: returned).
 
     Other processes keep running: they see the restored data on their next query and bring
     their own index up to date, because the content version only ever grows.
@@ -88,7 +91,10 @@ def restore_database(source: Path) -> int:
     db.engine.dispose()  # no pooled connection of ours may hold a lock or a stale snapshot
     if backend() == "sqlite":
         _check_sqlite_backup(source)
-        _sqlite_restore(source, _sqlite_path())
+        try:
+            _sqlite_restore(source, _sqlite_path())
+        except sqlite3.Error as exc:  # locked past the busy timeout, a full disk…
+            raise BackupError(f"the restore failed, the database is unchanged: {exc}") from exc
     elif backend() == "postgresql":
         _check_pg_backup(source)
         _check_revision(_pg_backup_revision(source), source)
@@ -143,10 +149,7 @@ def _connect(path: Path, mode: str) -> sqlite3.Connection:
 
 
 def _sqlite_backup(live: Path, target: Path) -> None:
-    try:
-        source = _connect(live, "rw")
-    except sqlite3.OperationalError as exc:
-        raise BackupError(f"cannot open the database {live}: {exc}") from exc
+    source = _connect(live, "rw")
     copy = sqlite3.connect(target)
     try:
         source.backup(copy)  # all pages in one step: one read transaction, one snapshot

@@ -6,9 +6,8 @@ from typing import Any
 
 from flask import Blueprint, g, jsonify, request, url_for
 
-from kb.articles.public import article_by_key
 from kb.database import write_transaction
-from kb.extensions import csrf, db, limiter
+from kb.extensions import csrf, limiter
 from kb.policy import Estimate
 from kb.returns import wizard_service as wiz
 from kb.returns.labels import ANSWERS, EVENTS, STATUSES
@@ -145,6 +144,28 @@ def create():  # type: ignore[no-untyped-def]
     except wiz.WizardError as exc:
         raise _wizard_error(exc) from exc
     return jsonify(body), 201 if created else 200
+
+
+@bp.post("/estimate")
+def estimate():  # type: ignore[no-untyped-def]
+    """What a return would pay for a chosen resolution and method (nothing is created)."""
+    data = json_body({"session", "items", "resolution", "method", "exception"},
+                     {"session", "items", "resolution", "method"})
+    exception = data.get("exception", False)
+    if not isinstance(exception, bool):
+        raise ApiError(400, "invalid_exception", "exception must be true or false.")
+    try:
+        with write_transaction():
+            session = _session(data)
+            evaluated = wiz.evaluate(session, wiz.parse_lines(data["items"]))
+            resolutions, methods = wiz.choices_for(evaluated, exception)
+            if data["resolution"] not in resolutions or data["method"] not in methods:
+                raise ApiError(400, "invalid_choice", "Choose a resolution and a method offered for these items.")
+            result = wiz.estimate_for(session, evaluated, data["resolution"], data["method"])
+    except wiz.WizardError as exc:
+        raise _wizard_error(exc) from exc
+    return jsonify({"resolutions": [str(r) for r in resolutions], "methods": [str(m) for m in methods],
+                    "estimate": _money(result)})
 
 
 @bp.post("/photos")

@@ -62,7 +62,8 @@ def demo_orders(now: datetime | None = None) -> list[dict[str, Any]]:
         # A1002: change-of-mind window expired (45 days).
         _order("A1002", today, 47, 45, [_item("THROW-WOOL", "Wool throw, grey", "home", "79.00")]),
         # A1003: a final-sale item next to a normal one.
-        _order("A1003", today, 6, 4, [_item("DRESS-38-GREEN", "Linen dress, green, 38", "apparel", "44.50", final_sale=True),
+        _order("A1003", today, 6, 4, [_item("DRESS-38-GREEN", "Linen dress, green, 38", "apparel", "44.50",
+                                            final_sale=True),
                                       _item("SNEAK-42-WHITE", "Leather sneakers, white, 42", "shoes", "95.00")]),
         # A1004: electronics delivered 20 days ago (change of mind closed at 15, faults still covered).
         _order("A1004", today, 22, 20, [_item("SPEAKER-MINI", "Bluetooth mini speaker", "electronics", "49.00")]),

@@ -122,9 +122,6 @@ def _text() -> dict[str, str]:
         "no_common_choice": _("These items cannot go into one return together. Go back and return "
                               "them one at a time."),
         "estimate_title": _("Your estimated refund"),
-        "estimate_hint": _("Worked out in the previous step. The return shipping fee depends on "
-                           "how you send the items back: the amount for your choices is shown "
-                           "once you confirm."),
         "items": _("Items"),
         "original_shipping": _("Original shipping"),
         "fee": _("Return shipping fee"),

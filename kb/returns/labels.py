@@ -50,8 +50,12 @@ ANSWERS = {
     "seller_fault_free_return": _l("As this is our fault, the return is free and fully refunded."),
     "repair_warranty": _l("This item is covered by our repair warranty: we will repair it for free."),
     "guarantee_claim": _l("Our marketplace guarantee covers this: an agent will review your claim."),
-    "not_received_claim": _l("You can report this parcel as not received: an agent will check with the carrier."),
-    "track_parcel": _l("Your parcel is still within its delivery time: track it with the link in your shipping e-mail."),
+    "not_received_claim": _l(
+        "You can report this parcel as not received: an agent will check with the carrier."
+    ),
+    "track_parcel": _l(
+        "Your parcel is still within its delivery time: track it with the link in your shipping e-mail."
+    ),
     "window_expired": _l("The return period has ended, but you can still ask an agent for an exception."),
     "final_sale": _l("Final-sale items cannot be returned for a change of mind, unless they are faulty."),
     "not_returnable": _l("This kind of item cannot be returned for a change of mind, unless it is faulty."),

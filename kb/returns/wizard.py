@@ -21,10 +21,10 @@ from flask_babel import gettext as _
 
 from kb.database import write_transaction
 from kb.extensions import db, limiter
+from kb.policy import SELLER_FAULT_REASONS
 from kb.returns import wizard_service as wiz
 from kb.returns.labels import CONDITIONS, METHODS, REASONS, RESOLUTIONS
 from kb.returns.models import WizardOutcome
-from kb.policy import SELLER_FAULT_REASONS
 from kb.shop import current_policy
 from kb.tickets.photos import MAX_BYTES, PhotoError, store_photo
 
@@ -92,7 +92,7 @@ def items(lang: str) -> Response | str:
                 with write_transaction():
                     wsession = wiz.load_session(session.get(SESSION_KEY))
                     wiz.self_help(wsession, lines, note)
-                    if uploads and any(l.reason in SELLER_FAULT_REASONS for l in lines):
+                    if uploads and any(line.reason in SELLER_FAULT_REASONS for line in lines):
                         for upload in uploads:
                             store_photo(wsession.id, upload.read(MAX_BYTES + 1))
                 return redirect(url_for("wizard.help", lang=lang))

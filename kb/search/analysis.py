@@ -6,11 +6,12 @@ the two always agree; it also finds the matched words of a text for snippets.
 
 from __future__ import annotations
 
+import heapq
 import re
 import threading
 import unicodedata
 from array import array
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
@@ -351,7 +352,7 @@ class SegmentCache:
         self.segid: str = reader.segment().segment_id()
         col = reader.column_reader("meta", translate=False)
         self.meta: list[Meta] = [_meta(raw) for raw in col]
-        self._keys: dict[int, list[list[str]]] = {}
+        self._keys: dict[int, list[tuple[list[str], frozenset[str]]]] = {}
         self.vectors: dict[tuple[str, str], Vec] = {}
         self._lengths: dict[str, list[int]] = {}
         self._vocab: dict[str, dict[str, int]] = {}
@@ -371,12 +372,14 @@ class SegmentCache:
             self._vocab[lang] = v
         return v
 
-    def title_keys(self, d: int) -> list[list[str]]:
-        """token_keys of the title and of each tag of document `d` (kept once computed)."""
+    def title_keys(self, d: int) -> list[tuple[list[str], frozenset[str]]]:
+        """token_keys of the title and of each tag of document `d`, as a list and a set
+        (kept once computed)."""
         keys = self._keys.get(d)
         if keys is None:
             m = self.meta[d]
-            keys = self._keys[d] = [token_keys(t, m.lang) for t in (m.title, *m.tags)]
+            keys = self._keys[d] = [(k, frozenset(k)) for k in
+                                    (token_keys(t, m.lang) for t in (m.title, *m.tags))]
         return keys
 
     def lengths(self, fieldname: str) -> list[int]:
@@ -517,11 +520,15 @@ def verify_segment(leaf: Any) -> None:
 class Snapshot:
     """One opened generation of the index, with the caches that belong to it."""
 
-    def __init__(self, ix: Any, token: Any, caches: dict[str, SegmentCache]) -> None:
+    def __init__(
+        self, ix: Any, token: Any, caches: dict[str, SegmentCache], lock: threading.RLock
+    ) -> None:
         self.token = token
         reader = open_reader(ix)
         self.searcher = Searcher(reader, fromindex=ix)
-        self.lock = threading.RLock()  # whoosh readers share file positions: one at a time
+        # Whoosh readers share file positions, and a segment's reader is shared with the
+        # previous snapshot's caches: one lock per index for every read through whoosh.
+        self.lock = lock
         self.leaves: list[tuple[Any, int, SegmentCache]] = []
         for leaf, offset in reader.leaf_readers():
             if leaf.segment() is None:
@@ -545,7 +552,7 @@ class Snapshot:
             for f in FIELDS
         }
         self._vocab: dict[str, dict[str, int]] = {}
-        self._titles: dict[str, tuple[str, list[int], list[tuple[str, str, str]]]] = {}
+        self._titles: dict[str, Titles] = {}
         self._categories: dict[str, tuple[set[int], int]] = {}
         self.deleted_mask = mask_of(self.deleted)
 
@@ -600,22 +607,20 @@ class Snapshot:
             found = self._categories[name] = (docs, mask_of(docs))
         return found
 
-    def titles(self, lang: str) -> tuple[str, list[int], list[tuple[str, str, str]]]:
-        """Folded titles of one language joined in one string, for C-speed prefix scans."""
+    def titles(self, lang: str) -> Titles:
+        """The titles of one language, folded and indexed by word (built once)."""
         t = self._titles.get(lang)
         if t is None:
-            entries: list[tuple[str, str, str]] = []
-            lines: list[str] = []
+            t = self._titles[lang] = Titles([], [], [], {})
             for _, offset, cache in self.leaves:
                 for d, meta in enumerate(cache.meta):
                     if meta.lang == lang and offset + d not in self.deleted:
-                        entries.append((meta.key, meta.slug, meta.title))
-                        lines.append(" ".join(WORD_RE.findall(fold(meta.title))))
-            starts, pos = [], 0
-            for line in lines:
-                starts.append(pos)
-                pos += len(line) + 1
-            t = self._titles[lang] = ("\n".join(lines), starts, entries)
+                        words = WORD_RE.findall(fold(meta.title))
+                        for w in set(words):
+                            t.where.setdefault(w, []).append(len(t.lines))
+                        t.lines.append(" ".join(words))
+                        t.entries.append((meta.key, meta.slug, meta.title))
+            t.words.extend(sorted(t.where))
         return t
 
     def revisions(self) -> dict[str, int]:
@@ -636,22 +641,33 @@ class Snapshot:
             return dict(self.searcher.stored_fields(d))
 
     def suggest(self, words: list[str], lang: str, limit: int) -> list[tuple[str, str, str]]:
-        """(key, slug, title) of titles in which the typed words start words, best first:
-        titles starting with them, then shorter titles; words in another order last."""
-        blob, starts, entries = self.titles(lang)
-        found: dict[int, tuple[int, int]] = {}
-        needle = re.compile(r"(?:^|(?<=[ \n]))" + re.escape(" ".join(words)), re.M)
-        for m in needle.finditer(blob):
-            i = bisect_right(starts, m.start()) - 1
-            found.setdefault(i, (0 if m.start() == starts[i] else 1, len(entries[i][2])))
-        if len(found) < limit and len(words) > 1:
-            *whole, last = words
-            for i, line in enumerate(blob.split("\n")):
-                tokens = line.split(" ")
-                if i not in found and all(w in tokens for w in whole) and any(
-                        t.startswith(last) for t in tokens):
-                    found[i] = (2, len(entries[i][2]))
-        return [entries[i] for i in sorted(found, key=found.__getitem__)[:limit]]
+        """(key, slug, title) of titles holding the typed words, the last one as a prefix;
+        titles starting with what was typed first, then holding it as typed, then shorter."""
+        t = self.titles(lang)
+        *whole, last = words
+        lo, hi = bisect_left(t.words, last), bisect_left(t.words, last + "\uffff")
+        found: set[int] = set()
+        for w in t.words[lo:hi]:
+            found.update(t.where[w])
+        for w in whole:
+            found.intersection_update(t.where.get(w, ()))
+        typed = " " + " ".join(words)
+
+        def order(i: int) -> tuple[int, int, int]:
+            at = (" " + t.lines[i]).find(typed)
+            return (0 if at == 0 else 1 if at > 0 else 2, len(t.entries[i][2]), i)
+
+        return [t.entries[i] for i in heapq.nsmallest(limit, found, key=order)]
+
+
+class Titles(NamedTuple):
+    """Folded titles (words joined by spaces), their (key, slug, title), and an index of
+    their words: word -> line numbers, and the words sorted for prefix look-ups."""
+
+    lines: list[str]
+    entries: list[tuple[str, str, str]]
+    words: list[str]
+    where: dict[str, list[int]]
 
 
 def open_reader(ix: Any) -> Any:

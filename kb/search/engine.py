@@ -125,12 +125,13 @@ class SearchIndex:
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path).absolute()
         self._parent, self._name = self.path.parent, self.path.name
-        self._mutex = threading.Lock()
+        self._mutex = threading.Lock()  # one thread opens a new generation at a time
+        self._io = threading.RLock()  # reads through whoosh (see Snapshot)
         self._state: Snapshot | None = None
         self._caches: dict[str, SegmentCache] = {}
         self._spellers = {lang: SymSpell() for lang in LANGS}
         self._checked: tuple[Any, str] = (None, "missing")
-        self._failed: tuple[int, int] | None = None
+        self._failed: tuple[int, int, int] | None = None
         self._verified: set[tuple[str, Any]] = set()
 
     # --- files beside the index ------------------------------------------------------
@@ -138,12 +139,16 @@ class SearchIndex:
     def _side(self, suffix: str) -> Path:
         return self._parent / f".{self._name}.{suffix}"
 
-    def _token(self) -> tuple[int, int] | None:
+    def _token(self) -> tuple[int, int, int] | None:
+        """What identifies the index generation on disk: a swap changes the folder's inode,
+        a commit writes a new TOC (the mtime alone could miss two commits in one tick)."""
         try:
             st = os.stat(self.path)
+            names = os.listdir(self.path)
         except OSError:
             return None
-        return (st.st_ino, st.st_mtime_ns)
+        gens = (int(m.group(1)) for n in names if (m := _TOC_RE.match(n)))
+        return (st.st_ino, st.st_mtime_ns, max(gens, default=-1))
 
     # --- status ---------------------------------------------------------------------
 
@@ -169,19 +174,40 @@ class SearchIndex:
         # Called on every search by the app, so the full check only runs when a file of the
         # index changed (size or mtime), and only on segments not verified before.
         try:
-            st = os.stat(self.path)
-            files = {e.name: (e.stat().st_size, e.stat().st_mtime_ns)
-                     for e in os.scandir(self.path)}
-        except (FileNotFoundError, NotADirectoryError):
-            return "missing"
+            listing = self._listing()
         except OSError:
-            return "corrupt"
-        key = (st.st_ino, frozenset(files.items()))
+            return "corrupt"  # unreadable folder
+        if listing is None:
+            return "missing"
+        key = (listing[0], frozenset(listing[1].items()))
         if self._checked[0] == key:
             return self._checked[1]
-        result = self._verify(files)
+        result = self._verify(listing[1])
         self._checked = (key, result)
         return result
+
+    def _listing(self) -> tuple[int, dict[str, tuple[int, int]]] | None:
+        """(inode, name -> (size, mtime)) of the index folder; None if there is none."""
+        for _ in range(5):
+            try:
+                inode = os.stat(self.path).st_ino
+            except (FileNotFoundError, NotADirectoryError):
+                return None
+            files: dict[str, tuple[int, int]] = {}
+            try:
+                with os.scandir(self.path) as entries:
+                    for e in entries:
+                        try:
+                            st = e.stat()
+                        except FileNotFoundError:
+                            continue  # deleted by a commit meanwhile: not part of the index
+                        files[e.name] = (st.st_size, st.st_mtime_ns)
+                if os.stat(self.path).st_ino == inode:
+                    return inode, files
+            except (FileNotFoundError, NotADirectoryError):
+                pass
+            # A rebuild swapped the folder during the scan: look again.
+        return None
 
     def _verify(self, files: dict[str, tuple[int, int]]) -> str:
         if not any(_TOC_RE.match(n) for n in files):
@@ -258,7 +284,7 @@ class SearchIndex:
             for attempt in range(3):
                 try:
                     with _opened(self.path) as ix:
-                        state = Snapshot(ix, token, self._caches)
+                        state = Snapshot(ix, token, self._caches, self._io)
                     break
                 except Exception:
                     again = self._token()

@@ -26,6 +26,10 @@ from kb.shop import policy_placeholders
 
 log = logging.getLogger(__name__)
 
+# After a failed write (a full disk, an unwritable folder) the next attempt waits this long:
+# each attempt renders every stale article again, and the database answers meanwhile.
+RETRY_AFTER_FAILURE = 30.0
+
 
 @dataclass
 class _Keeper:
@@ -36,6 +40,7 @@ class _Keeper:
     checked_at: float = 0.0
     rebuilding: bool = False
     degraded: bool = False  # the last write failed: answer from the database
+    failed_at: float = 0.0  # when it failed (monotonic), to pause before the next attempt
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -108,6 +113,8 @@ def sync_index(force: bool = False) -> bool:
     version = content_version()
     if version == keeper.synced_version and not force and not keeper.degraded:
         return True
+    if keeper.degraded and not force and time.monotonic() - keeper.failed_at < RETRY_AFTER_FAILURE:
+        return False
     if not keeper.lock.acquire(blocking=False):
         return False  # another thread of this process is on it
     try:
@@ -130,6 +137,7 @@ def sync_index(force: bool = False) -> bool:
         # A full disk or an unwritable folder: keep serving from the database.
         log.exception("search index could not be updated; answering from the database")
         keeper.degraded = True
+        keeper.failed_at = time.monotonic()
         return False
     finally:
         keeper.lock.release()
@@ -148,6 +156,7 @@ def _rebuild_in_background(app: Flask) -> None:
             except Exception:  # noqa: BLE001  (logged; the fallback keeps answering)
                 log.exception("search index rebuild failed")
                 keeper.degraded = True
+                keeper.failed_at = time.monotonic()
             finally:
                 keeper.rebuilding = False
                 db.session.remove()

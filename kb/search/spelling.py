@@ -474,13 +474,15 @@ def title_bonus(
     groups = [g for g in groups if any(t in vocab for t in g)]  # words no article has
     if len(query) < 2 and len(groups) < 2:
         return ranked
+    wanted = frozenset(query).union(*groups)
     out = []
     for d, score in ranked:
         cache, local = snap.leaf_of(d)
         best = 0.0
-        for words in cache.title_keys(local):
+        for words, keys in cache.title_keys(local):
+            if len(keys & wanted) < 2:
+                continue  # neither a run of two words nor two of the query's words
             run = longest_run(query, words)
-            keys = set(words)
             covered = sum(1 for g in groups if not g.isdisjoint(keys))
             best = max(best, run / len(query) if run >= 2 else 0.0,
                        covered / len(groups) if covered >= 2 else 0.0)

@@ -556,19 +556,11 @@
     };
   }
 
-  /** The items' estimates from the self-help step, added up: the return fee is charged once. */
-  function combinedEstimate(items) {
-    const estimates = items.map((item) => item.estimate).filter(Boolean);
-    if (!estimates.length) { return null; }
-    const cents = (value) => Math.round(Number(value) * 100);
-    const sum = (key) => estimates.reduce((total, e) => total + cents(e[key]), 0);
-    const fee = Math.max(...estimates.map((e) => cents(e.fee)));
-    const itemsTotal = sum("items_total");
-    const shipping = sum("shipping");
-    const deduction = sum("deduction");
+  /** The API's estimate (decimal strings) as numbers for the table. */
+  function asNumbers(e) {
     return {
-      currency: estimates[0].currency, items: itemsTotal / 100, shipping: shipping / 100, fee: fee / 100,
-      deduction: deduction / 100, total: Math.max(itemsTotal + shipping - fee - deduction, 0) / 100,
+      currency: e.currency, items: Number(e.items_total), shipping: Number(e.shipping), fee: Number(e.fee),
+      deduction: Number(e.deduction), total: Number(e.total),
     };
   }
 
@@ -600,6 +592,24 @@
     const anyIneligible = items.some((item) => !item.eligible);
     const choicesBox = h("div", { class: "wapp-choice-box" });
     const actions = h("div", { class: "wapp-actions" });
+    const estimateBox = h("section", { class: "wapp-estimate", "aria-labelledby": "wapp-estimate-title",
+      "aria-live": "polite" });
+    let estimateRequest = 0;
+
+    // The exact figure for the current choice, from the server's policy engine.
+    async function refreshEstimate(exception) {
+      const ticket = ++estimateRequest;
+      if (!choice.resolution || !choice.method) { fill(estimateBox, []); return; }
+      try {
+        const data = await call("/estimate", { json: { session: state.token, items: state.lines,
+          resolution: choice.resolution, method: choice.method, exception: Boolean(exception) } });
+        if (ticket !== estimateRequest) { return; } // a newer choice was made meanwhile
+        fill(estimateBox, [h("h3", { id: "wapp-estimate-title", text: T.estimate_title }),
+          estimateTable(asNumbers(data.estimate))]);
+      } catch (error) {
+        if (ticket === estimateRequest) { fill(estimateBox, []); }
+      }
+    }
 
     // Drawn again when the exception box changes what can be chosen; focus stays on that box.
     function drawChoices() {
@@ -612,11 +622,15 @@
       if (resolutions.length && methods.length) {
         const store = storeSelect(choice);
         parts.push(
-          radios("wapp-resolution", T.what_like, resolutions, choice.resolution, (code) => { choice.resolution = code; }),
+          radios("wapp-resolution", T.what_like, resolutions, choice.resolution, (code) => {
+            choice.resolution = code;
+            refreshEstimate(exception);
+          }),
           h("div", {}, [
             radios("wapp-method", T.how_back, methods, choice.method, (code) => {
               choice.method = code;
               store.hidden = code !== "store";
+              refreshEstimate(exception);
             }),
             store,
           ]),
@@ -625,6 +639,7 @@
         parts.push(h("p", { class: "empty", text: T.no_common_choice }));
       }
       fill(choicesBox, parts);
+      refreshEstimate(exception);
       fill(actions, [
         button(T.back, () => go(2)),
         canCreate ? button(exception ? T.send_request : T.confirm, () => create(actions, exception), true) : null,
@@ -640,16 +655,11 @@
     ]) : null;
     drawChoices();
 
-    const estimate = combinedEstimate(items);
     return [
       ...stepTop(T.confirm_title),
       warning,
       choicesBox,
-      estimate ? h("section", { class: "wapp-estimate", "aria-labelledby": "wapp-estimate-title" }, [
-        h("h3", { id: "wapp-estimate-title", text: T.estimate_title }),
-        estimateTable(estimate),
-        h("p", { class: "hint muted", text: T.estimate_hint }),
-      ]) : null,
+      estimateBox,
       actions,
     ];
   }

@@ -23,7 +23,8 @@ def webhook_calls() -> list[OutboxMessage]:
 
 
 def _secret_on(html: str) -> str:
-    match = re.search(r'id="new-secret" type="text" class="desk-code" readonly value="([^"]+)"', html)
+    match = re.search(r'id="new-secret" type="text" class="desk-code" readonly value="([^"]+)"',
+                      html)
     assert match, "the secret should be shown once, on creation"
     return match.group(1)
 

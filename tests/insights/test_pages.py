@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 
+from kb.articles.models import Article
+from kb.extensions import db
+from kb.insights.models import ArticleView
 from kb.types import utcnow
-from tests.insights.conftest import MARCH, Staff
+from tests.insights.conftest import MARCH, Staff, at
 from tests.insights.helpers import csv_rows, page_tables, page_tiles
 
 REPORTS = ("reasons", "self_help", "money", "gaps", "articles")
@@ -197,3 +199,15 @@ def test_an_empty_report_says_so(client: FlaskClient, staff: Staff) -> None:
     staff.login("agent")
     html = _page(client, "money", **MARCH)
     assert "Nothing in this period." in html
+
+
+def test_csv_does_not_let_a_title_become_a_formula(client: FlaskClient, staff: Staff) -> None:
+    article = Article(key="trap", lang="en", slug="trap", title='=HYPERLINK("http://x")',
+                      category="returning", status="published")
+    db.session.add(article)
+    db.session.flush()
+    db.session.add(ArticleView(article_id=article.id, visit_id="v", created_at=at("03-05")))
+    db.session.commit()
+    staff.login("writer")
+    rows = csv_rows(client.get("/insights/articles.csv", query_string=MARCH).get_data(as_text=True))
+    assert {r["title"] for r in rows} == {"'=HYPERLINK(\"http://x\")"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import time
 from typing import Any
 
 import pytest
@@ -26,6 +27,15 @@ collect_ignore = ["test_backup_sqlite.py"] if POSTGRES else ["test_backup_postgr
 SHOPPER = "ana@example.com"
 
 
+def wait_for_rebuild(app: Flask, timeout: float = 120) -> None:
+    """Wait for a background index rebuild: it must not outlive the test's database."""
+    keeper = app.extensions["kb_search"]
+    deadline = time.monotonic() + timeout
+    while keeper.rebuilding and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not keeper.rebuilding
+
+
 def photo_bytes() -> bytes:
     """A small JPEG, as a phone would send it."""
     out = io.BytesIO()
@@ -37,14 +47,16 @@ def open_ticket_with_history(app: Flask, number: str = "A1005") -> Ticket:
     """A ticket the way a shopper opens it (note, photo), then replies from both sides."""
     shop: FlaskClient = app.test_client()
     session = lookup(shop, number)
-    lines = [item("HEADPH-NC700", reason="defective")] if number == "A1005" else [item("TEE-M-BLUE")]
+    defective = number == "A1005"
+    lines = [item("HEADPH-NC700", reason="defective")] if defective else [item("TEE-M-BLUE")]
     options(shop, session, lines, note=f"Broken after a week, write to me at {SHOPPER}")
     uploaded = shop.post("/api/v1/returns/photos",
                          data={"session": session, "photo": (io.BytesIO(photo_bytes()), "p.jpg")})
     assert uploaded.status_code == 201, uploaded.get_json()
     created = create(shop, session, lines, note="Left ear is silent. Call me on 06 12 34 56 78.")
     assert created.status_code == 201, created.get_json()
-    ticket = db.session.scalar(select(Ticket).where(Ticket.reference == created.get_json()["reference"]))
+    reference = created.get_json()["reference"]
+    ticket = db.session.scalar(select(Ticket).where(Ticket.reference == reference))
     assert ticket is not None
     shopper_reply(ticket, "Any news? My address is still ana@example.com.")
     apply_action(ticket, "reply", "Alex Agent",

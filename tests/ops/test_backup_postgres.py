@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 from kb.articles.models import Article
 from kb.extensions import db
 from kb.ops.backup import BackupError, backup_database, restore_database
-from tests.conftest import reset_database
 
 
 def count_articles() -> int:
@@ -62,10 +61,3 @@ def test_a_failed_restore_changes_nothing(content_app: Flask, tmp_path: Path) ->
         restore_database(broken)
     assert count_articles() == 42
 
-
-@pytest.fixture(autouse=True)
-def _clean_schema_afterwards(app: Flask) -> None:
-    """Tests here drop and restore the shared schema: leave it migrated for the next one."""
-    yield
-    db.session.remove()
-    reset_database(app)

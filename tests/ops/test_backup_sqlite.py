@@ -25,7 +25,9 @@ def count_articles() -> int:
     return db.session.scalar(select(func.count()).select_from(Article)) or 0
 
 
-def test_a_backup_taken_during_a_write_holds_only_committed_data(content_app: Flask, tmp_path: Path) -> None:
+def test_a_backup_taken_during_a_write_holds_only_committed_data(
+    content_app: Flask, tmp_path: Path
+) -> None:
     writer = sqlite3.connect(live_path(content_app), timeout=30)
     writer.execute("BEGIN IMMEDIATE")  # another process in the middle of a write
     writer.execute("DELETE FROM article_revision")
@@ -104,7 +106,9 @@ def test_backup_and_restore_refuse_the_wrong_files(content_app: Flask, tmp_path:
     assert count_articles() == 42
 
 
-def test_the_cli_names_the_backup_and_its_size(app: Flask, runner: FlaskCliRunner, tmp_path: Path) -> None:
+def test_the_cli_names_the_backup_and_its_size(
+    app: Flask, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
     runner.invoke(args=["articles", "import", str(ARTICLES)])
     result = runner.invoke(args=["backup", str(tmp_path / "nightly.sqlite3")])
     assert result.exit_code == 0, result.output

@@ -17,6 +17,7 @@ from kb.search.models import SearchLog
 from kb.search.service import log_search, scrub
 from kb.types import utcnow
 from tests.conftest import make_app, reset_database
+from tests.ops.conftest import wait_for_rebuild
 
 
 @pytest.mark.parametrize(
@@ -42,7 +43,8 @@ def test_scrub_removes_addresses_and_order_numbers(query: str, leak: str) -> Non
 
 
 @pytest.mark.parametrize(
-    "query", ["refund 30 days", "returns policy", "iphone 15 refund", "size 42 shoes", "retour colis"]
+    "query",
+    ["refund 30 days", "returns policy", "iphone 15 refund", "size 42 shoes", "retour colis"],
 )
 def test_scrub_keeps_ordinary_questions(query: str) -> None:
     assert scrub(query) == query
@@ -116,6 +118,7 @@ def test_a_served_process_prunes_once_a_day_in_the_background(tmp_path: Path) ->
         assert pruner.rounds == 1  # the next prune waits a day, however many requests come
     finally:
         pruner.stop()
+        wait_for_rebuild(app)  # /healthz started the (empty) index
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(SearchLog)) == 1
         db.session.remove()

@@ -12,7 +12,6 @@ from tests.conftest import ARTICLES, make_app, reset_database
 from tests.returns.helpers import item, lookup, options
 
 
-
 @pytest.fixture
 def generous_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     """An app whose policy gives 45 days and charges 3.50 for a return by carrier."""

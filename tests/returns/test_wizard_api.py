@@ -249,3 +249,21 @@ def test_refund_estimate_amounts_are_decimal_strings(shop: FlaskClient) -> None:
     line = options(shop, lookup(shop, "A1010", "oliver@example.co.uk"), [item("LAMP-OAK")])["items"][0]
     assert line["estimate"]["currency"] == "GBP"
     assert Decimal(line["estimate"]["total"]) == Decimal("47.05")
+
+
+def test_estimate_follows_the_chosen_resolution_and_method(shop: FlaskClient) -> None:
+    session = lookup(shop)
+    options(shop, session, [item("JEANS-32-INDIGO")])
+
+    def estimate(resolution: str, method: str) -> dict:
+        response = shop.post("/api/v1/returns/estimate", json={
+            "session": session, "items": [item("JEANS-32-INDIGO")], "resolution": resolution, "method": method})
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()["estimate"]
+
+    assert estimate("refund", "carrier")["total"] == "64.05"
+    assert estimate("refund", "store")["total"] == "69.00"
+    assert estimate("exchange", "carrier")["fee"] == "0.00"
+    bad = shop.post("/api/v1/returns/estimate", json={
+        "session": session, "items": [item("JEANS-32-INDIGO")], "resolution": "repair", "method": "carrier"})
+    assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "invalid_choice"

@@ -29,7 +29,9 @@ class _LiveMarkup(html.parser.HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         names = {name for name, _ in attrs}
         values = {name: (value or "") for name, value in attrs}
-        if tag == "script" and values.get("type") != "application/ld+json" and not values.get("src", "").startswith("/static/"):
+        ours = values.get("type") in ("application/ld+json", "application/json") or values.get(
+            "src", "").startswith("/static/")
+        if tag == "script" and not ours:
             self.found.append(f"<script {values}>")
         if tag in DANGEROUS_TAGS:
             self.found.append(f"<{tag}>")

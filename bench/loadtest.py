@@ -1,0 +1,162 @@
+"""`make loadtest`: serve the site as `make run` does and drive it with locust on loopback.
+
+The mix is 70% article and hub views, 20% searches and suggestions, 10% wizard flows.
+Prints requests per second, p50/p95/p99 and errors per endpoint, the load generator's own
+CPU use (it shares the machine's cores), and writes bench/load.json.
+"""
+
+from __future__ import annotations
+
+# locust patches the standard library with gevent: it must be imported first.
+from locust import FastHttpUser, between, task  # isort: skip
+from locust.env import Environment  # isort: skip
+
+import argparse
+import itertools
+import json
+import os
+import platform
+import random
+import resource
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import gevent
+
+from tests.reliability.server import gunicorn, kb, server_env
+
+ARTICLES = [p.stem for p in (Path(__file__).resolve().parent.parent / "articles" / "en").glob("*.md")]
+QUERIES = ["refund", "retrun label", "parcel never arrived", "exchange size", "store return", "damaged",
+           "remboursement", "colis pas recu", "echange taille", "warranty repair", "gift", "cancel order"]
+_ORDER_NUMBERS = itertools.count()
+
+
+def _orders(count: int) -> list[dict]:
+    now = datetime.now(UTC)
+    placed = now.replace(hour=9).isoformat().replace("+00:00", "Z")
+    return [
+        {"number": f"L{n:06d}", "email": f"load{n}@example.com", "placed_at": placed, "delivered_at": placed,
+         "channel": "online", "currency": "EUR", "shipping": "4.99",
+         "items": [{"sku": "TEE", "name": "Tee", "category": "apparel", "quantity": 1, "unit_price": "19.90"}]}
+        for n in range(count)
+    ]
+
+
+class Shopper(FastHttpUser):
+    """A help-centre visitor: mostly reading, some searching, a few returns."""
+
+    wait_time = between(0.0, 0.05)
+
+    @task(50)
+    def article(self) -> None:
+        slug = random.choice(ARTICLES)
+        self.client.get(f"/en/articles/{slug}", name="/en/articles/[slug]")
+
+    @task(20)
+    def hub(self) -> None:
+        self.client.get(random.choice(["/en/returns", "/fr/returns", "/en/"]), name="hub and home")
+
+    @task(12)
+    def search(self) -> None:
+        q = random.choice(QUERIES)
+        self.client.get(f"/api/v1/search?q={q}&lang=en", name="/api/v1/search")
+
+    @task(8)
+    def suggest(self) -> None:
+        q = random.choice(QUERIES)[: random.randint(2, 6)]
+        self.client.get(f"/api/v1/suggest?q={q}&lang=en", name="/api/v1/suggest")
+
+    @task(10)
+    def wizard(self) -> None:
+        n = next(_ORDER_NUMBERS)
+        found = self.client.post("/api/v1/returns/lookup", json={"order_number": f"L{n:06d}",
+                                                                 "email": f"load{n}@example.com"},
+                                 name="/api/v1/returns/lookup")
+        if found.status_code != 200:
+            return
+        session = found.json()["session"]
+        item = {"sku": "TEE", "quantity": 1, "reason": "changed_mind", "condition": "unopened"}
+        self.client.post("/api/v1/returns/options", json={"session": session, "items": [item]},
+                         name="/api/v1/returns/options")
+        if n % 2:
+            self.client.post("/api/v1/returns/deflect", json={"session": session}, name="/api/v1/returns/deflect")
+        else:
+            self.client.post("/api/v1/returns", json={"session": session, "items": [item], "resolution": "refund",
+                                                      "method": "carrier"}, name="/api/v1/returns")
+
+
+def main() -> None:
+    """Run the load test and print and save the figures."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--duration", type=int, default=int(os.environ.get("LOAD_DURATION", "300")),
+                        help="seconds of load (default 300)")
+    parser.add_argument("--users", type=int, default=int(os.environ.get("LOAD_USERS", "40")))
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        env = server_env(Path(tmp))
+        orders = Path(tmp) / "orders.json"
+        orders.write_text(json.dumps(_orders(200_000 if args.duration > 60 else 20_000)))
+        print("preparing the database and index…", file=sys.stderr)
+        kb(env, "init", "--no-demo")
+        kb(env, "orders", "import", str(orders))
+        with gunicorn(env, workers=args.workers) as base:
+            environment = Environment(user_classes=[Shopper], host=base)
+            runner = environment.create_local_runner()
+            before = resource.getrusage(resource.RUSAGE_SELF)
+            started = time.monotonic()
+            runner.start(args.users, spawn_rate=args.users)
+            gevent.sleep(args.duration)
+            runner.quit()
+            elapsed = time.monotonic() - started
+            after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    report = _report(environment, elapsed, cpu, args)
+    out = Path(__file__).with_name("load.json")
+    out.write_text(json.dumps(report, indent=2))
+    _print(report)
+    print(f"wrote {out}", file=sys.stderr)
+
+
+def _report(environment: Environment, elapsed: float, cpu: float, args: argparse.Namespace) -> dict:
+    stats = environment.stats
+    endpoints = {}
+    for entry in sorted(stats.entries.values(), key=lambda e: -e.num_requests):
+        endpoints[f"{entry.method} {entry.name}"] = _figures(entry, elapsed)
+    return {
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
+        "date": datetime.now(UTC).isoformat(),
+        "duration_s": round(elapsed, 1), "users": args.users, "gunicorn_workers": args.workers,
+        "load_generator_cpu_s": round(cpu, 1),
+        "load_generator_cpu_share": round(cpu / elapsed, 2),
+        "total": _figures(stats.total, elapsed),
+        "endpoints": endpoints,
+    }
+
+
+def _figures(entry, elapsed: float) -> dict:  # type: ignore[no-untyped-def]
+    return {
+        "requests": entry.num_requests, "errors": entry.num_failures,
+        "rps": round(entry.num_requests / elapsed, 1),
+        "p50_ms": entry.get_response_time_percentile(0.5),
+        "p95_ms": entry.get_response_time_percentile(0.95),
+        "p99_ms": entry.get_response_time_percentile(0.99),
+    }
+
+
+def _print(report: dict) -> None:
+    total = report["total"]
+    print(f"\n{report['duration_s']} s, {report['users']} users, {report['gunicorn_workers']} gunicorn workers "
+          f"on {report['machine']['cpus']} CPUs; load generator used {report['load_generator_cpu_share']:.0%} "
+          "of one core")
+    print(f"{'endpoint':44} {'req':>7} {'rps':>7} {'p50':>5} {'p95':>5} {'p99':>5} {'err':>5}")
+    for name, f in [("TOTAL", total), *report["endpoints"].items()]:
+        print(f"{name[:44]:44} {f['requests']:7} {f['rps']:7} {f['p50_ms']:5} {f['p95_ms']:5} {f['p99_ms']:5} "
+              f"{f['errors']:5}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,73 @@
+"""The daily visit rollup: kept up to date as help-centre events are written, or rebuilt.
+
+Searches, assistant sessions, article views and votes are written by other rooms; each insert
+of one of them also records its (day, language, visit) here, in the same transaction, through
+SQLAlchemy's mapper events. Rows written without the ORM (a bulk import, a restored backup)
+are picked up by ``rebuild_help_visits`` (``kb insights rebuild``).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, event, func, insert, select, union
+from sqlalchemy.dialects import postgresql, sqlite
+
+from kb.articles.models import Article, Vote
+from kb.extensions import db
+from kb.insights.models import ArticleView, HelpVisitDay
+from kb.insights.sql import day_of
+from kb.returns.models import WizardSession
+from kb.search.models import SearchLog
+from kb.types import utcnow
+
+_VISIT_MODELS = (SearchLog, WizardSession, ArticleView, Vote)
+
+
+def listen() -> None:
+    """Record the visit of every new search, session, view and vote (once per process)."""
+    for model in _VISIT_MODELS:
+        if not event.contains(model, "after_insert", _after_insert):
+            event.listen(model, "after_insert", _after_insert)
+
+
+def _after_insert(_mapper: Any, connection: Connection, target: Any) -> None:
+    visit = (target.visit_id or "")[:40]
+    if not visit:
+        return
+    lang = getattr(target, "lang", None)
+    if lang is None:  # views and votes take the language of their article
+        lang = connection.scalar(select(Article.lang).where(Article.id == target.article_id))
+    moment: datetime = target.created_at or utcnow()
+    values = {"day": moment.astimezone(UTC).date(), "lang": lang or "", "visit_id": visit}
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        statement: Any = postgresql.insert(HelpVisitDay).values(values)
+    elif dialect == "sqlite":
+        statement = sqlite.insert(HelpVisitDay).values(values)
+    else:  # pragma: no cover - the project runs on SQLite and PostgreSQL only
+        raise RuntimeError(f"no upsert for {dialect}")
+    connection.execute(statement.on_conflict_do_nothing())
+
+
+def visit_days_source() -> Any:
+    """Every (day, language, visit) of the recorded events, as one SELECT."""
+
+    def of(model: Any) -> Any:
+        if hasattr(model, "lang"):
+            query = select(day_of(model.created_at), model.lang, model.visit_id)
+        else:
+            query = select(day_of(model.created_at), Article.lang, model.visit_id).join(
+                Article, Article.id == model.article_id)
+        return query.where(model.visit_id != "")
+
+    return union(*(of(model) for model in _VISIT_MODELS))
+
+
+def rebuild_help_visits() -> int:
+    """Recompute the whole rollup from the events; returns how many rows it holds."""
+    db.session.execute(delete(HelpVisitDay))
+    columns = ["day", "lang", "visit_id"]
+    db.session.execute(insert(HelpVisitDay).from_select(columns, visit_days_source()))
+    return int(db.session.scalar(select(func.count()).select_from(HelpVisitDay)) or 0)
