@@ -4,8 +4,9 @@
 
 Generates orders, tickets (with items and refunds), wizard sessions, searches, article views
 and votes spread over the 365 days before today, with bulk inserts through the DB-API (values
-written as kb.types stores them: money in hundredths, UTC times as SQLAlchemy's text). Then
-times each report for the last 30, 90 and 365 days (median of 3 runs) and one full page.
+written as kb.types stores them: money in hundredths, UTC times as SQLAlchemy's text), then
+fills the daily visit rollup the site keeps as events arrive. Times each report for the last
+30, 90 and 365 days (median of 3 runs, wall and CPU time) and each page for 30 days.
 Progress goes to stderr, figures to stdout and bench/insights.json.
 """
 
@@ -61,13 +62,20 @@ def weighted(rnd: random.Random, pairs: Sequence[tuple[str, int]]) -> str:
 
 
 class Generator:
-    """Seeded synthetic history: everything between ``start`` and ``end``."""
+    """Seeded synthetic history: everything between ``start`` and ``end``.
 
-    def __init__(self, end: dt.datetime, seed: int = 20) -> None:
+    Help-centre events come in visits, as they do on the site: a visit starts at some moment
+    of the year in one language, and its searches, views and votes follow within 20 minutes
+    (about four events a visit). Assistant sessions start visits of their own.
+    """
+
+    def __init__(self, end: dt.datetime, seed: int = 20, visits: int = 425_000) -> None:
         self.rnd = random.Random(seed)
         self.end = end
         self.start = end - dt.timedelta(days=365)
-        self.visits = [f"{i:032x}" for i in range(1, 400_001)]
+        self.visits = [(f"{i:032x}", self.rnd.uniform(0, 365 * 86_400 - 1_200),
+                        "en" if self.rnd.random() < 0.6 else "fr") for i in range(1, visits + 1)]
+        self.next_visit = visits + 1
         self.skus = [(f"SKU-{i:05d}", f"Product {i}", CATEGORIES[i % len(CATEGORIES)],
                       self.rnd.randint(5, 300) * 100 - 1) for i in range(2_000)]
         self.keys = [f"article-{i:02d}" for i in range(60)]
@@ -79,11 +87,16 @@ class Generator:
         """A random moment of the year."""
         return self.start + dt.timedelta(seconds=self.rnd.uniform(0, 365 * 86_400))
 
-    def visit(self) -> str:
-        """A help-centre visit id; a few visits come back often."""
-        if self.rnd.random() < 0.2:
-            return self.visits[self.rnd.randrange(1_000)]
-        return self.visits[self.rnd.randrange(len(self.visits))]
+    def visit_event(self) -> tuple[str, str, str]:
+        """(visit id, moment, language) of one more event of a random visit."""
+        visit, offset, lang = self.visits[self.rnd.randrange(len(self.visits))]
+        moment = self.start + dt.timedelta(seconds=offset + self.rnd.uniform(0, 1_200))
+        return visit, stamp(moment), lang
+
+    def new_visit(self) -> str:
+        """A visit that starts with an assistant session."""
+        self.next_visit += 1
+        return f"{self.next_visit:032x}"
 
 
 def insert(conn: sqlite3.Connection, table: str, columns: Sequence[str],
@@ -118,7 +131,6 @@ def populate(conn: sqlite3.Connection, gen: Generator, orders: int, tickets: int
              "", "", "published", 1, False, now, now)
             for i, (key, lang) in enumerate((k, lg) for k in gen.keys for lg in ("en", "fr"))),
            len(gen.keys) * 2)
-    n_articles = len(gen.keys) * 2
 
     log("orders")
     order_rows, item_rows, order_items = [], [], []
@@ -197,18 +209,27 @@ def populate(conn: sqlite3.Connection, gen: Generator, orders: int, tickets: int
     log("searches, views and votes")
     weights = [1 / (rank + 1) for rank in range(len(gen.queries))]
     picks = rnd.choices(gen.queries, weights, k=searches)
+
+    def searches_rows() -> Iterator[tuple[Any, ...]]:
+        for q in picks:
+            visit, moment, lang = gen.visit_event()
+            yield (q, q, lang, *_results(rnd, gen), visit, moment)
+
+    def article_rows(votes: bool) -> Iterator[tuple[Any, ...]]:
+        while True:
+            visit, moment, lang = gen.visit_event()
+            article = 2 * rnd.randrange(len(gen.keys)) + (1 if lang == "en" else 2)
+            extra = (rnd.random() < 0.7,) if votes else ()
+            yield (article, *extra, visit, moment)
+
     insert(conn, "search_log", ("query", "normalized", "lang", "results", "clicked_key",
-                                "visit_id", "created_at"),
-           ((q, q, rnd.choice(("en", "fr")), *_results(rnd, gen), gen.visit(), stamp(gen.when()))
-            for q in picks), searches)
+                                "visit_id", "created_at"), searches_rows(), searches)
     views = searches // 2
     insert(conn, "article_view", ("article_id", "visit_id", "created_at"),
-           ((rnd.randint(1, n_articles), gen.visit(), stamp(gen.when())) for _ in range(views)),
-           views)
+           (row for row, _ in zip(article_rows(False), range(views), strict=False)), views)
     votes = searches // 20
     insert(conn, "vote", ("article_id", "helpful", "visit_id", "created_at"),
-           ((rnd.randint(1, n_articles), rnd.random() < 0.7, gen.visit(), stamp(gen.when()))
-            for _ in range(votes)), votes)
+           (row for row, _ in zip(article_rows(True), range(votes), strict=False)), votes)
     conn.execute("ANALYZE")
     conn.commit()
     return {"orders": orders, "order_items": len(item_rows), "tickets": tickets,
@@ -223,7 +244,7 @@ def _session(sid: int, oid: int, lang: str, outcome: str, reason: str, offered: 
     selection = json.dumps([{"sku": "SKU", "quantity": 1, "reason": reason,
                              "condition": "like_new"}])
     return (sid, f"s{sid}", oid, lang, False, selection, "", json.dumps(offered),
-            json.dumps(opened), stamp(created), outcome, deflected, gen.visit(), stamp(created),
+            json.dumps(opened), stamp(created), outcome, deflected, gen.new_visit(), stamp(created),
             stamp(created + dt.timedelta(minutes=5)))
 
 
@@ -258,9 +279,11 @@ def main(argv: list[str] | None = None) -> int:
 
     from kb import create_app, database
     from kb.auth.service import create_user
+    from kb.database import write_transaction
     from kb.extensions import db
     from kb.insights import reports
     from kb.insights.period import Period
+    from kb.insights.rollup import rebuild_help_visits
 
     work = Path(tempfile.mkdtemp(prefix="kb-insights-bench-"))
     started = time.perf_counter()
@@ -276,8 +299,15 @@ def main(argv: list[str] | None = None) -> int:
             end = dt.datetime.now(dt.UTC).replace(microsecond=0)
             log(f"generating into {work}")
             conn = sqlite3.connect(work / "kb.sqlite3")
-            counts = populate(conn, Generator(end), args.orders, args.tickets, args.searches)
+            # About four searches, views and votes (1.55 per search) to a visit.
+            gen = Generator(end, visits=max(1, args.searches * 155 // 400))
+            counts = populate(conn, gen, args.orders, args.tickets, args.searches)
             conn.close()
+            # The site fills the visit rollup as events arrive; bulk inserts bypass that.
+            t0 = time.perf_counter()
+            with write_transaction():
+                counts["help_visit_days"] = rebuild_help_visits()
+            log(f"visit rollup rebuilt in {time.perf_counter() - t0:.1f} s")
             generated_s = time.perf_counter() - started
             log(f"generated in {generated_s:.0f} s: {counts}")
             create_user("bench@example.com", "bench-password-1", "admin")

@@ -90,7 +90,9 @@ def test_rebuild_swaps_while_searches_keep_answering(tmp_path: Path) -> None:
     thread.start()
     try:
         assert ix.rebuild(slow_docs(), total=400) == 400
-        time.sleep(0.05)
+        deadline = time.monotonic() + 10
+        while (not totals or totals[-1] != 400) and time.monotonic() < deadline and not errors:
+            time.sleep(0.01)  # the other "worker" notices the new index on its next search
     finally:
         stop.set()
         thread.join()
@@ -204,3 +206,34 @@ def test_two_processes_upserting_at_once_lose_nothing(tmp_path: Path) -> None:
     result = ix.search("concurrent", "en", limit=100)
     assert result.total == 100 and len(result.hits) == 100
     assert ix.status() == "ok"
+
+
+def test_threads_search_while_another_writes(tmp_path: Path) -> None:
+    ix = SearchIndex(tmp_path / "index")
+    ix.rebuild(doc(f"d{i}", f"parcel refund label number {i}") for i in range(200))
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def search(words: str) -> None:
+        while not done.is_set():
+            try:
+                result = ix.search(words, "en", limit=5)
+                assert result.total >= 200 and len(result.hits) == 5
+                assert ix.suggest("about d1", "en")
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+                return
+
+    threads = [threading.Thread(target=search, args=(w,))
+               for w in ("parcel", "refund label", "lable", '"refund label"')]
+    for t in threads:
+        t.start()
+    try:
+        for i in range(20):
+            ix.upsert([doc(f"w{i}", f"parcel written while searching {i}")])
+    finally:
+        done.set()
+        for t in threads:
+            t.join()
+    assert not errors
+    assert ix.search("written", "en").total == 20
