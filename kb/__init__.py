@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, g
 
 from kb.config import PROJECT_ROOT, load_config
 
@@ -17,6 +17,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
     )
     load_config(app, test_config)
+    app.before_request(_fresh_request_globals)
 
     from kb import database, web
     from kb.extensions import babel, csrf, limiter, login_manager
@@ -29,6 +30,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     web.init_app(app)
     _register_rooms(app)
     return app
+
+
+def _fresh_request_globals() -> None:
+    """Start every request with an empty ``g``.
+
+    In production each request has its own app context anyway; this keeps a request from
+    seeing another's user, locale or actor when an outer app context is shared (tests, CLI).
+    Registered first, so that it runs before any extension's own hooks.
+    """
+    g.__dict__.clear()
 
 
 def _register_rooms(app: Flask) -> None:

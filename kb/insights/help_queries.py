@@ -18,7 +18,7 @@ from kb.returns.models import WizardOutcome, WizardSession
 from kb.search.models import SearchLog
 from kb.tickets.models import Ticket
 
-ABANDONED_AFTER = timedelta(hours=1)
+ABANDONED_AFTER = timedelta(hours=1)  # the assistant expires a session after an idle hour
 TOP_ARTICLES = 20
 TOP_QUERIES = 50
 

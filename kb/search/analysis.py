@@ -1,7 +1,10 @@
-"""Language analysis for the search engine: tokens, stop words, stemming, accent folding.
+"""How articles become index data, and how it is read back.
 
-The same code turns article text into index terms and query words into search terms, so
-the two always agree; it also finds the matched words of a text for snippets.
+Language analysis (tokens, stop words, English/French snowball stemming, accent folding)
+turns article text into index terms and query words into search terms with the same
+code, so the two always agree. Then the whoosh schema, and what each immutable segment
+holds decoded once in memory (per-document facts, term vectors for ranking), and the
+Snapshot of one index generation that searches run against.
 """
 
 from __future__ import annotations
@@ -145,7 +148,7 @@ def token_keys(text: str, lang: str) -> list[str]:
     return [conv(w.lower()) or STOP_MARK + fold(w) for w in WORD_RE.findall(text)]
 
 
-def longest_run(query: list[str], field: list[str]) -> int:
+def longest_run(query: list[str], field: Iterable[str]) -> int:
     """Length of the longest run of words `query` and `field` share, in order, that holds
     at least one non-stop word ("where is my return" in "Where is my return? ...": 4)."""
     where: dict[str, list[int]] = {}
@@ -352,7 +355,7 @@ class SegmentCache:
         self.segid: str = reader.segment().segment_id()
         col = reader.column_reader("meta", translate=False)
         self.meta: list[Meta] = [_meta(raw) for raw in col]
-        self._keys: dict[int, list[tuple[list[str], frozenset[str]]]] = {}
+        self._keys: dict[int, tuple[frozenset[str], tuple[tuple[str, ...], ...]]] = {}
         self.vectors: dict[tuple[str, str], Vec] = {}
         self._lengths: dict[str, list[int]] = {}
         self._vocab: dict[str, dict[str, int]] = {}
@@ -372,14 +375,17 @@ class SegmentCache:
             self._vocab[lang] = v
         return v
 
-    def title_keys(self, d: int) -> list[tuple[list[str], frozenset[str]]]:
-        """token_keys of the title and of each tag of document `d`, as a list and a set
-        (kept once computed)."""
+    def title_keys(self, d: int) -> tuple[frozenset[str], tuple[tuple[str, ...], ...]]:
+        """token_keys of the title and of each tag of document `d`, and all of them as a
+        set (kept for the most recently asked documents)."""
         keys = self._keys.get(d)
         if keys is None:
             m = self.meta[d]
-            keys = self._keys[d] = [(k, frozenset(k)) for k in
-                                    (token_keys(t, m.lang) for t in (m.title, *m.tags))]
+            fields = tuple(tuple(token_keys(t, m.lang)) for t in (m.title, *m.tags))
+            if len(self._keys) >= 4096:  # bounded: only the top results ever ask
+                for old in list(self._keys)[:1024]:
+                    del self._keys[old]
+            keys = self._keys[d] = (frozenset().union(*fields), fields)
         return keys
 
     def lengths(self, fieldname: str) -> list[int]:
@@ -396,9 +402,7 @@ class SegmentCache:
             self._lengths[fieldname] = lens
         return lens
 
-    def vector(
-        self, lang: str, term: str, avgdl: dict[str, float]
-    ) -> Vec:
+    def vector(self, lang: str, term: str, avgdl: dict[str, float]) -> Vec:
         """Build (and keep) the term vector of `term` in `lang`."""
         key = (lang, term)
         vec = self.vectors.get(key)

@@ -392,7 +392,7 @@ class SearchIndex:
 
     def upsert(self, docs: Iterable[IndexedDoc]) -> None:
         """Add or replace documents by doc_id; retries while another process writes."""
-        batch = list(docs)
+        batch = [d for d in docs if _supported(d)]
         if not batch:
             return
 
@@ -482,7 +482,7 @@ class SearchIndex:
                 count, seen = 0, set()
                 try:
                     for doc in docs:
-                        if doc.doc_id in seen:
+                        if doc.doc_id in seen or not _supported(doc):
                             continue
                         seen.add(doc.doc_id)
                         writer.add_document(**doc_fields(doc))
@@ -630,6 +630,13 @@ def exchange_dirs(a: Path, b: Path) -> bool:
     if err in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EXDEV):
         return False
     raise OSError(err, os.strerror(err), str(b))
+
+
+def _supported(doc: IndexedDoc) -> bool:
+    if doc.lang in LANGS:
+        return True
+    logger.warning("not indexing %s: no analyzer for language %r", doc.doc_id, doc.lang)
+    return False
 
 
 def _doc_json(doc: IndexedDoc) -> dict[str, Any]:

@@ -479,9 +479,13 @@ def title_bonus(
     for d, score in ranked:
         cache, local = snap.leaf_of(d)
         best = 0.0
-        for words, keys in cache.title_keys(local):
-            if len(keys & wanted) < 2:
-                continue  # neither a run of two words nor two of the query's words
+        every, fields = cache.title_keys(local)
+        if len(every & wanted) < 2:  # neither a run of two words nor two query words
+            fields = ()
+        for words in fields:
+            keys = wanted.intersection(words)
+            if len(keys) < 2:
+                continue
             run = longest_run(query, words)
             covered = sum(1 for g in groups if not g.isdisjoint(keys))
             best = max(best, run / len(query) if run >= 2 else 0.0,
