@@ -13,3 +13,6 @@ keepalive = 5
 accesslog = "-"
 # Migrations run once in `kb init` before the workers start, never in a worker.
 preload_app = False
+
+# Each worker delivers the outbox in the background unless the operator said otherwise.
+os.environ.setdefault("KB_OUTBOX_BACKGROUND", "1")

@@ -123,8 +123,13 @@ def update_article(
     ``expected_revision`` is the revision the edit started from: a different current
     revision means someone else saved meanwhile, and nothing is written.
     """
-    if expected_revision is not None and expected_revision != article.revision:
-        raise RevisionConflict(article, expected_revision)
+    if expected_revision is not None:
+        # Read the current revision under a row lock (PostgreSQL; SQLite's BEGIN IMMEDIATE
+        # already serialises writers), so two simultaneous saves cannot both pass this check.
+        if article.id is not None:
+            db.session.refresh(article, with_for_update=True)
+        if expected_revision != article.revision:
+            raise RevisionConflict(article, expected_revision)
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise ValueError(f"cannot change {', '.join(sorted(unknown))}")

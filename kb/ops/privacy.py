@@ -94,8 +94,8 @@ def erase_shopper(email: str, *, dry_run: bool = False) -> ErasureReport:
     rows still name the (now missing) files and running the erasure again finishes the job.
     """
     email = normalise_email(email)
-    report = ErasureReport(email, pseudonym_for(email, str(current_app.config["SECRET_KEY"])))
-    report.dry_run = dry_run
+    pseudonym = pseudonym_for(email, str(current_app.config["SECRET_KEY"]))
+    report = ErasureReport(email, pseudonym, dry_run=dry_run)
     apply = not dry_run
 
     orders = list(db.session.scalars(select(Order).where(func.lower(Order.email) == email)))

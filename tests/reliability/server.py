@@ -38,6 +38,14 @@ def server_env(tmp_path: Path, **extra: str) -> dict[str, str]:
         "KB_OUTBOX_BACKGROUND": "0",
     })
     env.update(extra)
+    url = env["KB_DATABASE_URL"]
+    if url.startswith("postgresql"):
+        import psycopg
+
+        # The PostgreSQL test database is shared: start from an empty schema.
+        with psycopg.connect(url) as conn:
+            conn.execute("DROP SCHEMA public CASCADE")
+            conn.execute("CREATE SCHEMA public")
     return env
 
 
