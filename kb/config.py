@@ -24,7 +24,8 @@ DEFAULTS: dict[str, Any] = {
     "POLICY_FILE": None,  # None: the packaged default policy
     "SHOP_TIMEZONE": "Europe/Paris",
     # Web
-    "SECRET_KEY": None,  # None: generated once into instance/secret_key
+    # Not a password: None means "generate one into instance/secret_key".
+    "SECRET_KEY": None,  # nosec B105
     "BASE_URL": None,  # e.g. https://help.example.com, for links in e-mails and the sitemap
     "PROXY_FIX": 0,  # number of reverse proxies in front that set X-Forwarded-*
     "SESSION_COOKIE_SECURE": False,

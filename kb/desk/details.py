@@ -82,7 +82,8 @@ class TicketDetails:
 def ticket_details(ticket: Ticket) -> TicketDetails:
     """Gather the ticket page's facts for ``ticket``."""
     order = db.session.get(Order, ticket.order_id)
-    assert order is not None  # a ticket's order is never deleted (foreign key)
+    if order is None:  # a ticket's order is never deleted (foreign key): only a bug gets here
+        raise LookupError(f"ticket {ticket.reference} has no order")
     covered = {item.order_item_id: item for item in ticket.items}
     lines = [OrderLine(item, covered.get(item.id)) for item in order.items]
     store = next((s for s in current_policy().stores if s.code == ticket.store_code), None)

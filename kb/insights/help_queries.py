@@ -38,8 +38,9 @@ def help_visits(period: Period) -> int:
     conditions = [HelpVisitDay.day >= period.start, HelpVisitDay.day <= period.end]
     if period.lang:
         conditions.append(HelpVisitDay.lang == period.lang)
-    query = select(func.count(func.distinct(HelpVisitDay.visit_id))).where(*conditions)
-    return int(db.session.scalar(query) or 0)
+    # GROUP BY then count: on SQLite several times faster than COUNT(DISTINCT) over a year.
+    visits = select(HelpVisitDay.visit_id).where(*conditions).group_by(HelpVisitDay.visit_id)
+    return int(db.session.scalar(select(func.count()).select_from(visits.subquery())) or 0)
 
 
 def shoppers_with_tickets(period: Period) -> int:

@@ -19,8 +19,8 @@ class ArticleView(db.Model):
     """One reader opening one published article (no personal data: the random visit id)."""
 
     __tablename__ = "article_view"
-    # Reports read a period of views: by article, and by visit.
-    __table_args__ = (Index("ix_article_view_created", "created_at", "article_id", "visit_id"),)
+    # Reports count a period's views by article.
+    __table_args__ = (Index("ix_article_view_created", "created_at", "article_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("article.id", ondelete="CASCADE"))
@@ -62,8 +62,9 @@ REPORT_INDEXES = (
     _covering("ix_order_item_sales", OrderItem.__table__, "order_id", "sku", "quantity"),
     _covering("ix_refund_created", Refund.__table__, "created_at"),
     _covering("ix_wizard_session_report", WizardSession.__table__, "created_at", "lang",
-              "outcome", "last_seen_at", "visit_id"),
-    _covering("ix_search_log_visits", SearchLog.__table__, "created_at", "lang", "visit_id"),
+              "outcome", "last_seen_at"),
+    # The sessions of one outcome in a period (articles before a deflection or a ticket).
+    _covering("ix_wizard_session_outcome", WizardSession.__table__, "outcome", "created_at"),
     # Partial indexes: only the searches each knowledge-gap list reads. The queries repeat
     # these conditions word for word (SQLite matches them as text, not as values).
     _covering("ix_search_log_no_results", SearchLog.__table__, "created_at", "lang",
@@ -72,6 +73,5 @@ REPORT_INDEXES = (
     _covering("ix_search_log_not_opened", SearchLog.__table__, "created_at", "lang",
               "normalized", sqlite_where=text("results > 0 AND clicked_key IS NULL"),
               postgresql_where=text("results > 0 AND clicked_key IS NULL")),
-    _covering("ix_vote_created", Vote.__table__, "created_at", "article_id", "helpful",
-              "visit_id"),
+    _covering("ix_vote_created", Vote.__table__, "created_at", "article_id", "helpful"),
 )

@@ -115,7 +115,8 @@ def demo_orders(now: datetime | None = None) -> list[dict[str, Any]]:
 
 def _filler_orders(today: datetime, count: int) -> list[dict[str, Any]]:
     """More ordinary orders, so the desk and the reports have some volume."""
-    rng = random.Random(20261125)
+    # Repeatable demo data, not security.
+    rng = random.Random(20261125)  # nosec B311
     emails = ["ines@example.fr", "tom@example.com", "sara@example.co.uk", "yuki@example.com"]
     orders = []
     for n in range(count):

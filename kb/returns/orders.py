@@ -127,8 +127,7 @@ def validate_order(record: Any) -> dict[str, Any]:
     unknown = set(record) - ORDER_FIELDS
     if unknown:
         raise OrderRecordError(f"unknown field(s): {', '.join(sorted(unknown))}")
-    email = _text(record, "email", 254)
-    assert email is not None
+    email = _text(record, "email", 254) or ""
     if not EMAIL.match(email):
         raise OrderRecordError(f"'email' is not an e-mail address: {email!r}")
     channel = _text(record, "channel", 20)

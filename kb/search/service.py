@@ -92,14 +92,25 @@ def _published() -> list[Article]:
 
 
 def rebuild_index(progress: Callable[[int], None] | None = None) -> int:
-    """Build the whole index anew from the database; searches go on meanwhile."""
+    """Build the whole index anew from the database; searches go on meanwhile.
+
+    ``progress`` is called with the number of articles indexed since its last call.
+    """
     keeper = _keeper()
     version = content_version()
     articles = _published()
     docs = (document_for(a) for a in articles)
+    done = 0
+
+    def advance(total_so_far: int) -> None:
+        nonlocal done
+        if progress is not None and total_so_far > done:
+            progress(total_so_far - done)
+        done = max(done, total_so_far)
+
     keeper.rebuilding = True
     try:
-        count = keeper.index.rebuild(docs, total=len(articles), progress=progress)
+        count = keeper.index.rebuild(docs, total=len(articles), progress=advance)
         keeper.degraded = False
         keeper.synced_version = version
         return count

@@ -112,7 +112,8 @@ def open_ticket(
     ticket = Ticket(
         reference=new_reference(),
         token_salt=secrets.token_hex(16),
-        token_hash="",
+        # Set from the derived status token just below.
+        token_hash="",  # nosec B106
         status=TicketStatus.NEEDS_REVIEW if needs_review else TicketStatus.APPROVED,
         order_id=order.id,
         session_id=session_id,
@@ -310,7 +311,8 @@ class RefundLimits:
 def _refund_check(ticket: Ticket, amount: Decimal, goodwill: Decimal) -> RefundCheck:
     """Judge a refund on ``ticket`` against the policy's caps (pending refunds count too)."""
     order = db.session.get(Order, ticket.order_id)
-    assert order is not None
+    if order is None:  # tickets reference their order by a foreign key: only a bug gets here
+        raise TicketError("missing_order", "the ticket's order no longer exists", 409)
     guarantee = ticket.resolution == Resolution.GUARANTEE_CLAIM
     _amount, goodwill_paid, guarantee_paid = refunded_so_far(order.id)
     # The items cap is the ticket's own (its items are reserved to it); goodwill and the

@@ -78,6 +78,13 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
+def _save(writer: Writer, i: int, n: int, fields: dict[str, str], barrier: threading.Barrier,
+          results: list[int]) -> None:
+    fields = dict(fields, body=fields["body"] + f"\n\nEdit {n} by writer {i}.", message=f"round {n}")
+    barrier.wait()  # both saves leave at the same moment
+    results[i] = writer.post("/studio/1/edit", fields)
+
+
 def test_simultaneous_saves_one_wins_and_no_revision_is_lost(tmp_path: Path) -> None:
     env = server_env(tmp_path)
     kb(env, "init", "--no-demo")
@@ -94,12 +101,8 @@ def test_simultaneous_saves_one_wins_and_no_revision_is_lost(tmp_path: Path) -> 
             barrier = threading.Barrier(2)
             results: list[int] = [0, 0]
 
-            def save(i: int, fields: dict[str, str]) -> None:
-                fields = dict(fields, body=fields["body"] + f"\n\nEdit {n} by writer {i}.", message=f"round {n}")
-                barrier.wait()
-                results[i] = writers[i].post("/studio/1/edit", fields)
-
-            threads = [threading.Thread(target=save, args=(i, forms[i])) for i in range(2)]
+            threads = [threading.Thread(target=_save, args=(writers[i], i, n, forms[i], barrier, results))
+                       for i in range(2)]
             for thread in threads:
                 thread.start()
             for thread in threads:

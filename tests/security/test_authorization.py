@@ -131,7 +131,9 @@ def test_anonymous_staff_pages_redirect_to_login_with_a_safe_next(clients: dict[
     assert re.search(r"/login\?next=%2Fdesk", response.headers["Location"])
 
 
-@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "target", ["//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:alert(1)"]
+)
 def test_login_never_redirects_off_site(content_app: Flask, target: str) -> None:
     create_user("agent@example.com", PASSWORD, "agent")
     db.session.commit()
