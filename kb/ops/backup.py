@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+
 # pg_dump and pg_restore are run with a fixed argument list (no shell), found on PATH.
 import subprocess  # nosec B404
 import uuid
