@@ -359,7 +359,10 @@ class SearchIndex:
                   for alts, ph in prepared]
         depth = max(offset + limit, RERANK)
         ranked, total = rank(scored, prepared, depth, (snap.deleted, snap.deleted_mask), allowed)
-        page = title_bonus(snap, parsed, lang, ranked)[offset : offset + limit]
+        # Only the first RERANK get the title bonus, whatever the page: the bonus only raises
+        # scores, so they stay ahead of the rest and pages never overlap nor skip.
+        ranked = title_bonus(snap, parsed, lang, ranked[:RERANK]) + ranked[RERANK:]
+        page = ranked[offset : offset + limit]
         terms = frozenset(t for g in parsed.groups for t, _ in g.terms)
         texts: list[str] = []  # for the "did you mean": words as the articles spell them
         hits = tuple(self._hit(snap, d, score, lang, terms, texts) for d, score in page)

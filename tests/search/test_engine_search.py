@@ -151,6 +151,16 @@ def test_category_filter_and_pagination(index: SearchIndex) -> None:
     assert index.search("return label", "en", category="nope").total == 0
 
 
+def test_deep_pages_neither_overlap_nor_skip(tmp_path: Path) -> None:
+    ix = SearchIndex(tmp_path / "index")
+    ix.rebuild(doc(f"k{i}", "en", f"Return label {i}" if i % 7 else f"Label for a return {i}",
+                   "return label " * (i % 5 + 1) + "filler " * (i % 11)) for i in range(90))
+    everything = [h.key for h in ix.search("return label", "en", limit=100).hits]
+    paged = [h.key for o in range(0, 100, 9)
+             for h in ix.search("return label", "en", limit=9, offset=o).hits]
+    assert paged == everything and len(everything) == 90
+
+
 def test_hits_carry_metadata_and_marked_snippets(index: SearchIndex) -> None:
     hit = index.search("5 days refund", "en").hits[0]
     assert (hit.key, hit.lang, hit.slug, hit.category) == (
