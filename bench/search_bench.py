@@ -196,6 +196,7 @@ def pct(values: Sequence[float]) -> dict[str, float]:
         return {}
 
     def at(p: float) -> float:
+        """The p-th quantile (nearest rank)."""
         return round(v[min(len(v) - 1, int(p * len(v)))], 2)
 
     return {"p50": at(0.50), "p95": at(0.95), "p99": at(0.99), "max": round(v[-1], 2),
@@ -223,6 +224,7 @@ def bench_engine(docs: list[IndexedDoc], queries: list[tuple[str, str, bool]],
     done = [0]
 
     def progress(count: int) -> None:
+        """Log every tenth of the build."""
         if count - done[0] >= max(1000, len(docs) // 10) or count == len(docs):
             done[0] = count
             log(f"  indexed {count}/{len(docs)}")
@@ -296,6 +298,7 @@ def bench_fts5(docs: list[IndexedDoc], queries: list[tuple[str, str, bool]],
     build_s, build_cpu = time.perf_counter() - t0, time.process_time() - c0
 
     def search(q: str, lang: str) -> Any:
+        """Top 10 by bm25 and the count, as the engine returns them."""
         words = WORD.findall(q.lower())
         if not words:
             return []
@@ -330,6 +333,7 @@ def bench_http(url: str, queries: list[tuple[str, str, bool]], threads: int = 4,
     stop = time.monotonic() + seconds
 
     def worker(k: int) -> None:
+        """Send requests until the time is up."""
         i = k
         while time.monotonic() < stop:
             q, lang, _ = queries[i % len(queries)]

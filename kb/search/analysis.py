@@ -114,6 +114,7 @@ _LANG_CACHE: dict[str, _Lang] = {}
 
 
 def language(lang: str) -> _Lang:
+    """The stop words, stemmer and word cache of one language (ValueError if unknown)."""
     try:
         return _LANG_CACHE[lang]
     except KeyError:
@@ -273,7 +274,7 @@ def _schema() -> Schema:
     spec: dict[str, Any] = {
         "doc_id": ID(unique=True),
         # Per-document facts for results, filters and revisions, read without unpickling
-        # stored fields: doc_id, key, lang, slug, category, revision, title.
+        # stored fields: doc_id, key, lang, slug, category, revision, title, tags.
         "meta": COLUMN(VarBytesColumn()),
         # Stored only for snippets.
         "summary": STORED,
@@ -658,6 +659,7 @@ class Snapshot:
         typed = " " + " ".join(words)
 
         def order(i: int) -> tuple[int, int, int]:
+            """Typed at the start, typed elsewhere, or scattered; then shorter titles."""
             at = (" " + t.lines[i]).find(typed)
             return (0 if at == 0 else 1 if at > 0 else 2, len(t.entries[i][2]), i)
 

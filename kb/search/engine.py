@@ -352,13 +352,8 @@ class SearchIndex:
                     boost = PHRASE_BOOST if g.phrase else 1.0
                     alts.append(Alt(parts, snap.idf(lang, parts) * weight * boost))
             prepared.append((alts, bool(g.phrase)))
-        # An alternative worth under 2% of the strongest term (a synonym found in nearly
-        # every article) cannot change the ranking; it still counts towards `total`.
-        strongest = max((a.mult for alts, _ in prepared for a in alts), default=0.0)
-        scored = [([a for a in alts if a.mult >= 0.02 * strongest] or alts[:1], ph)
-                  for alts, ph in prepared]
         depth = max(offset + limit, RERANK)
-        ranked, total = rank(scored, prepared, depth, (snap.deleted, snap.deleted_mask), allowed)
+        ranked, total = rank(prepared, depth, (snap.deleted, snap.deleted_mask), allowed)
         # Only the first RERANK get the title bonus, whatever the page: the bonus only raises
         # scores, so they stay ahead of the rest and pages never overlap nor skip.
         ranked = title_bonus(snap, parsed, lang, ranked[:RERANK]) + ranked[RERANK:]
@@ -400,6 +395,7 @@ class SearchIndex:
             return
 
         def apply(w: Any) -> None:
+            """Replace each document (whoosh deletes by the unique doc_id, then adds)."""
             for doc in batch:
                 w.update_document(**doc_fields(doc))
 
@@ -412,6 +408,7 @@ class SearchIndex:
             return
 
         def apply(w: Any) -> None:
+            """Delete each document by doc_id."""
             for i in ids:
                 w.delete_by_term("doc_id", i)
 
@@ -561,6 +558,7 @@ class _Storage(FileStorage):
         self.opened: list[Any] = []
 
     def open_file(self, name: str, **kwargs: Any) -> Any:
+        """Open a file of the index, remembering it."""
         f = super().open_file(name, **kwargs)
         self.opened.append(f)
         return f
@@ -636,9 +634,9 @@ def exchange_dirs(a: Path, b: Path) -> bool:
 
 
 def _supported(doc: IndexedDoc) -> bool:
-    if doc.lang in LANGS:
+    if doc.lang in LANGS and doc.doc_id:
         return True
-    logger.warning("not indexing %s: no analyzer for language %r", doc.doc_id, doc.lang)
+    logger.warning("not indexing %r: no doc_id, or no analyzer for %r", doc.doc_id, doc.lang)
     return False
 
 

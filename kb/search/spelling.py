@@ -228,6 +228,7 @@ def parse(
     corrections: list[Correction] = []
 
     def resolve(word: str, term: str) -> Group:
+        """The group of one word: itself, its correction or rare twin, its synonyms."""
         g = Group(surface=word, terms=[(term, 1.0)])
         if term not in vocab:
             fix = correct(term, vocab, speller)
@@ -331,6 +332,7 @@ class Alt:
     mult: float
 
     def postings(self) -> int:
+        """Number of postings over all segments."""
         return sum(v.n for _, _, v in self.parts)
 
     def scaled(self) -> dict[int, float]:
@@ -354,7 +356,6 @@ class Alt:
 
 def rank(
     groups: list[tuple[list[Alt], bool]],
-    counted: list[tuple[list[Alt], bool]],
     k: int,
     deleted: tuple[set[int], int],
     allowed: tuple[set[int], int] | None,
@@ -369,7 +370,7 @@ def rank(
     no Python loop per posting. The count is a union of bit sets.
     """
     union = 0
-    for alts, _ in counted:
+    for alts, _ in groups:
         for alt in alts:
             for off, _, vec in alt.parts:
                 union |= vec.mask() << off

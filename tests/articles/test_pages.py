@@ -121,3 +121,27 @@ def test_pages_send_security_headers(content_client: FlaskClient) -> None:
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "frame-ancestors 'none'" in csp
+
+
+def test_every_public_html_route_has_the_footer_returns_link(content_client: FlaskClient, content_app: Flask) -> None:
+    """Walks app.url_map, so a new public page cannot forget the footer."""
+    from flask import url_for
+
+    staff_rooms = ("studio", "desk", "insights", "auth.staff_home")
+    sample = {"lang": "en", "slug": "return-window", "code": "refunds", "key": "return-window"}
+    checked = 0
+    for rule in content_app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint.startswith(staff_rooms) or rule.endpoint == "embed.page":
+            continue
+        if set(rule.arguments) - set(sample):
+            continue  # needs a secret (a ticket's token) or a file name: covered elsewhere
+        with content_app.test_request_context():
+            path = url_for(rule.endpoint, **{name: sample[name] for name in rule.arguments})
+        response = content_client.get(path)
+        if response.status_code != 200 or response.mimetype != "text/html":
+            continue
+        html = response.get_data(as_text=True)
+        assert '<footer class="site-footer">' in html, path
+        assert re.search(r'<a [^>]*href="/en/returns">', html[html.index("<footer"):]), path
+        checked += 1
+    assert checked >= 6  # home, article, category, hub, search, assistant, sign-in…
