@@ -186,6 +186,20 @@ def make_queries(n: int, seed: int = 11) -> list[tuple[str, str, bool]]:
     return out
 
 
+def make_phrases(n: int, seed: int = 13) -> list[tuple[str, str, bool]]:
+    """Quoted phrases of two content words taken from the articles' running text."""
+    rnd = random.Random(seed)
+    langs = {lang: Language(lang) for lang in LANGS}
+    out: list[tuple[str, str, bool]] = []
+    while len(out) < n:
+        lang = LANGS[len(out) % 2]
+        L = langs[lang]
+        pair = L.sentence(rnd, 2, rnd.randrange(len(L.topics))).split()
+        if all(len(w) > 3 and w not in STOP[lang] for w in pair):
+            out.append((f'"{" ".join(pair)}"', lang, False))
+    return out
+
+
 # --- measuring ----------------------------------------------------------------------------
 
 
@@ -244,6 +258,10 @@ def bench_engine(docs: list[IndexedDoc], queries: list[tuple[str, str, bool]],
     typo_wall = [t for t, (_, _, bad) in zip(wall, queries, strict=True) if bad]
     typo_cpu = [t for t, (_, _, bad) in zip(cpu, queries, strict=True) if bad]
     paged, _ = time_queries(lambda q, lang: index.search(q, lang, offset=10), queries[:300])
+    # Quoted phrases: not in the mix above (shoppers rarely type quotes), shown apart.
+    phrases = make_phrases(60)
+    phrase_first, _ = time_queries(index.search, phrases)
+    phrase_again, _ = time_queries(index.search, phrases)
     log(f"  search p50 {pct(wall)['p50']} ms, p95 {pct(wall)['p95']} ms "
         f"(CPU p95 {pct(cpu)['p95']} ms)")
 
@@ -274,6 +292,8 @@ def bench_engine(docs: list[IndexedDoc], queries: list[tuple[str, str, bool]],
         "search_typo_ms": pct(typo_wall),
         "search_typo_cpu_ms": pct(typo_cpu),
         "search_page2_ms": pct(paged),
+        "phrase_first_ms": pct(phrase_first),
+        "phrase_repeated_ms": pct(phrase_again),
         "search_after_upserts_ms": pct(after),
         "upsert_ms": pct(upserts),
         "upsert_to_searchable_ms": pct(visible),
@@ -410,6 +430,8 @@ def main(argv: list[str] | None = None) -> int:
                           ("  typo, CPU", "search_typo_cpu_ms"),
                           ("  page 2", "search_page2_ms"),
                           ("  after upserts", "search_after_upserts_ms"),
+                          ("phrase, 1st", "phrase_first_ms"),
+                          ("phrase, again", "phrase_repeated_ms"),
                           ("suggest", "suggest_ms"), ("  CPU time", "suggest_cpu_ms")):
             print(f"{name:16} {engine[key]}")
         print(f"{'FTS5 search':16} {fts['search_ms']}")

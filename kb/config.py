@@ -32,6 +32,7 @@ DEFAULTS: dict[str, Any] = {
     "EMBED_ORIGINS": "",  # space-separated shop origins allowed to frame the wizard
     "SEARCH_SYNC_INTERVAL": 1.0,  # seconds between index freshness checks per process
     "SEARCH_LOG_RETENTION_DAYS": 180,
+    "VIEW_FLUSH_SECONDS": 2.0,  # article views are written in batches this often per process
     # Rate limits
     "RATELIMIT_ENABLED": True,
     "RATELIMIT_STORAGE_URI": "memory://",

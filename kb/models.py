@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kb.articles.models import Article, ArticleRevision, ContentVersion, Redirect, Vote
 from kb.auth.models import ApiToken, User
+from kb.insights.models import ArticleView, HelpVisitDay
 from kb.mail.models import OutboxMessage, Webhook
 from kb.returns.models import Order, OrderItem, WizardSession
 from kb.search.models import SearchLog
@@ -11,7 +12,9 @@ from kb.tickets.models import Attachment, Refund, Ticket, TicketEvent, TicketIte
 
 __all__ = [
     "ApiToken",
+    "ArticleView",
     "Attachment",
+    "HelpVisitDay",
     "OutboxMessage",
     "Refund",
     "Ticket",

@@ -23,7 +23,7 @@ ROW_HEIGHT = 26
 BAR_HEIGHT = 16
 LINE_HEIGHT = 220
 PLOT_LEFT, PLOT_RIGHT, PLOT_TOP, PLOT_BOTTOM = 52, 12, 12, 30
-MAX_LABEL = 30
+MAX_LABEL = 34
 SPOKEN_ITEMS = 5
 
 
@@ -68,7 +68,8 @@ def bar_chart(title: str, bars: Sequence[Bar], summary: str = "") -> Markup:
             f"{escape(bar.text)}</text></g>"
         )
     parts.append("</svg>")
-    return Markup("".join(parts))
+    # Every text and attribute value above went through escape(); the rest is our own markup.
+    return Markup("".join(parts))  # nosec B704
 
 
 def line_chart(
@@ -126,7 +127,8 @@ def line_chart(
             f"{escape(point.text)}</title></rect>"
         )
     parts.append("</svg>")
-    return Markup("".join(parts))
+    # Every text and attribute value above went through escape(); the rest is our own markup.
+    return Markup("".join(parts))  # nosec B704
 
 
 def _open_svg(title: str, summary: str, height: int) -> str:

@@ -77,8 +77,7 @@ def parse_period(args: Mapping[str, str], today: date, lang_arg: str = "lang") -
         days = _parse_days(days_arg)
         end = today
         start = today - timedelta(days=days - 1)
-    elif start is None:
-        assert end is not None
+    elif start is None and end is not None:
         start = end - timedelta(days=DEFAULT_DAYS - 1)
     elif end is None:
         end = max(today, start)

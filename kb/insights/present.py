@@ -48,6 +48,7 @@ class Panel:
     charts: list[Markup] = field(default_factory=list)
     help: str = ""
     folded: bool = False  # long day-by-day tables start closed
+    captions: list[str] = field(default_factory=list)  # when a panel has several charts
 
 
 @dataclass(frozen=True)
@@ -264,6 +265,7 @@ def money_page(report: Report, period: Period) -> Page:
     ]
     panel = Panel(
         "by-currency", _("Money kept and paid, per currency"), columns, table, charts,
+        captions=[_("In %(currency)s", currency=r["currency"]) for r in rows],
         help=_("Retained revenue = value of returned items resolved as an exchange or store "
                "credit ÷ value of all returned items, for the tickets opened in the period "
                "(declined tickets left out). Refunds, goodwill and guarantee claims are the "

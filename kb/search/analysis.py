@@ -454,9 +454,10 @@ class Vec:
         """tf part of each of `docs` (doc numbers of this segment), 0.0 where absent."""
         dense = self._dense
         if dense is None:
-            dense = self._dense = array("f", bytes(4 * self.size))
+            dense = array("f", bytes(4 * self.size))
             for d, tf in zip(self.ids, self.tfs, strict=True):
                 dense[d] = tf
+            self._dense = dense  # published filled: other threads may look up meanwhile
             # 4 bytes per document of the segment: keep only the most recent few hundred.
             _DENSE.append(self)
             if len(_DENSE) > MAX_DENSE:
@@ -558,6 +559,7 @@ class Snapshot:
         }
         self._vocab: dict[str, dict[str, int]] = {}
         self._titles: dict[str, Titles] = {}
+        self._phrases: dict[tuple[str, tuple[str, ...]], frozenset[int]] = {}
         self._categories: dict[str, tuple[set[int], int]] = {}
         self.deleted_mask = mask_of(self.deleted)
 
@@ -616,7 +618,8 @@ class Snapshot:
         """The titles of one language, folded and indexed by word (built once)."""
         t = self._titles.get(lang)
         if t is None:
-            t = self._titles[lang] = Titles([], [], [], {})
+            # Built aside and published whole: another thread may be suggesting meanwhile.
+            t = Titles([], [], [], {})
             for _, offset, cache in self.leaves:
                 for d, meta in enumerate(cache.meta):
                     if meta.lang == lang and offset + d not in self.deleted:
@@ -626,6 +629,7 @@ class Snapshot:
                         t.lines.append(" ".join(words))
                         t.entries.append((meta.key, meta.slug, meta.title))
             t.words.extend(sorted(t.where))
+            self._titles[lang] = t
         return t
 
     def revisions(self) -> dict[str, int]:
@@ -635,10 +639,21 @@ class Snapshot:
                 for d, meta in enumerate(cache.meta) if offset + d not in self.deleted}
 
     def phrase_docs(self, lang: str, terms: tuple[str, ...]) -> set[int]:
-        """Documents holding the terms next to each other, in one of the text fields."""
-        q = Or([Phrase(f"{name}_{lang}", list(terms)) for name in FIELDS])
-        with self.lock:
-            return set(self.searcher.docs_for_query(q))
+        """Documents holding the terms next to each other, in one of the text fields.
+
+        Whoosh decodes the positions of every document holding all the words, in Python
+        (tens of ms for common words at 10,000 articles), so answers are kept per
+        generation: shoppers repeat the same phrases.
+        """
+        found = self._phrases.get((lang, terms))
+        if found is None:
+            q = Or([Phrase(f"{name}_{lang}", list(terms)) for name in FIELDS])
+            with self.lock:
+                found = frozenset(self.searcher.docs_for_query(q))
+            if len(self._phrases) >= 256:
+                self._phrases.clear()
+            self._phrases[(lang, terms)] = found
+        return set(found)
 
     def stored(self, d: int) -> dict[str, Any]:
         """Stored fields (summary, body) of global doc number `d`."""

@@ -67,12 +67,17 @@ __all__ = ["Hit", "IndexBusyError", "IndexedDoc", "SearchIndex", "SearchResult"]
 MAX_LIMIT = 100
 MAX_OFFSET = 10_000
 PHRASE_BOOST = 1.5
+MAX_SCORED = 6  # query words (or phrases) ranked on, the rarest first
 VERSION_FILE = "KB_SEARCH_SCHEMA"
 _TOC_RE = re.compile(r"^_MAIN_(\d+)\.toc$")
 
 
-class IndexBusyError(RuntimeError):
-    """The index stayed locked by another writer for longer than the retry budget."""
+class IndexBusyError(TimeoutError):
+    """The index stayed locked by another writer for longer than the retry budget.
+
+    A TimeoutError, so an OSError: callers treating unwritable indexes (full disk,
+    read-only folder) as "answer from the database for now" treat this one alike.
+    """
 
 
 @dataclass(frozen=True)
@@ -352,6 +357,12 @@ class SearchIndex:
                     boost = PHRASE_BOOST if g.phrase else 1.0
                     alts.append(Alt(parts, snap.idf(lang, parts) * weight * boost))
             prepared.append((alts, bool(g.phrase)))
+        if len(prepared) > MAX_SCORED:
+            # A pasted paragraph: rank on its most telling words (phrases always count),
+            # so a long query costs about what a short one does.
+            prepared.sort(key=lambda p: (p[1], max((a.mult for a in p[0]), default=0.0)),
+                          reverse=True)
+            del prepared[MAX_SCORED:]
         depth = max(offset + limit, RERANK)
         ranked, total = rank(prepared, depth, (snap.deleted, snap.deleted_mask), allowed)
         # Only the first RERANK get the title bonus, whatever the page: the bonus only raises

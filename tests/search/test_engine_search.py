@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kb.search.engine import IndexedDoc, SearchIndex
+from kb.search.engine import IndexedDoc, SearchIndex, SearchResult
 
 
 def doc(key: str, lang: str, title: str, body: str, *, category: str = "returning",
@@ -60,9 +60,9 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchIndex]:
     yield ix
 
 
-def keys(result: object) -> list[str]:
+def keys(result: SearchResult) -> list[str]:
     """Keys of a SearchResult's hits, in order."""
-    return [h.key for h in result.hits]  # type: ignore[attr-defined]
+    return [h.key for h in result.hits]
 
 
 @pytest.mark.parametrize(
