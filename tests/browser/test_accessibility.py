@@ -90,3 +90,47 @@ def test_the_wizard_can_be_completed_with_the_keyboard_alone(live_server: dict[s
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r".*/returns/status/R-.*"))
     assert "Approved" in page.inner_text("main")
+
+
+@pytest.mark.parametrize("locale", ["en-GB", "fr-FR"])
+def test_studio_editor_and_desk_ticket_have_no_serious_violations(
+    live_server: dict[str, Any], browser: Any, locale: str
+) -> None:
+    from tests.browser.conftest import sign_in
+
+    base = live_server["url"]
+    context = browser.new_context(locale=locale)
+    page = context.new_page()
+    sign_in(page, base, "admin@example.com", live_server["password"])
+    page.goto(f"{base}/studio/1/edit")
+    assert page.locator("textarea[name=body]").count() == 1
+    assert serious_violations(page) == []
+    reference = _open_ticket(base, locale)
+    page.goto(f"{base}/desk")
+    assert serious_violations(page) == []
+    page.goto(f"{base}/desk/tickets/{reference}")
+    assert reference in page.inner_text("main")
+    assert serious_violations(page) == []
+    context.close()
+
+
+def _open_ticket(base: str, locale: str) -> str:
+    """A return ticket opened through the API (one order per locale, so each test has its own)."""
+    import json
+    import urllib.request
+
+    number, email, sku = {"en-GB": ("A1011", "maya@example.com", "KETTLE-1.7"),
+                          "fr-FR": ("A1017", "ana@example.com", "LAMP-OAK")}[locale]
+
+    def post(path: str, body: dict) -> dict:
+        request = urllib.request.Request(base + path, data=json.dumps(body).encode(), method="POST",
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=15) as response:
+            return json.loads(response.read())
+
+    session = post("/api/v1/returns/lookup", {"order_number": number, "email": email})["session"]
+    line = {"sku": sku, "quantity": 1, "reason": "defective", "condition": "used"}
+    post("/api/v1/returns/options", {"session": session, "items": [line], "note": "Stopped working."})
+    created = post("/api/v1/returns", {"session": session, "items": [line], "resolution": "refund",
+                                       "method": "carrier"})
+    return str(created["reference"])
