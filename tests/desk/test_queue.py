@@ -98,8 +98,8 @@ def test_assigned_to_me_and_unassigned(client: FlaskClient, demo: dict) -> None:
     assert _references(_queue(client, assigned="none")) == [nobody.reference]
     html = _queue(client)
     assert "Alex Agent" in html and "Sam Second" in html
-    assert f'aria-label="Assign {nobody.reference} to me"' in html
-    assert f'aria-label="Assign {mine.reference} to me"' not in html
+    assert f'Assign to me<span class="visually-hidden"> ({nobody.reference})</span>' in html
+    assert f'Assign to me<span class="visually-hidden"> ({mine.reference})</span>' not in html
 
 
 def test_assignment_is_recorded_in_the_internal_history(agent: FlaskClient, demo: dict) -> None:
