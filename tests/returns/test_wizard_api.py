@@ -267,3 +267,18 @@ def test_estimate_follows_the_chosen_resolution_and_method(shop: FlaskClient) ->
     bad = shop.post("/api/v1/returns/estimate", json={
         "session": session, "items": [item("JEANS-32-INDIGO")], "resolution": "repair", "method": "carrier"})
     assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "invalid_choice"
+
+
+@pytest.mark.parametrize(
+    ("lang", "answer", "subject"),
+    [("en", "free of charge", "Your return"), ("fr", "gratuitement", "Votre retour")],
+)
+def test_the_assistant_speaks_the_shoppers_language(shop: FlaskClient, lang: str, answer: str, subject: str) -> None:
+    session = lookup(shop, lang=lang)
+    result = options(shop, session, [item("TEE-M-BLUE", reason="wrong_size")])
+    assert answer in result["answer"]
+    assert all(f"/{lang}/articles/" in article["url"] for article in result["articles"])
+    created = create(shop, session, [item("TEE-M-BLUE", reason="wrong_size")], resolution="exchange")
+    assert f"/{lang}/returns/status/" in created.get_json()["status_url"]
+    mail = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "email"))
+    assert mail.subject.startswith(subject)
