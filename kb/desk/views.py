@@ -147,8 +147,9 @@ def refund(reference: str) -> ResponseReturnValue:
         with write_transaction():
             created = issue_refund(
                 _ticket_or_404(reference),
-                amount=request.form.get("amount", "").strip(),
-                goodwill=request.form.get("goodwill", "").strip(),
+                # French agents type 12,50: the form accepts a decimal comma (the API does not).
+                amount=request.form.get("amount", "").strip().replace(",", "."),
+                goodwill=request.form.get("goodwill", "").strip().replace(",", "."),
                 method=request.form.get("method", ""),
                 actor=actor_name(),
             )
