@@ -386,12 +386,49 @@ def bench_http(url: str, queries: list[tuple[str, str, bool]], threads: int = 4,
             "latency_ms": pct(timings)}
 
 
+def bench_served(docs: list[IndexedDoc], queries: list[tuple[str, str, bool]], work: Path) -> dict[str, Any]:
+    """The same corpus stored as articles, indexed by `kb reindex`, served by gunicorn over HTTP."""
+    import sqlalchemy as sa
+
+    from tests.reliability.server import gunicorn, kb, server_env
+
+    env = server_env(work / "served", KB_DATABASE_URL=f"sqlite:///{work / 'served.sqlite3'}",
+                     KB_ARTICLES_DIR=str(work / "no-articles"))
+    (work / "served").mkdir(exist_ok=True)
+    (work / "no-articles").mkdir(exist_ok=True)
+    kb(env, "db", "upgrade")
+    now = dt.datetime.now(dt.UTC)
+    engine = sa.create_engine(env["KB_DATABASE_URL"])
+    rows = [{"key": d.key, "lang": d.lang, "slug": d.slug, "title": d.title, "category": "refunds",
+             "tags_json": json.dumps(list(d.tags)), "summary": d.summary, "body": d.body,
+             "status": "published", "revision": 1, "needs_translation": False,
+             "created_at": now, "updated_at": now, "published_at": now} for d in docs]
+    with engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO article (key, lang, slug, title, category, tags_json, summary, body, status, revision,"
+            " needs_translation, created_at, updated_at, published_at) VALUES (:key, :lang, :slug, :title,"
+            " :category, :tags_json, :summary, :body, :status, :revision, :needs_translation, :created_at,"
+            " :updated_at, :published_at)"), rows)
+        conn.execute(sa.text("INSERT INTO content_version (id, value) VALUES (1, 1)"))
+    engine.dispose()
+    log(f"  kb reindex of {len(docs)} articles")
+    t0 = time.perf_counter()
+    kb(env, "reindex")
+    reindex_s = time.perf_counter() - t0
+    with gunicorn(env, workers=2) as url:
+        figures = bench_http(url, queries)
+    figures["kb_reindex_seconds"] = round(reindex_s, 1)
+    return figures
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark for each size and write bench/results.json."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="1000,10000")
     ap.add_argument("--queries", type=int, default=1500)
     ap.add_argument("--url", default=None, help="also load GET {url}/api/v1/search")
+    ap.add_argument("--no-http", action="store_true",
+                    help="skip serving each corpus with gunicorn and measuring it over HTTP")
     ap.add_argument("--out", type=Path, default=RESULTS)
     args = ap.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
@@ -414,10 +451,14 @@ def main(argv: list[str] | None = None) -> int:
             engine = bench_engine(docs, queries, work)
             log(f"size {size}: SQLite FTS5 reference")
             fts = bench_fts5(docs, queries, work)
+            http = None
+            if not args.no_http:
+                log(f"size {size}: HTTP against gunicorn (2 workers)")
+                http = bench_served(docs, queries, work)
         finally:
             shutil.rmtree(work, ignore_errors=True)
         load = [round(x, 2) for x in (*load_before, *os.getloadavg())]
-        report["sizes"][str(size)] = {"engine": engine, "fts5": fts,
+        report["sizes"][str(size)] = {"engine": engine, "fts5": fts, "http": http,
                                       "load_average_before_after": load}
         print(f"\n== {size} articles (load average before/after: {load}) ==")
         print(f"build: {engine['build_articles_per_s']} articles/s "
@@ -436,6 +477,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name:16} {engine[key]}")
         print(f"{'FTS5 search':16} {fts['search_ms']}")
         print(f"{'  CPU time':16} {fts['search_cpu_ms']}")
+        if http:
+            print(f"{'HTTP search':16} {http['latency_ms']}, {http['requests_per_s']} requests/s, "
+                  f"{http['errors']} errors ({http['threads']} client threads, {http['seconds']} s)")
     if args.url:
         log(f"HTTP: {args.url}")
         report["http"] = bench_http(args.url, queries)
