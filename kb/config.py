@@ -85,6 +85,8 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config["UPLOADS_DIR"] = str(instance / "uploads")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(instance / "secret_key")
+    # The long-lived sign-in cookie is as sensitive as the session: same Secure flag.
+    app.config["REMEMBER_COOKIE_SECURE"] = bool(app.config.get("SESSION_COOKIE_SECURE"))
     # Limiter and CSRF read their own names.
     app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URI"]
     app.config["RATELIMIT_ENABLED"] = bool(app.config["RATELIMIT_ENABLED"])

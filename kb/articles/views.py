@@ -69,7 +69,7 @@ def article(lang: str, slug: str) -> Response | str:
     if found.status != ArticleStatus.PUBLISHED:
         abort(404)
     log_id = request.args.get("s", "")
-    if log_id.isdigit() and len(log_id) < 12:
+    if (log_id.isascii() and log_id.isdigit()) and len(log_id) < 12:
         search.log_click(int(log_id), found.key)
     insights.record_article_view(found.id, g.visit_id)
     versions = translations(found)

@@ -28,6 +28,16 @@ class Actor:
     user: User | None = None
     token: ApiToken | None = None
 
+    @property
+    def identity(self) -> str:
+        """Who this is, for "another person must confirm": a token counts as the user who made it."""
+        if self.user is not None:
+            return f"user:{self.user.id}"
+        if self.token is not None:
+            owner = self.token.created_by_id
+            return f"user:{owner}" if owner is not None else f"token:{self.token.id}"
+        return f"name:{self.name}"
+
     def can(self, role: str) -> bool:
         """Admins may act as anyone; others only as their own role."""
         return self.role == Role.ADMIN or self.role == role

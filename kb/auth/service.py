@@ -63,10 +63,10 @@ def sign_out_everywhere(user: User) -> None:
 def load_user(user_id: str) -> User | None:
     """The user of a session id "<id>:<version>", if the version still matches."""
     raw_id, _sep, version = user_id.partition(":")
-    if not raw_id.isdigit():
+    if not (raw_id.isascii() and raw_id.isdigit()):
         return None
     user = db.session.get(User, int(raw_id))
-    if user is None or not user.active or not secrets.compare_digest(user.session_version, version):
+    if user is None or not user.active or not secrets.compare_digest(user.session_version.encode(), version.encode()):
         return None
     return user
 

@@ -37,6 +37,11 @@ def _actor_name() -> str:
     return actor.name if actor is not None else "api"
 
 
+def _actor_key() -> str | None:
+    actor = current_actor()
+    return actor.identity if actor is not None else None
+
+
 def _ticket_or_404(reference: str) -> Ticket:
     ticket = service.find_ticket(reference)
     if ticket is None:
@@ -122,7 +127,7 @@ def refund(reference: str) -> tuple[Response, int]:
     try:
         with write_transaction():
             created = issue_refund(_ticket_or_404(reference), amount=amount, goodwill=goodwill,
-                                   method=method or "", actor=_actor_name())
+                                   method=method or "", actor=_actor_name(), actor_key=_actor_key())
             body = refund_payload(created)
     except TicketError as exc:
         if exc.code != "over_cap":
@@ -141,7 +146,7 @@ def confirm(refund_id: int) -> Response:
             pending = db.session.get(Refund, refund_id)
             if pending is None:
                 raise ApiError(404, "not_found", f"No refund {refund_id}.")
-            confirm_refund(pending, _actor_name())
+            confirm_refund(pending, _actor_name(), _actor_key())
             body = refund_payload(pending)
     except TicketError as exc:
         raise _api_error(exc) from exc

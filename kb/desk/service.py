@@ -119,7 +119,7 @@ def parse_page(args: Mapping[str, str], *, strict: bool) -> tuple[int, int]:
         raw = (args.get(name) or "").strip()
         if not raw:
             numbers.append(default)
-        elif raw.isdigit() and 1 <= int(raw) <= highest:
+        elif (raw.isascii() and raw.isdigit()) and 1 <= int(raw) <= highest:
             numbers.append(int(raw))
         elif strict:
             raise FilterError(name, (f"a whole number from 1 to {highest}",))

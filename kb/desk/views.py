@@ -56,6 +56,12 @@ def actor_name() -> str:
     return actor.name if actor is not None else "desk"
 
 
+def actor_key() -> str | None:
+    """Who acts, as an identity (not a display name) for the second-approval rule."""
+    actor = current_actor()
+    return actor.identity if actor is not None else None
+
+
 @bp.get("", strict_slashes=False)
 @role_required("agent")
 def queue() -> str:
@@ -152,6 +158,7 @@ def refund(reference: str) -> ResponseReturnValue:
                 goodwill=request.form.get("goodwill", "").strip().replace(",", "."),
                 method=request.form.get("method", ""),
                 actor=actor_name(),
+                actor_key=actor_key(),
             )
             pending = created.status == "pending_confirmation"
     except TicketError as exc:
@@ -172,7 +179,7 @@ def confirm(refund_id: int) -> ResponseReturnValue:
         with write_transaction():
             pending = db.get_or_404(Refund, refund_id)
             reference = pending.ticket.reference
-            confirm_refund(pending, actor_name())
+            confirm_refund(pending, actor_name(), actor_key())
     except TicketError as exc:
         return _refused(reference, "confirm", exc)
     flash(_("Refund confirmed."), "success")
@@ -202,7 +209,8 @@ def _assignee(choice: str) -> User | None:
         return g.actor.user
     if choice == "none":
         return None
-    user = db.session.get(User, int(choice)) if choice.isdigit() else None
+    valid = choice.isascii() and choice.isdigit() and len(choice) <= 9
+    user = db.session.get(User, int(choice)) if valid else None
     if user is None:
         raise TicketError("invalid_assignee", "choose an agent", 400)
     return user

@@ -102,13 +102,15 @@ def _parse_date(value: str | None, name: object) -> date | None:
         raise PeriodError(
             "invalid_date", _l("%(name)s must be a date written YYYY-MM-DD.", name=name)
         )
+    if not 2000 <= parsed.year <= 2100:  # also keeps date arithmetic away from year 1 and 9999
+        raise PeriodError("invalid_date", _l("%(name)s must be between 2000 and 2100.", name=name))
     return parsed
 
 
 def _parse_days(value: str) -> int:
     if not value:
         return DEFAULT_DAYS
-    if value.isdigit() and int(value) in PRESET_DAYS:
+    if (value.isascii() and value.isdigit()) and int(value) in PRESET_DAYS:
         return int(value)
     raise PeriodError("invalid_days", _l("The period must be 7, 30 or 90 days."))
 

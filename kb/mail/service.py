@@ -117,13 +117,19 @@ def send_pending(worker: str | None = None, limit: int = 100) -> tuple[int, int]
                 message.status = "sent"
                 message.sent_at = utcnow()
                 message.attempts += 1
+                if message.kind == "email":
+                    # E-mails carry secret status links: once delivered, the copy is not kept.
+                    message.body = ""
     return sent, failed
 
 
 def _send_email(message: OutboxMessage) -> None:
     url = current_app.config.get("SMTP_URL")
     if not url:
-        log.info("e-mail to %s: %s\n%s", message.recipient, message.subject, message.body)
+        # No SMTP server configured (development): the subject is logged, the body (with its
+        # secret link) only at DEBUG level.
+        log.info("e-mail to %s: %s", message.recipient, message.subject)
+        log.debug("e-mail body:\n%s", message.body)
         return
     parts = urlsplit(url)
     email = EmailMessage()

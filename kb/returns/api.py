@@ -7,11 +7,11 @@ from typing import Any
 from flask import Blueprint, g, jsonify, request, url_for
 
 from kb.database import write_transaction
-from kb.extensions import csrf, limiter
+from kb.extensions import csrf
 from kb.policy import Estimate
 from kb.returns import wizard_service as wiz
 from kb.returns.labels import ANSWERS, EVENTS, STATUSES
-from kb.returns.wizard import lookup_limit
+from kb.returns.wizard import lookup_rate
 from kb.tickets.models import Ticket
 from kb.tickets.photos import MAX_BYTES, PhotoError, store_photo
 from kb.tickets.service import TicketError, find_ticket_for_shopper, shopper_reply
@@ -40,7 +40,7 @@ def _wizard_error(exc: wiz.WizardError) -> ApiError:
 
 
 @bp.post("/lookup")
-@limiter.limit(lookup_limit)
+@lookup_rate
 def lookup():  # type: ignore[no-untyped-def]
     """Find the order and open a wizard session."""
     data = json_body({"order_number", "transaction_id", "email", "lang"}, {"email"})

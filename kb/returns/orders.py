@@ -203,10 +203,33 @@ def _validate_item(item: Any, position: int, currency: str) -> dict[str, Any]:
     }
 
 
+def _check_returns_still_fit(order: Order, data: dict[str, Any]) -> None:
+    """An update may not pull the ground from under returns already made on the order."""
+    from kb.returns.facts import reserved_quantities
+    from kb.tickets.models import Ticket, TicketItem
+
+    has_tickets = db.session.scalar(select(Ticket.id).where(Ticket.order_id == order.id).limit(1))
+    if has_tickets is None:
+        return
+    if data["currency"] != order.currency:
+        raise OrderRecordError("the currency cannot change: the order has returns")
+    reserved = reserved_quantities(order)
+    quantities = {item["sku"]: item["quantity"] for item in data["items"]}
+    referenced = set(db.session.scalars(select(TicketItem.order_item_id).join(Ticket)
+                                        .where(Ticket.order_id == order.id)))
+    for item in order.items:
+        if item.sku not in quantities and item.id in referenced:
+            raise OrderRecordError(f"{item.sku} cannot be removed: it is part of a return")
+        if item.sku in quantities and quantities[item.sku] < reserved.get(item.id, 0):
+            raise OrderRecordError(f"{item.sku}: the quantity cannot go below what is already returned")
+
+
 def _upsert(data: dict[str, Any]) -> bool:
     """Create or replace one order; True when it was new."""
     order = db.session.scalar(select(Order).where(Order.number == data["number"]))
     created = order is None
+    if order is not None:
+        _check_returns_still_fit(order, data)
     if order is None:
         order = Order(number=data["number"])
         db.session.add(order)

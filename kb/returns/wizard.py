@@ -38,8 +38,11 @@ def lookup_limit() -> str:
 
 
 def _current(lang: str) -> wiz.WizardSession | None:
+    # Loading the session records its last activity: a write, so it takes the lock up front
+    # (a read transaction that later writes can fail on SQLite when another process wrote).
     try:
-        return wiz.load_session(session.get(SESSION_KEY))
+        with write_transaction():
+            return wiz.load_session(session.get(SESSION_KEY))
     except wiz.WizardError:
         return None
 
@@ -49,8 +52,12 @@ def _restart(lang: str) -> Response:
     return redirect(url_for("wizard.start", lang=lang))
 
 
+# One budget for order lookups, whichever door they come through (this form or the API).
+lookup_rate = limiter.shared_limit(lookup_limit, scope="order-lookup", methods=["POST"])
+
+
 @bp.route("/<lang:lang>/returns/start", methods=["GET", "POST"])
-@limiter.limit(lookup_limit, methods=["POST"])
+@lookup_rate
 def start(lang: str) -> Response | str:
     """Step 1: find the order by number and e-mail, or by transaction ID and e-mail."""
     mode = request.values.get("mode", "number")
@@ -116,7 +123,7 @@ def _lines_from_form(previews: list) -> tuple[list[wiz.LineChoice], list[str]]:
         if request.form.get(f"pick-{item.sku}") != "1":
             continue
         raw_qty = request.form.get(f"qty-{item.sku}", "1")
-        quantity = int(raw_qty) if raw_qty.isdigit() else 0
+        quantity = int(raw_qty) if (raw_qty.isascii() and raw_qty.isdigit()) else 0
         reason = request.form.get(f"reason-{item.sku}", "")
         condition = request.form.get(f"condition-{item.sku}", "")
         if not 1 <= quantity <= max(left, 1):

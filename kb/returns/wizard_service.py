@@ -95,7 +95,7 @@ def lookup(
     else:
         order = db.session.scalar(select(Order).where(Order.transaction_id == transaction))
     # Compare in constant time, and answer the same for a wrong number and a wrong e-mail.
-    if order is None or not secrets.compare_digest(order.email, email):
+    if order is None or not secrets.compare_digest(order.email.encode(), email.encode()):
         raise WizardError(404, "order_not_found",
                           "We could not find an order with these details. Please check them and try again.")
     token = secrets.token_urlsafe(24)
@@ -293,6 +293,10 @@ def create_return(
     idempotency_key: str | None = None,
 ) -> tuple[Ticket, str, bool]:
     """Open the return ticket; returns (ticket, status token, created now)."""
+    # Lock the order's row first (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises
+    # writers): a concurrent retry then waits here and finds the ticket its twin created.
+    db.session.execute(select(Order.id).where(Order.id == session.order_id).with_for_update())
+    db.session.refresh(session)
     if idempotency_key is not None:
         existing = db.session.scalar(select(Ticket).where(Ticket.idempotency_key == idempotency_key))
         if existing is not None:
@@ -301,13 +305,15 @@ def create_return(
             return existing, status_token(existing), False
     if not isinstance(exception, bool):
         raise WizardError(400, "invalid_exception", "exception must be true or false.")
+    for name, value in (("resolution", resolution), ("method", method), ("store", store_code)):
+        if value is not None and not isinstance(value, str):
+            raise WizardError(400, f"invalid_{name}", f"{name} must be a string.")
     if session.offered_at is None:
         raise WizardError(409, "self_help_first", "Please look at the suggested answers before creating a return.")
     if session.outcome == WizardOutcome.DEFLECTED:
         raise WizardError(409, "already_deflected", "This session ended as solved. Start again to return an item.")
-    # Lock the order's row (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers)
-    # so that two submissions cannot reserve the same quantity.
-    db.session.execute(select(Order.id).where(Order.id == session.order_id).with_for_update())
+    if session.outcome == WizardOutcome.TICKET:
+        raise WizardError(409, "already_ticketed", "This session already created a return. Start again for another.")
     evaluated = evaluate(session, lines)
     for e in evaluated:
         if e.decision.not_eligible_reason == "already_returned":

@@ -126,6 +126,10 @@ def sync_index(force: bool = False) -> bool:
         return True
     if keeper.degraded and not force and time.monotonic() - keeper.failed_at < RETRY_AFTER_FAILURE:
         return False
+    if keeper.rebuilding:
+        # A rebuild of this process is running: it took its snapshot at its start, and the
+        # next check after it finishes brings in whatever changed since. Writing now would race it.
+        return False
     if not keeper.lock.acquire(blocking=False):
         return False  # another thread of this process is on it
     try:
@@ -144,8 +148,8 @@ def sync_index(force: bool = False) -> bool:
         keeper.synced_version = version
         keeper.degraded = False
         return True
-    except OSError:
-        # A full disk or an unwritable folder: keep serving from the database.
+    except Exception:  # noqa: BLE001  (a full disk, an unwritable folder, a damaged segment…)
+        # Keep serving from the database; the index is a cache that a later check repairs.
         log.exception("search index could not be updated; answering from the database")
         keeper.degraded = True
         keeper.failed_at = time.monotonic()

@@ -76,7 +76,7 @@ def _api_limit(default: int, maximum: int) -> int:
     raw = request.args.get("limit")
     if raw is None:
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= maximum:
         raise ApiError(400, "invalid_limit", f"limit must be a whole number from 1 to {maximum}")
     return int(raw)
 

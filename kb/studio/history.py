@@ -31,8 +31,9 @@ def history(article_id: int) -> str:
 def diff(article_id: int) -> str:
     """What changed between revisions ``a`` and ``b``, inline or side by side."""
     article = db.get_or_404(Article, article_id)
-    newer = request.args.get("b", article.revision, type=int)
-    older = request.args.get("a", max(1, newer - 1), type=int)
+    # Revision numbers are small: clamp what the URL says so the database never sees a huge one.
+    newer = min(max(request.args.get("b", article.revision, type=int) or 1, 1), 1_000_000)
+    older = min(max(request.args.get("a", max(1, newer - 1), type=int) or 1, 1), 1_000_000)
     old_revision = service.revision_of(article, older)
     new_revision = service.revision_of(article, newer)
     if old_revision is None or new_revision is None:

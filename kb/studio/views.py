@@ -260,7 +260,7 @@ def _default_message(source: Article | None) -> str:
 
 def _expected_revision(form: ArticleForm) -> int:
     raw = (form.expected_revision.data or "").strip()
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
         abort(400, description=_("The form lost track of the revision: reload the page."))
     return int(raw)
 

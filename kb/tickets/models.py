@@ -150,6 +150,8 @@ class Refund(db.Model):
     # Above the second-approval threshold a refund waits for another agent's confirmation.
     status: Mapped[str] = mapped_column(String(20), default="confirmed")
     created_by: Mapped[str] = mapped_column(String(200))
+    # Who made it ("user:12", "token:3"): the second approval must come from someone else.
+    created_by_key: Mapped[str | None] = mapped_column(String(60))
     confirmed_by: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -190,7 +190,7 @@ def find_ticket_for_shopper(reference: str, token: str) -> Ticket | None:
     if not token or len(token) > 200:
         return None
     ticket = db.session.scalar(select(Ticket).where(Ticket.reference == reference.upper()[:12]))
-    if ticket is None or not secrets.compare_digest(ticket.token_hash, token_hash(token)):
+    if ticket is None or not secrets.compare_digest(ticket.token_hash.encode(), token_hash(token).encode()):
         return None
     return ticket
 
@@ -244,6 +244,9 @@ def apply_action(
     if act in (Action.REPLY, Action.NOTE) and not message.strip():
         raise TicketError("empty_message", "Please write a message.", 400)
     if act == Action.DECLINE:
+        if ticket.refunds:
+            # Declining frees the items for another return: never once money went back for them.
+            raise TicketError("refunded_ticket", "a ticket with refunds cannot be declined", 409)
         if decline_reason not in DECLINE_REASONS:
             raise TicketError(
                 "invalid_reason", f"decline reason must be one of {', '.join(DECLINE_REASONS)}", 400
@@ -275,6 +278,7 @@ def apply_action(
 
 def _reserve_again(ticket: Ticket) -> None:
     """Reopening a declined ticket takes its quantities back, if nobody else returned them."""
+    _lock_order(ticket.order_id)
     for item in ticket.items:
         taken = db.session.scalar(
             select(func.coalesce(func.sum(TicketItem.quantity), 0)).where(
@@ -349,8 +353,17 @@ def _or_zero(value: object) -> object:
     return value if value not in (None, "") else "0"
 
 
+def _lock_order(order_id: int) -> None:
+    """Take the order's row lock (PostgreSQL) so that two refunds or reservations queue up.
+
+    SQLite's BEGIN IMMEDIATE already serialises writers; FOR UPDATE is ignored there.
+    """
+    db.session.execute(select(Order.id).where(Order.id == order_id).with_for_update())
+
+
 def issue_refund(
-    ticket: Ticket, *, amount: object, goodwill: object, method: str, actor: str
+    ticket: Ticket, *, amount: object, goodwill: object, method: str, actor: str,
+    actor_key: str | None = None,
 ) -> Refund:
     """Refund within the policy's caps, or raise TicketError(over_cap) and record nothing."""
     if method not in REFUND_METHODS:
@@ -367,11 +380,25 @@ def issue_refund(
         target = next_status(ticket.status, Action.REFUND)
     except IllegalTransition as exc:
         raise TicketError("illegal_transition", str(exc), 409) from exc
+    _lock_order(ticket.order_id)
+    db.session.refresh(ticket)
     check = _refund_check(ticket, amount_value, goodwill_value)
     if not check.ok:
         raise TicketError(str(check.code or "over_cap"), check.message, 422)
+    order = db.session.get(Order, ticket.order_id)
+    if order is not None:
+        # However the tickets of an order are split, all of them together never pay back more
+        # than the order cost (items and shipping); goodwill comes on top, under its own cap.
+        paid = db.session.scalar(select(func.coalesce(func.sum(Refund.amount), 0))
+                                 .where(Refund.order_id == order.id)) or GOODWILL_ZERO
+        if Decimal(paid) + amount_value > order.total:
+            left = max(order.total - Decimal(paid), GOODWILL_ZERO)
+            raise TicketError("over_cap", f"Refund of {amount_value} {order.currency} is over what is left "
+                              f"of this order's total: {left} {order.currency}", 422)
     threshold = Decimal(str(current_app.config["REFUND_SECOND_APPROVAL_OVER"]))
-    pending = amount_value + goodwill_value > threshold
+    # The threshold applies to the ticket's refunds together, so splitting one cannot dodge it.
+    on_ticket = sum((r.amount + r.goodwill for r in ticket.refunds), GOODWILL_ZERO)
+    pending = on_ticket + amount_value + goodwill_value > threshold
     refund = Refund(
         order_id=ticket.order_id,
         currency=ticket.currency,
@@ -381,6 +408,7 @@ def issue_refund(
         guarantee=ticket.resolution == Resolution.GUARANTEE_CLAIM,
         status="pending_confirmation" if pending else "confirmed",
         created_by=actor,
+        created_by_key=actor_key,
     )
     ticket.refunds.append(refund)
     data = {"amount": str(amount_value), "goodwill": str(goodwill_value),
@@ -395,11 +423,15 @@ def issue_refund(
     return refund
 
 
-def confirm_refund(refund: Refund, actor: str) -> None:
+def confirm_refund(refund: Refund, actor: str, actor_key: str | None = None) -> None:
     """A second agent confirms a large refund; only then does it count as paid."""
+    _lock_order(refund.order_id)
+    db.session.refresh(refund)
     if refund.status != "pending_confirmation":
         raise TicketError("not_pending", "this refund does not wait for a confirmation", 409)
-    if refund.created_by == actor:
+    same = (refund.created_by_key == actor_key) if refund.created_by_key and actor_key else (
+        refund.created_by == actor)
+    if same:
         raise TicketError("same_agent", "another agent must confirm this refund", 403)
     ticket = refund.ticket
     try:

@@ -37,14 +37,11 @@ def strip_markdown(text: str) -> str:
 
 
 def load_docs(langs: tuple[str, ...] = ("en", "fr"), root: Path = ARTICLES) -> list[IndexedDoc]:
-    """Published articles of `langs` as IndexedDocs; unreadable files are skipped."""
+    """Published articles of `langs` as IndexedDocs; an unreadable file is an error."""
     docs: list[IndexedDoc] = []
     for lang in langs:
         for path in sorted((root / lang).glob("*.md")):
-            try:
-                post = frontmatter.load(path)
-            except Exception:  # noqa: BLE001 - a file being written right now
-                continue
+            post = frontmatter.load(path)
             meta = post.metadata
             key = str(meta.get("key") or path.stem)
             if meta.get("status", "published") != "published" or not meta.get("title"):
