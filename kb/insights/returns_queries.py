@@ -9,8 +9,9 @@ from sqlalchemy import Float, and_, case, cast, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from kb.extensions import db
+from kb.insights.models import TicketDay
 from kb.insights.period import Period
-from kb.insights.sql import as_date, day_of, ratio
+from kb.insights.sql import as_date, ratio
 from kb.returns.models import Order, OrderItem
 from kb.tickets.models import Refund, Ticket, TicketItem, TicketStatus
 
@@ -32,12 +33,14 @@ def _tickets_of(period: Period) -> list[ColumnElement[bool]]:
 
 
 def ticket_counts(period: Period) -> list[dict[str, Any]]:
-    """Tickets opened in the period, counted by day, reason and channel in one pass."""
-    day = day_of(Ticket.created_at)
+    """Tickets opened in the period, counted by day, reason and channel (from the rollup)."""
+    conditions = [TicketDay.day >= period.start, TicketDay.day <= period.end]
+    if period.lang:
+        conditions.append(TicketDay.lang == period.lang)
     rows = db.session.execute(
-        select(day, Ticket.reason, Ticket.channel, func.count())
-        .where(*_tickets_of(period))
-        .group_by(day, Ticket.reason, Ticket.channel)
+        select(TicketDay.day, TicketDay.reason, TicketDay.channel, func.sum(TicketDay.tickets))
+        .where(*conditions)
+        .group_by(TicketDay.day, TicketDay.reason, TicketDay.channel)
     ).all()
     return [{"day": as_date(d), "reason": reason, "channel": channel, "tickets": int(n)}
             for d, reason, channel, n in rows]

@@ -1,0 +1,264 @@
+"""The daily report rollups: tickets, wizard sessions and unanswered searches per day.
+
+Each ticket, wizard session and search contributes a set of rollup keys (its day, language and
+the figures' dimensions). SQLAlchemy's mapper events add a row's contribution when it is
+inserted, move it when an update changes it (a session deflected later, a search clicked
+later) and remove it when the row is deleted, in the same transaction as the event.
+``rebuild_daily`` (``kb insights rebuild``, migration 0003) recomputes them from the events with
+the very same contribution functions, so the two cannot disagree.
+
+Bulk deletes bypass the mapper events: ``forget_searches_before`` is called by the search-log
+retention prune so that pruned days leave the gaps rollup too.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, and_, delete, event, func, inspect, literal_column, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from kb.insights.models import SearchGapDay, TicketDay, WizardArticleDay, WizardDay
+from kb.returns.models import WizardOutcome, WizardSession
+from kb.search.models import SearchLog
+from kb.tickets.models import Ticket
+
+Key = tuple[Any, tuple[Any, ...]]  # (rollup model, its primary key values)
+Getter = Callable[[str], Any]
+
+_COUNT_COLUMN = {TicketDay: "tickets", WizardDay: "sessions", WizardArticleDay: "sessions",
+                 SearchGapDay: "searches"}
+
+
+def _day(moment: datetime) -> date:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).date()
+
+
+def _strings(text: str | None) -> list[str]:
+    values = json.loads(text or "[]")
+    return [v for v in values if isinstance(v, str)] if isinstance(values, list) else []
+
+
+def _first_reason(text: str | None) -> str:
+    values = json.loads(text or "[]")
+    first = values[0] if isinstance(values, list) and values else None
+    reason = first.get("reason") if isinstance(first, dict) else None
+    return reason if isinstance(reason, str) else ""
+
+
+def ticket_keys(get: Getter) -> list[Key]:
+    """The rollup rows a ticket counts in."""
+    return [(TicketDay, (_day(get("created_at")), get("lang"), get("reason"), get("channel")))]
+
+
+def session_keys(get: Getter) -> list[Key]:
+    """The rollup rows a wizard session counts in (its outcome so far, and its articles)."""
+    day, lang, outcome = _day(get("created_at")), get("lang"), str(get("outcome"))
+    keys: list[Key] = [(WizardDay, (day, lang, _first_reason(get("selection_json")), outcome))]
+    opened = set(_strings(get("opened_json")))
+    if outcome == WizardOutcome.DEFLECTED:
+        named = get("deflected_key")
+        solved = {named} if named is not None else opened
+        keys += [(WizardArticleDay, (day, lang, "deflected", k)) for k in sorted(solved)]
+    elif outcome == WizardOutcome.TICKET:
+        seen = opened | set(_strings(get("offered_json")))
+        keys += [(WizardArticleDay, (day, lang, "ticket", k)) for k in sorted(seen)]
+        keys += [(WizardArticleDay, (day, lang, "ticket_opened", k)) for k in sorted(opened)]
+    return keys
+
+
+def search_keys(get: Getter) -> list[Key]:
+    """The gaps rollup row a search counts in, if it found nothing or nobody opened a result."""
+    if not get("normalized"):
+        return []
+    if get("results") == 0:
+        kind = "none"
+    elif get("results") > 0 and get("clicked_key") is None:
+        kind = "unopened"
+    else:
+        return []
+    return [(SearchGapDay, (_day(get("created_at")), get("lang"), kind, get("normalized")))]
+
+
+_SOURCES: dict[Any, Callable[[Getter], list[Key]]] = {
+    Ticket: ticket_keys, WizardSession: session_keys, SearchLog: search_keys,
+}
+_COLUMNS = {
+    Ticket: ("created_at", "lang", "reason", "channel"),
+    WizardSession: ("created_at", "lang", "selection_json", "outcome", "deflected_key",
+                    "offered_json", "opened_json"),
+    SearchLog: ("created_at", "lang", "normalized", "results", "clicked_key"),
+}
+
+
+def listen() -> None:
+    """Keep the rollups up to date as tickets, sessions and searches change (once a process)."""
+    for model in _SOURCES:
+        for name, handler in (("after_insert", _after_insert), ("after_update", _after_update),
+                              ("after_delete", _after_delete)):
+            if not event.contains(model, name, handler):
+                event.listen(model, name, handler)
+
+
+def _now_getter(target: Any) -> Getter:
+    return lambda name: getattr(target, name)
+
+
+def _old_getter(target: Any) -> Getter:
+    state = inspect(target)
+
+    def get(name: str) -> Any:
+        history = state.attrs[name].history
+        return history.deleted[0] if history.deleted else getattr(target, name)
+
+    return get
+
+
+def _after_insert(mapper: Any, connection: Connection, target: Any) -> None:
+    apply(connection, Counter(_SOURCES[mapper.class_](_now_getter(target))))
+
+
+def _after_update(mapper: Any, connection: Connection, target: Any) -> None:
+    model = mapper.class_
+    state = inspect(target)
+    if not any(state.attrs[name].history.deleted for name in _COLUMNS[model]):
+        return
+    change = Counter(_SOURCES[model](_now_getter(target)))
+    change.subtract(_SOURCES[model](_old_getter(target)))
+    apply(connection, change)
+
+
+def _after_delete(mapper: Any, connection: Connection, target: Any) -> None:
+    change: Counter[Key] = Counter()
+    change.subtract(_SOURCES[mapper.class_](_old_getter(target)))
+    apply(connection, change)
+
+
+def apply(connection: Connection, change: Counter[Key]) -> None:
+    """Add (or take away) counts from rollup rows; a row that falls to zero is deleted."""
+    for (model, values), delta in change.items():
+        if delta > 0:
+            _upsert(connection, model, values, delta)
+        elif delta < 0:
+            _take(connection, model, values, -delta)
+
+
+def _pk(model: Any, values: tuple[Any, ...]) -> dict[str, Any]:
+    return {column.name: value for column, value in zip(model.__table__.primary_key, values,
+                                                         strict=True)}
+
+
+def _upsert(connection: Connection, model: Any, values: tuple[Any, ...], delta: int,
+            last_seen: datetime | None = None) -> None:
+    table = model.__table__
+    count = _COUNT_COLUMN[model]
+    row = {**_pk(model, values), count: delta}
+    if model is SearchGapDay:
+        row["last_seen"] = last_seen or _last_seen(connection, values)
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        statement: Any = postgresql.insert(table).values(row)
+    elif dialect == "sqlite":
+        statement = sqlite.insert(table).values(row)
+    else:  # pragma: no cover - the project runs on SQLite and PostgreSQL only
+        raise RuntimeError(f"no upsert for {dialect}")
+    updates: dict[str, Any] = {count: table.c[count] + statement.excluded[count]}
+    if model is SearchGapDay:
+        updates["last_seen"] = func.max(table.c.last_seen, statement.excluded.last_seen) \
+            if dialect == "sqlite" else func.greatest(table.c.last_seen, statement.excluded.last_seen)
+    connection.execute(statement.on_conflict_do_update(
+        index_elements=[c.name for c in table.primary_key], set_=updates))
+
+
+def _take(connection: Connection, model: Any, values: tuple[Any, ...], delta: int) -> None:
+    table = model.__table__
+    where = and_(*(table.c[name] == value for name, value in _pk(model, values).items()))
+    if model is SearchGapDay:  # a maximum cannot be taken back: count the day's searches again
+        connection.execute(delete(table).where(where))
+        searches, last = _gap_of_day(connection, values)
+        if searches:
+            _upsert(connection, model, values, searches, last)
+        return
+    count = _COUNT_COLUMN[model]
+    connection.execute(table.update().where(where).values({count: table.c[count] - delta}))
+    connection.execute(delete(table).where(where, table.c[count] <= 0))
+
+
+def _gap_condition(kind: str) -> Any:
+    zero = literal_column("0")  # as the partial indexes of kb.insights.models are written
+    if kind == "none":
+        return SearchLog.results == zero
+    return and_(SearchLog.results > zero, SearchLog.clicked_key.is_(None))
+
+
+def _gap_of_day(connection: Connection, values: tuple[Any, ...]) -> tuple[int, datetime | None]:
+    day, lang, kind, normalized = values
+    since = datetime.combine(day, time(), tzinfo=UTC)
+    row = connection.execute(
+        select(func.count(SearchLog.id), func.max(SearchLog.created_at)).where(
+            SearchLog.created_at >= since, SearchLog.created_at < since + timedelta(days=1),
+            SearchLog.lang == lang, SearchLog.normalized == normalized, _gap_condition(kind))
+    ).one()
+    return int(row[0] or 0), row[1]
+
+
+def _last_seen(connection: Connection, values: tuple[Any, ...]) -> datetime | None:
+    return _gap_of_day(connection, values)[1]
+
+
+def forget_searches_before(connection: Connection, cutoff: datetime) -> None:
+    """After searches older than ``cutoff`` were deleted in bulk, drop them from the rollup."""
+    first_kept = _day(cutoff)
+    connection.execute(delete(SearchGapDay).where(SearchGapDay.day < first_kept))
+    rows = connection.execute(
+        select(SearchGapDay.day, SearchGapDay.lang, SearchGapDay.kind, SearchGapDay.normalized)
+        .where(SearchGapDay.day == first_kept)).all()
+    for values in rows:  # the cutoff's own day lost its earlier searches
+        connection.execute(delete(SearchGapDay).where(
+            *(SearchGapDay.__table__.c[k] == v for k, v in _pk(SearchGapDay, tuple(values)).items())))
+        searches, last = _gap_of_day(connection, tuple(values))
+        if searches:
+            _upsert(connection, SearchGapDay, tuple(values), searches, last)
+
+
+def _source_rows(connection: Connection, model: Any) -> Iterable[Any]:
+    query = select(*(getattr(model, name) for name in _COLUMNS[model]))
+    if model is SearchLog:
+        query = query.where(SearchLog.normalized != "",
+                            or_(SearchLog.results == 0, SearchLog.clicked_key.is_(None)))
+    return connection.execute(query.execution_options(yield_per=5000))
+
+
+def rebuild_daily(connection: Connection) -> dict[str, int]:
+    """Recompute every daily rollup from the events; returns how many rows each holds."""
+    sizes: dict[str, int] = {}
+    for model in _COUNT_COLUMN:
+        connection.execute(delete(model))
+    for source, keys_of in _SOURCES.items():
+        counts: Counter[Key] = Counter()
+        last: dict[Key, datetime] = {}
+        for row in _source_rows(connection, source):
+            mapping = row._mapping
+            for key in keys_of(mapping.__getitem__):
+                counts[key] += 1
+                if source is SearchLog and (key not in last or mapping["created_at"] > last[key]):
+                    last[key] = mapping["created_at"]
+        by_model: dict[Any, list[dict[str, Any]]] = {}
+        for (model, values), n in counts.items():
+            row = {**_pk(model, values), _COUNT_COLUMN[model]: n}
+            if model is SearchGapDay:
+                row["last_seen"] = last[(model, values)]
+            by_model.setdefault(model, []).append(row)
+        for model, rows in by_model.items():
+            for start in range(0, len(rows), 5000):
+                connection.execute(model.__table__.insert(), rows[start:start + 5000])
+    for model in _COUNT_COLUMN:
+        sizes[model.__tablename__] = int(
+            connection.scalar(select(func.count()).select_from(model)) or 0)
+    return sizes
