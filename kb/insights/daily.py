@@ -30,6 +30,7 @@ from kb.tickets.models import Ticket
 Key = tuple[Any, tuple[Any, ...]]  # (rollup model, its primary key values)
 Getter = Callable[[str], Any]
 
+_OLD = "insights_old_keys"  # InstanceState.info: a row's contribution before it changes
 _COUNT_COLUMN = {TicketDay: "tickets", WizardDay: "sessions", WizardArticleDay: "sessions",
                  SearchGapDay: "searches"}
 
@@ -100,43 +101,46 @@ _COLUMNS = {
 def listen() -> None:
     """Keep the rollups up to date as tickets, sessions and searches change (once a process)."""
     for model in _SOURCES:
-        for name, handler in (("after_insert", _after_insert), ("after_update", _after_update),
+        for name, handler in (("after_insert", _after_insert), ("before_update", _before_change),
+                              ("after_update", _after_update), ("before_delete", _before_change),
                               ("after_delete", _after_delete)):
             if not event.contains(model, name, handler):
                 event.listen(model, name, handler)
 
 
-def _now_getter(target: Any) -> Getter:
+def _current(target: Any) -> Getter:
     return lambda name: getattr(target, name)
 
 
-def _old_getter(target: Any) -> Getter:
-    state = inspect(target)
-
-    def get(name: str) -> Any:
-        history = state.attrs[name].history
-        return history.deleted[0] if history.deleted else getattr(target, name)
-
-    return get
-
-
 def _after_insert(mapper: Any, connection: Connection, target: Any) -> None:
-    apply(connection, Counter(_SOURCES[mapper.class_](_now_getter(target))))
+    apply(connection, Counter(_SOURCES[mapper.class_](_current(target))))
+
+
+def _before_change(mapper: Any, connection: Connection, target: Any) -> None:
+    """Before an update or delete: the row's contribution as the database still holds it.
+
+    (Read from the database: an attribute set on an expired object keeps no old value.)
+    """
+    model = mapper.class_
+    state = inspect(target)
+    changed = any(state.attrs[name].history.has_changes() for name in _COLUMNS[model])
+    if changed or state.obj() in (state.session.deleted if state.session else ()):
+        row = connection.execute(select(*(getattr(model, name) for name in _COLUMNS[model]))
+                                 .where(model.id == target.id)).first()
+        state.info[_OLD] = [] if row is None else _SOURCES[model](row._mapping.__getitem__)
 
 
 def _after_update(mapper: Any, connection: Connection, target: Any) -> None:
-    model = mapper.class_
-    state = inspect(target)
-    if not any(state.attrs[name].history.deleted for name in _COLUMNS[model]):
-        return
-    change = Counter(_SOURCES[model](_now_getter(target)))
-    change.subtract(_SOURCES[model](_old_getter(target)))
-    apply(connection, change)
+    old = inspect(target).info.pop(_OLD, None)
+    if old is not None:
+        change = Counter(_SOURCES[mapper.class_](_current(target)))
+        change.subtract(old)
+        apply(connection, change)
 
 
-def _after_delete(mapper: Any, connection: Connection, target: Any) -> None:
+def _after_delete(_mapper: Any, connection: Connection, target: Any) -> None:
     change: Counter[Key] = Counter()
-    change.subtract(_SOURCES[mapper.class_](_old_getter(target)))
+    change.subtract(inspect(target).info.pop(_OLD, []))
     apply(connection, change)
 
 
