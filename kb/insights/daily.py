@@ -22,20 +22,29 @@ from typing import Any
 from sqlalchemy import Connection, and_, delete, event, func, inspect, literal_column, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from kb.insights.models import SearchGapDay, TicketDay, WizardArticleDay, WizardDay
+from kb.insights.models import (
+    SearchGapDay,
+    SoldDay,
+    TicketCategoryDay,
+    TicketDay,
+    TicketSkuDay,
+    WizardArticleDay,
+    WizardDay,
+)
 from kb.returns.models import WizardOutcome, WizardSession
 from kb.search.models import SearchLog
-from kb.tickets.models import Ticket
 
-Key = tuple[Any, tuple[Any, ...]]  # (rollup model, its primary key values)
+Key = tuple[Any, ...]  # (rollup model, its primary key values[, a column other than the count])
 Getter = Callable[[str], Any]
 
 _OLD = "insights_old_keys"  # InstanceState.info: a row's contribution before it changes
-_COUNT_COLUMN = {TicketDay: "tickets", WizardDay: "sessions", WizardArticleDay: "sessions",
+_COUNT_COLUMN = {TicketDay: "tickets", TicketCategoryDay: "tickets", TicketSkuDay: "tickets",
+                 SoldDay: "lines", WizardDay: "sessions", WizardArticleDay: "sessions",
                  SearchGapDay: "searches"}
 
 
-def _day(moment: datetime) -> date:
+def day_of_moment(moment: datetime) -> date:
+    """The UTC day of an instant (naive instants are UTC)."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).date()
@@ -53,14 +62,9 @@ def _first_reason(text: str | None) -> str:
     return reason if isinstance(reason, str) else ""
 
 
-def ticket_keys(get: Getter) -> list[Key]:
-    """The rollup rows a ticket counts in."""
-    return [(TicketDay, (_day(get("created_at")), get("lang"), get("reason"), get("channel")))]
-
-
 def session_keys(get: Getter) -> list[Key]:
     """The rollup rows a wizard session counts in (its outcome so far, and its articles)."""
-    day, lang, outcome = _day(get("created_at")), get("lang"), str(get("outcome"))
+    day, lang, outcome = day_of_moment(get("created_at")), get("lang"), str(get("outcome"))
     keys: list[Key] = [(WizardDay, (day, lang, _first_reason(get("selection_json")), outcome))]
     opened = set(_strings(get("opened_json")))
     if outcome == WizardOutcome.DEFLECTED:
@@ -84,14 +88,13 @@ def search_keys(get: Getter) -> list[Key]:
         kind = "unopened"
     else:
         return []
-    return [(SearchGapDay, (_day(get("created_at")), get("lang"), kind, get("normalized")))]
+    return [(SearchGapDay, (day_of_moment(get("created_at")), get("lang"), kind, get("normalized")))]
 
 
 _SOURCES: dict[Any, Callable[[Getter], list[Key]]] = {
-    Ticket: ticket_keys, WizardSession: session_keys, SearchLog: search_keys,
+    WizardSession: session_keys, SearchLog: search_keys,
 }
 _COLUMNS = {
-    Ticket: ("created_at", "lang", "reason", "channel"),
     WizardSession: ("created_at", "lang", "selection_json", "outcome", "deflected_key",
                     "offered_json", "opened_json"),
     SearchLog: ("created_at", "lang", "normalized", "results", "clicked_key"),
@@ -145,12 +148,34 @@ def _after_delete(_mapper: Any, connection: Connection, target: Any) -> None:
 
 
 def apply(connection: Connection, change: Counter[Key]) -> None:
-    """Add (or take away) counts from rollup rows; a row that falls to zero is deleted."""
-    for (model, values), delta in change.items():
-        if delta > 0:
-            _upsert(connection, model, values, delta)
-        elif delta < 0:
-            _take(connection, model, values, -delta)
+    """Add (or take away) amounts from rollup rows; a row whose count falls to zero is deleted.
+
+    A key ``(model, values)`` counts in the model's count column; ``(model, values, column)``
+    adds to another column of the same row (units, say).
+    """
+    for (model, values), deltas in grouped(change).items():
+        count = _COUNT_COLUMN[model]
+        if model is SearchGapDay:
+            if deltas.get(count, 0) > 0:
+                _upsert(connection, model, values, deltas)
+            elif deltas.get(count, 0) < 0:
+                _recount_gap(connection, values)
+            continue
+        _upsert(connection, model, values, deltas)
+        if any(delta < 0 for delta in deltas.values()):
+            table = model.__table__
+            connection.execute(delete(table).where(_where(model, values), table.c[count] <= 0))
+
+
+def grouped(change: Counter[Key]) -> dict[tuple[Any, tuple[Any, ...]], dict[str, int]]:
+    """The non-zero amounts of a change, by rollup row and column."""
+    rows: dict[tuple[Any, tuple[Any, ...]], dict[str, int]] = {}
+    for key, delta in change.items():
+        if delta:
+            column = key[2] if len(key) > 2 else _COUNT_COLUMN[key[0]]
+            row = rows.setdefault((key[0], key[1]), {})
+            row[column] = row.get(column, 0) + delta
+    return rows
 
 
 def _pk(model: Any, values: tuple[Any, ...]) -> dict[str, Any]:
@@ -158,13 +183,17 @@ def _pk(model: Any, values: tuple[Any, ...]) -> dict[str, Any]:
                                                          strict=True)}
 
 
-def _upsert(connection: Connection, model: Any, values: tuple[Any, ...], delta: int,
+def _where(model: Any, values: tuple[Any, ...]) -> Any:
+    table = model.__table__
+    return and_(*(table.c[name] == value for name, value in _pk(model, values).items()))
+
+
+def _upsert(connection: Connection, model: Any, values: tuple[Any, ...], deltas: dict[str, int],
             last_seen: datetime | None = None) -> None:
     table = model.__table__
-    count = _COUNT_COLUMN[model]
-    row = {**_pk(model, values), count: delta}
+    row = {**_pk(model, values), **deltas}
     if model is SearchGapDay:
-        row["last_seen"] = last_seen or _last_seen(connection, values)
+        row["last_seen"] = last_seen or _gap_of_day(connection, values)[1]
     dialect = connection.dialect.name
     if dialect == "postgresql":
         statement: Any = postgresql.insert(table).values(row)
@@ -172,26 +201,20 @@ def _upsert(connection: Connection, model: Any, values: tuple[Any, ...], delta: 
         statement = sqlite.insert(table).values(row)
     else:  # pragma: no cover - the project runs on SQLite and PostgreSQL only
         raise RuntimeError(f"no upsert for {dialect}")
-    updates: dict[str, Any] = {count: table.c[count] + statement.excluded[count]}
+    updates: dict[str, Any] = {c: table.c[c] + statement.excluded[c] for c in deltas}
     if model is SearchGapDay:
-        updates["last_seen"] = func.max(table.c.last_seen, statement.excluded.last_seen) \
-            if dialect == "sqlite" else func.greatest(table.c.last_seen, statement.excluded.last_seen)
+        latest = func.max if dialect == "sqlite" else func.greatest
+        updates["last_seen"] = latest(table.c.last_seen, statement.excluded.last_seen)
     connection.execute(statement.on_conflict_do_update(
         index_elements=[c.name for c in table.primary_key], set_=updates))
 
 
-def _take(connection: Connection, model: Any, values: tuple[Any, ...], delta: int) -> None:
-    table = model.__table__
-    where = and_(*(table.c[name] == value for name, value in _pk(model, values).items()))
-    if model is SearchGapDay:  # a maximum cannot be taken back: count the day's searches again
-        connection.execute(delete(table).where(where))
-        searches, last = _gap_of_day(connection, values)
-        if searches:
-            _upsert(connection, model, values, searches, last)
-        return
-    count = _COUNT_COLUMN[model]
-    connection.execute(table.update().where(where).values({count: table.c[count] - delta}))
-    connection.execute(delete(table).where(where, table.c[count] <= 0))
+def _recount_gap(connection: Connection, values: tuple[Any, ...]) -> None:
+    """A maximum cannot be taken back: count the day's searches of that query again."""
+    connection.execute(delete(SearchGapDay).where(_where(SearchGapDay, values)))
+    searches, last = _gap_of_day(connection, values)
+    if searches:
+        _upsert(connection, SearchGapDay, values, {"searches": searches}, last)
 
 
 def _gap_condition(kind: str) -> Any:
@@ -212,23 +235,15 @@ def _gap_of_day(connection: Connection, values: tuple[Any, ...]) -> tuple[int, d
     return int(row[0] or 0), row[1]
 
 
-def _last_seen(connection: Connection, values: tuple[Any, ...]) -> datetime | None:
-    return _gap_of_day(connection, values)[1]
-
-
 def forget_searches_before(connection: Connection, cutoff: datetime) -> None:
     """After searches older than ``cutoff`` were deleted in bulk, drop them from the rollup."""
-    first_kept = _day(cutoff)
+    first_kept = day_of_moment(cutoff)
     connection.execute(delete(SearchGapDay).where(SearchGapDay.day < first_kept))
     rows = connection.execute(
         select(SearchGapDay.day, SearchGapDay.lang, SearchGapDay.kind, SearchGapDay.normalized)
         .where(SearchGapDay.day == first_kept)).all()
     for values in rows:  # the cutoff's own day lost its earlier searches
-        connection.execute(delete(SearchGapDay).where(
-            *(SearchGapDay.__table__.c[k] == v for k, v in _pk(SearchGapDay, tuple(values)).items())))
-        searches, last = _gap_of_day(connection, tuple(values))
-        if searches:
-            _upsert(connection, SearchGapDay, tuple(values), searches, last)
+        _recount_gap(connection, tuple(values))
 
 
 def _source_rows(connection: Connection, model: Any) -> Iterable[Any]:
@@ -239,9 +254,24 @@ def _source_rows(connection: Connection, model: Any) -> Iterable[Any]:
     return connection.execute(query.execution_options(yield_per=5000))
 
 
+def write_rows(connection: Connection, counts: Counter[Key],
+               last: dict[Key, datetime] | None = None) -> None:
+    """Insert freshly aggregated rollup rows (the tables were emptied first)."""
+    by_model: dict[Any, list[dict[str, Any]]] = {}
+    for (model, values), amounts in grouped(counts).items():
+        row = {**_pk(model, values), **amounts}
+        if model is SearchGapDay:
+            row["last_seen"] = (last or {})[(model, values)]
+        by_model.setdefault(model, []).append(row)
+    for model, rows in by_model.items():
+        for start in range(0, len(rows), 5000):
+            connection.execute(model.__table__.insert(), rows[start:start + 5000])
+
+
 def rebuild_daily(connection: Connection) -> dict[str, int]:
     """Recompute every daily rollup from the events; returns how many rows each holds."""
-    sizes: dict[str, int] = {}
+    from kb.insights.daily_returns import rebuild_returns
+
     for model in _COUNT_COLUMN:
         connection.execute(delete(model))
     for source, keys_of in _SOURCES.items():
@@ -253,16 +283,7 @@ def rebuild_daily(connection: Connection) -> dict[str, int]:
                 counts[key] += 1
                 if source is SearchLog and (key not in last or mapping["created_at"] > last[key]):
                     last[key] = mapping["created_at"]
-        by_model: dict[Any, list[dict[str, Any]]] = {}
-        for (model, values), n in counts.items():
-            row = {**_pk(model, values), _COUNT_COLUMN[model]: n}
-            if model is SearchGapDay:
-                row["last_seen"] = last[(model, values)]
-            by_model.setdefault(model, []).append(row)
-        for model, rows in by_model.items():
-            for start in range(0, len(rows), 5000):
-                connection.execute(model.__table__.insert(), rows[start:start + 5000])
-    for model in _COUNT_COLUMN:
-        sizes[model.__tablename__] = int(
-            connection.scalar(select(func.count()).select_from(model)) or 0)
-    return sizes
+        write_rows(connection, counts, last)
+    rebuild_returns(connection)
+    return {model.__tablename__: int(connection.scalar(select(func.count()).select_from(model))
+                                     or 0) for model in _COUNT_COLUMN}

@@ -138,3 +138,39 @@ class SearchGapDay(db.Model):
 # Open sessions that were seen in the last hour are not abandoned yet (kb.insights.daily).
 OPEN_SESSIONS_INDEX = Index("ix_wizard_session_open_seen", WizardSession.__table__.c.outcome,
                             WizardSession.__table__.c.last_seen_at)
+
+
+class TicketCategoryDay(db.Model):
+    """Tickets (and their returned units) per UTC day, language and category of their items."""
+
+    __tablename__ = "insights_ticket_category_day"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    lang: Mapped[str] = mapped_column(String(5), primary_key=True)
+    category: Mapped[str] = mapped_column(String(40), primary_key=True)
+    tickets: Mapped[int] = mapped_column(Integer, default=0)
+    units: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TicketSkuDay(db.Model):
+    """Tickets (and their returned units) per UTC day, language, SKU and whether declined."""
+
+    __tablename__ = "insights_ticket_sku_day"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    lang: Mapped[str] = mapped_column(String(5), primary_key=True)
+    sku: Mapped[str] = mapped_column(String(64), primary_key=True)
+    declined: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    tickets: Mapped[int] = mapped_column(Integer, default=0)
+    units: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SoldDay(db.Model):
+    """Units sold per UTC day (of the order) and SKU; ``lines`` counts the order lines."""
+
+    __tablename__ = "insights_sold_day"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    sku: Mapped[str] = mapped_column(String(64), primary_key=True)
+    lines: Mapped[int] = mapped_column(Integer, default=0)
+    units: Mapped[int] = mapped_column(Integer, default=0)

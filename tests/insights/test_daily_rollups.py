@@ -14,13 +14,21 @@ from sqlalchemy import and_, func, select, text, true
 from kb import database
 from kb.extensions import db
 from kb.insights.daily import rebuild_daily
-from kb.insights.models import SearchGapDay, TicketDay, WizardArticleDay, WizardDay
+from kb.insights.models import (
+    SearchGapDay,
+    SoldDay,
+    TicketCategoryDay,
+    TicketDay,
+    TicketSkuDay,
+    WizardArticleDay,
+    WizardDay,
+)
 from kb.insights.sql import as_date, day_of, first_reason, json_strings
 from kb.ops.retention import prune_search_logs
-from kb.returns.models import Order, WizardSession
+from kb.returns.models import Order, OrderItem, WizardSession
 from kb.search.models import SearchLog
 from kb.search.service import log_click
-from kb.tickets.models import Ticket
+from kb.tickets.models import Ticket, TicketItem
 from tests.conftest import make_app
 from tests.insights.conftest import at
 
@@ -33,7 +41,8 @@ def _stored() -> Rows:
         table = model.__table__
         return {tuple(_plain(v) for v in row) for row in db.session.execute(select(table))}
 
-    return {m.__tablename__: rows(m) for m in (TicketDay, WizardDay, WizardArticleDay,
+    return {m.__tablename__: rows(m) for m in (TicketDay, TicketCategoryDay, TicketSkuDay,
+                                                SoldDay, WizardDay, WizardArticleDay,
                                                 SearchGapDay)}
 
 
@@ -95,9 +104,34 @@ def _fresh() -> Rows:
             .group_by(search_day, SearchLog.lang, SearchLog.normalized)
         ):
             gaps.add((as_date(d).isoformat(), lang, kind, normalized, n, _plain(last)))
-    return {"insights_ticket_day": tickets, "insights_wizard_day": sessions,
+    return {**_fresh_returns(), "insights_ticket_day": tickets, "insights_wizard_day": sessions,
             "insights_wizard_article_day": {(*k, n) for k, n in counted.items()},
             "insights_search_gap_day": gaps}
+
+
+def _fresh_returns() -> Rows:
+    day = day_of(Ticket.created_at)
+    declined = (Ticket.status == "declined").label("declined")
+    by_sku = select(day, Ticket.lang, TicketItem.sku, declined,
+                    func.count(func.distinct(Ticket.id)), func.sum(TicketItem.quantity)) \
+        .join(TicketItem, TicketItem.ticket_id == Ticket.id) \
+        .group_by(day, Ticket.lang, TicketItem.sku, declined)
+    by_category = select(day, Ticket.lang, OrderItem.category,
+                         func.count(func.distinct(Ticket.id)), func.sum(TicketItem.quantity)) \
+        .join(TicketItem, TicketItem.ticket_id == Ticket.id) \
+        .join(OrderItem, OrderItem.id == TicketItem.order_item_id) \
+        .group_by(day, Ticket.lang, OrderItem.category)
+    placed = day_of(Order.placed_at)
+    sold = select(placed, OrderItem.sku, func.count(), func.sum(OrderItem.quantity)) \
+        .join(OrderItem, OrderItem.order_id == Order.id).group_by(placed, OrderItem.sku)
+
+    def rows(query: Any) -> set[tuple[Any, ...]]:
+        return {(as_date(d).isoformat(), *(int(v) if isinstance(v, bool) else v for v in rest))
+                for d, *rest in db.session.execute(query)}
+
+    return {"insights_ticket_sku_day": rows(by_sku),
+            "insights_ticket_category_day": rows(by_category),
+            "insights_sold_day": rows(sold)}
 
 
 def _assert_fresh() -> None:
@@ -145,6 +179,28 @@ def test_sessions_ended_later_move_between_rollup_rows(app: Flask, history: dict
     ticketed.last_seen_at = at("03-11", 2)  # no figure changes
     _assert_fresh()
     db.session.delete(ticketed)
+    _assert_fresh()
+
+
+def test_tickets_declined_changed_or_deleted_later_move_their_figures(
+    app: Flask, history: dict
+) -> None:
+    ticket = db.session.scalars(select(Ticket).where(Ticket.status != "declined")).first()
+    assert ticket is not None and ticket.items
+    ticket.status = "declined"
+    _assert_fresh()
+    ticket.items[0].quantity += 2
+    _assert_fresh()
+    order = db.session.get(Order, ticket.order_id)
+    assert order is not None
+    order.items.append(OrderItem(sku="NEW-1", name="New", category="garden", quantity=3,
+                                 unit_price=order.items[0].unit_price))
+    _assert_fresh()
+    ticket.items.append(TicketItem(
+        order_item_id=order.items[-1].id, sku="NEW-1", quantity=1, reason="defective",
+        condition="unopened", eligible=True, value=order.items[0].unit_price))
+    _assert_fresh()
+    db.session.delete(ticket)
     _assert_fresh()
 
 

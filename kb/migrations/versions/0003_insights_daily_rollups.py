@@ -1,4 +1,4 @@
-"""insights: daily rollups of tickets, wizard sessions and unanswered searches
+"""insights: daily rollups of tickets, items, units sold, wizard sessions and unanswered searches
 
 The rollups are filled here from the events already recorded (with the functions that keep
 them up to date afterwards, kb.insights.daily), and an index finds the open wizard sessions
@@ -57,6 +57,30 @@ def upgrade() -> None:
     sa.Column('last_seen', kb.types.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('day', 'lang', 'kind', 'normalized', name=op.f('pk_insights_search_gap_day'))
     )
+    op.create_table('insights_ticket_category_day',
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('lang', sa.String(length=5), nullable=False),
+    sa.Column('category', sa.String(length=40), nullable=False),
+    sa.Column('tickets', sa.Integer(), nullable=False),
+    sa.Column('units', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('day', 'lang', 'category', name=op.f('pk_insights_ticket_category_day'))
+    )
+    op.create_table('insights_ticket_sku_day',
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('lang', sa.String(length=5), nullable=False),
+    sa.Column('sku', sa.String(length=64), nullable=False),
+    sa.Column('declined', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('tickets', sa.Integer(), nullable=False),
+    sa.Column('units', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('day', 'lang', 'sku', 'declined', name=op.f('pk_insights_ticket_sku_day'))
+    )
+    op.create_table('insights_sold_day',
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('sku', sa.String(length=64), nullable=False),
+    sa.Column('lines', sa.Integer(), nullable=False),
+    sa.Column('units', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('day', 'sku', name=op.f('pk_insights_sold_day'))
+    )
     with op.batch_alter_table('wizard_session', schema=None) as batch_op:
         batch_op.create_index('ix_wizard_session_open_seen', ['outcome', 'last_seen_at'], unique=False)
 
@@ -68,6 +92,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table('wizard_session', schema=None) as batch_op:
         batch_op.drop_index('ix_wizard_session_open_seen')
+    op.drop_table('insights_sold_day')
+    op.drop_table('insights_ticket_sku_day')
+    op.drop_table('insights_ticket_category_day')
     op.drop_table('insights_search_gap_day')
     op.drop_table('insights_wizard_article_day')
     op.drop_table('insights_wizard_day')
