@@ -116,7 +116,8 @@ def _current(target: Any) -> Getter:
 
 
 def _after_insert(mapper: Any, connection: Connection, target: Any) -> None:
-    apply(connection, Counter(_SOURCES[mapper.class_](_current(target))))
+    moment = target.created_at if mapper.class_ is SearchLog else None
+    apply(connection, Counter(_SOURCES[mapper.class_](_current(target))), last_seen=moment)
 
 
 def _before_change(mapper: Any, connection: Connection, target: Any) -> None:
@@ -147,17 +148,19 @@ def _after_delete(_mapper: Any, connection: Connection, target: Any) -> None:
     apply(connection, change)
 
 
-def apply(connection: Connection, change: Counter[Key]) -> None:
+def apply(connection: Connection, change: Counter[Key],
+          last_seen: datetime | None = None) -> None:
     """Add (or take away) amounts from rollup rows; a row whose count falls to zero is deleted.
 
     A key ``(model, values)`` counts in the model's count column; ``(model, values, column)``
-    adds to another column of the same row (units, say).
+    adds to another column of the same row (units, say). ``last_seen``: the time of the
+    one search being added, if known (else the gaps rollup reads it from the day's searches).
     """
     for (model, values), deltas in grouped(change).items():
         count = _COUNT_COLUMN[model]
         if model is SearchGapDay:
             if deltas.get(count, 0) > 0:
-                _upsert(connection, model, values, deltas)
+                _upsert(connection, model, values, deltas, last_seen)
             elif deltas.get(count, 0) < 0:
                 _recount_gap(connection, values)
             continue

@@ -37,6 +37,8 @@ class HelpVisitDay(db.Model):
     """
 
     __tablename__ = "help_visit_day"
+    # Long periods count the visits in visit order, without sorting the year's rows.
+    __table_args__ = (Index("ix_help_visit_day_visit", "visit_id", "day", "lang"),)
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     lang: Mapped[str] = mapped_column(String(5), primary_key=True)
@@ -126,6 +128,9 @@ class SearchGapDay(db.Model):
     whose results nobody opened ("unopened"), with the last time one was made."""
 
     __tablename__ = "insights_search_gap_day"
+    # Long periods read each query's days in order, without sorting the year's rows.
+    __table_args__ = (Index("ix_insights_search_gap_query", "kind", "normalized", "lang", "day",
+                            "searches", "last_seen"),)
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     lang: Mapped[str] = mapped_column(String(5), primary_key=True)

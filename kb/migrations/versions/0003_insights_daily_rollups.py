@@ -1,8 +1,9 @@
 """insights: daily rollups of tickets, items, units sold, wizard sessions and unanswered searches
 
 The rollups are filled here from the events already recorded (with the functions that keep
-them up to date afterwards, kb.insights.daily), and an index finds the open wizard sessions
-seen in the last hour (those not yet abandoned).
+them up to date afterwards, kb.insights.daily), and indexes find the open wizard sessions
+seen in the last hour (those not yet abandoned) and let long periods read the visits and
+unanswered searches in order.
 
 Revision ID: 0003
 Revises: 0002
@@ -81,6 +82,10 @@ def upgrade() -> None:
     sa.Column('units', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('day', 'sku', name=op.f('pk_insights_sold_day'))
     )
+    with op.batch_alter_table('insights_search_gap_day', schema=None) as batch_op:
+        batch_op.create_index('ix_insights_search_gap_query', ['kind', 'normalized', 'lang', 'day', 'searches', 'last_seen'], unique=False)
+    with op.batch_alter_table('help_visit_day', schema=None) as batch_op:
+        batch_op.create_index('ix_help_visit_day_visit', ['visit_id', 'day', 'lang'], unique=False)
     with op.batch_alter_table('wizard_session', schema=None) as batch_op:
         batch_op.create_index('ix_wizard_session_open_seen', ['outcome', 'last_seen_at'], unique=False)
 
@@ -90,6 +95,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('help_visit_day', schema=None) as batch_op:
+        batch_op.drop_index('ix_help_visit_day_visit')
     with op.batch_alter_table('wizard_session', schema=None) as batch_op:
         batch_op.drop_index('ix_wizard_session_open_seen')
     op.drop_table('insights_sold_day')
