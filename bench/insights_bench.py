@@ -282,6 +282,7 @@ def main(argv: list[str] | None = None) -> int:
     from kb.database import write_transaction
     from kb.extensions import db
     from kb.insights import reports
+    from kb.insights.daily import rebuild_daily
     from kb.insights.period import Period
     from kb.insights.rollup import rebuild_help_visits
 
@@ -307,7 +308,8 @@ def main(argv: list[str] | None = None) -> int:
             t0 = time.perf_counter()
             with write_transaction():
                 counts["help_visit_days"] = rebuild_help_visits()
-            log(f"visit rollup rebuilt in {time.perf_counter() - t0:.1f} s")
+                counts.update(rebuild_daily(db.session.connection()))
+            log(f"rollups rebuilt in {time.perf_counter() - t0:.1f} s")
             generated_s = time.perf_counter() - started
             log(f"generated in {generated_s:.0f} s: {counts}")
             create_user("bench@example.com", "bench-password-1", "admin")

@@ -5,17 +5,22 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, literal_column, select, true, union_all
+from sqlalchemy import case, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from kb.articles.models import Article, Vote
 from kb.extensions import db
-from kb.insights.models import ArticleView, HelpVisitDay
+from kb.insights.models import (
+    ArticleView,
+    HelpVisitDay,
+    SearchGapDay,
+    WizardArticleDay,
+    WizardDay,
+)
 from kb.insights.period import Period
 from kb.insights.returns_queries import in_period
-from kb.insights.sql import as_date, day_of, first_reason, json_strings
+from kb.insights.sql import as_date
 from kb.returns.models import WizardOutcome, WizardSession
-from kb.search.models import SearchLog
 from kb.tickets.models import Ticket
 
 ABANDONED_AFTER = timedelta(hours=1)  # the assistant expires a session after an idle hour
@@ -35,9 +40,7 @@ def help_visits(period: Period) -> int:
 
     Read from the daily rollup (kb.insights.rollup): one row per visit, day and language.
     """
-    conditions = [HelpVisitDay.day >= period.start, HelpVisitDay.day <= period.end]
-    if period.lang:
-        conditions.append(HelpVisitDay.lang == period.lang)
+    conditions = period_days(HelpVisitDay, period)
     # GROUP BY then count: on SQLite several times faster than COUNT(DISTINCT) over a year.
     visits = select(HelpVisitDay.visit_id).where(*conditions).group_by(HelpVisitDay.visit_id)
     return int(db.session.scalar(select(func.count()).select_from(visits.subquery())) or 0)
@@ -52,39 +55,69 @@ def shoppers_with_tickets(period: Period) -> int:
     return int(db.session.scalar(query) or 0)
 
 
+def _days_of(model: Any, period: Period) -> list[ColumnElement[bool]]:
+    conditions = [model.day >= period.start, model.day <= period.end]
+    if period.lang:
+        conditions.append(model.lang == period.lang)
+    return conditions
+
+
+LONG_PERIOD_DAYS = 120
+
+
+def period_days(model: Any, period: Period) -> list[ColumnElement[bool]]:
+    """The rollup rows of the period's days (and language).
+
+    On SQLite a long period hides the day from the planner, which would otherwise take the
+    day range of the primary key and sort a year's rows; it then reads the rollup's index that
+    is in group order instead (a short period is quicker by its day range).
+    """
+    day: Any = model.day
+    if period.days >= LONG_PERIOD_DAYS and db.engine.dialect.name == "sqlite":
+        day = func.coalesce(model.day, model.day)
+    conditions = [day >= period.start, day <= period.end]
+    if period.lang:
+        conditions.append(model.lang == period.lang)
+    return conditions
+
+
 def wizard_outcomes(period: Period, now: datetime) -> dict[str, int]:
-    """Wizard sessions started, deflected, turned into tickets and abandoned."""
-    outcome = WizardSession.outcome
-    idle = WizardSession.last_seen_at < now - ABANDONED_AFTER
-    abandoned = (outcome == WizardOutcome.OPEN) & idle
-    row = db.session.execute(
-        select(
-            func.count(WizardSession.id),
-            func.count(case((outcome == WizardOutcome.DEFLECTED, 1))),
-            func.count(case((outcome == WizardOutcome.TICKET, 1))),
-            func.count(case((abandoned, 1))),
-        ).where(*_sessions_of(period))
-    ).one()
+    """Wizard sessions started, deflected, turned into tickets and abandoned.
+
+    Read from the daily rollup; an open session is abandoned once idle for an hour, so the
+    open sessions seen in the last hour (few, and indexed) are taken back from the open ones.
+    """
+    rows = db.session.execute(
+        select(WizardDay.outcome, func.sum(WizardDay.sessions))
+        .where(*_days_of(WizardDay, period)).group_by(WizardDay.outcome)
+    ).all()
+    counts = {str(outcome): int(n or 0) for outcome, n in rows}
+    recent = db.session.scalar(
+        select(func.count(WizardSession.id)).where(
+            WizardSession.outcome == WizardOutcome.OPEN,
+            WizardSession.last_seen_at >= now - ABANDONED_AFTER, *_sessions_of(period))
+    )
     return {
-        "started": int(row[0]),
-        "deflected": int(row[1]),
-        "ticket": int(row[2]),
-        "abandoned": int(row[3]),
+        "started": sum(counts.values()),
+        "deflected": counts.get(WizardOutcome.DEFLECTED, 0),
+        "ticket": counts.get(WizardOutcome.TICKET, 0),
+        "abandoned": counts.get(WizardOutcome.OPEN, 0) - int(recent or 0),
     }
 
 
 def ended_counts(period: Period) -> list[dict[str, Any]]:
-    """Sessions that ended either way, by start day, first reason and outcome, in one pass."""
-    day = day_of(WizardSession.created_at)
-    reason = first_reason(WizardSession.selection_json)
+    """Sessions that ended either way, by start day, first reason and outcome (from the rollup)."""
     ended = (WizardOutcome.DEFLECTED, WizardOutcome.TICKET)
     rows = db.session.execute(
-        select(day, reason, WizardSession.outcome, func.count())
-        .where(*_sessions_of(period), WizardSession.outcome.in_(ended))
-        .group_by(day, reason, WizardSession.outcome)
+        select(WizardDay.day, WizardDay.reason, WizardDay.outcome, WizardDay.sessions)
+        .where(*_days_of(WizardDay, period), WizardDay.outcome.in_(ended))
     ).all()
-    return [{"day": as_date(d), "reason": r or "", "outcome": outcome, "sessions": int(n)}
-            for d, r, outcome, n in rows]
+    totals: dict[tuple[Any, str, str], int] = {}
+    for d, reason, outcome, n in rows:
+        key = (as_date(d), reason or "", str(outcome))
+        totals[key] = totals.get(key, 0) + int(n)
+    return [{"day": d, "reason": r, "outcome": o, "sessions": n}
+            for (d, r, o), n in totals.items()]
 
 
 def _outcomes_by(counts: list[dict[str, Any]], field: str) -> dict[Any, dict[str, int]]:
@@ -111,22 +144,12 @@ def outcomes_by_reason(counts: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def articles_before_deflection(period: Period, limit: int = TOP_ARTICLES) -> list[dict[str, Any]]:
     """Articles that solved sessions: the one the shopper named, else those they opened."""
-    conditions = [*_sessions_of(period), WizardSession.outcome == WizardOutcome.DEFLECTED]
-    named = select(
-        WizardSession.id.label("session"), WizardSession.deflected_key.label("key")
-    ).where(*conditions, WizardSession.deflected_key.is_not(None))
-    opened = json_strings(WizardSession.opened_json)
-    read = (
-        select(WizardSession.id.label("session"), opened.c.value.label("key"))
-        .join(opened, true())
-        .where(*conditions, WizardSession.deflected_key.is_(None))
-    )
-    both = union_all(named, read).subquery()
-    sessions = func.count(func.distinct(both.c.session))
+    sessions = func.sum(WizardArticleDay.sessions)
     rows = db.session.execute(
-        select(both.c.key, sessions.label("sessions"))
-        .group_by(both.c.key)
-        .order_by(sessions.desc(), both.c.key)
+        select(WizardArticleDay.key, sessions.label("sessions"))
+        .where(*_days_of(WizardArticleDay, period), WizardArticleDay.kind == "deflected")
+        .group_by(WizardArticleDay.key)
+        .order_by(sessions.desc(), WizardArticleDay.key)
         .limit(limit)
     ).all()
     return [{"key": r.key, "sessions": int(r.sessions)} for r in rows]
@@ -134,28 +157,14 @@ def articles_before_deflection(period: Period, limit: int = TOP_ARTICLES) -> lis
 
 def articles_before_ticket(period: Period, limit: int = TOP_ARTICLES) -> list[dict[str, Any]]:
     """Articles offered or opened in sessions that still ended with a ticket."""
-    conditions = [*_sessions_of(period), WizardSession.outcome == WizardOutcome.TICKET]
-
-    def keys(column: Any, kind: str) -> Any:
-        values = json_strings(column)
-        return (
-            select(
-                WizardSession.id.label("session"),
-                values.c.value.label("key"),
-                literal_column(f"'{kind}'").label("kind"),
-            )
-            .join(values, true())
-            .where(*conditions)
-        )
-
-    both = union_all(keys(WizardSession.offered_json, "offered"),
-                     keys(WizardSession.opened_json, "opened")).subquery()
-    sessions = func.count(func.distinct(both.c.session))
-    opened = func.count(func.distinct(case((both.c.kind == "opened", both.c.session))))
+    kind = WizardArticleDay.kind
+    sessions = func.sum(case((kind == "ticket", WizardArticleDay.sessions), else_=0))
+    opened = func.sum(case((kind == "ticket_opened", WizardArticleDay.sessions), else_=0))
     rows = db.session.execute(
-        select(both.c.key, sessions.label("sessions"), opened.label("opened"))
-        .group_by(both.c.key)
-        .order_by(sessions.desc(), opened.desc(), both.c.key)
+        select(WizardArticleDay.key, sessions.label("sessions"), opened.label("opened"))
+        .where(*_days_of(WizardArticleDay, period), kind.in_(("ticket", "ticket_opened")))
+        .group_by(WizardArticleDay.key)
+        .order_by(sessions.desc(), opened.desc(), WizardArticleDay.key)
         .limit(limit)
     ).all()
     return [{"key": r.key, "sessions": int(r.sessions), "opened": int(r.opened)} for r in rows]
@@ -163,27 +172,21 @@ def articles_before_ticket(period: Period, limit: int = TOP_ARTICLES) -> list[di
 
 def searches_without_answer(period: Period, opened: bool, limit: int = TOP_QUERIES) -> list[dict]:
     """Searches with no results (``opened=False``) or whose results nobody opened, grouped."""
-    conditions = [in_period(SearchLog.created_at, period), SearchLog.normalized != ""]
-    if period.lang:
-        conditions.append(SearchLog.lang == period.lang)
-    # Written with a literal 0 so that the partial indexes of kb.insights.models match.
-    zero = literal_column("0")
-    if opened:
-        conditions += [SearchLog.results > zero, SearchLog.clicked_key.is_(None)]
-    else:
-        conditions.append(SearchLog.results == zero)
-    count = func.count(SearchLog.id)
-    last_seen = func.max(SearchLog.created_at)
-    rows = db.session.execute(
-        select(SearchLog.normalized, SearchLog.lang, count.label("searches"),
+    kind = "unopened" if opened else "none"
+    count = func.sum(SearchGapDay.searches)
+    last_seen = func.max(SearchGapDay.last_seen)
+    query = (
+        select(SearchGapDay.normalized, SearchGapDay.lang, count.label("searches"),
                last_seen.label("last"))
-        .where(*conditions)
-        .group_by(SearchLog.normalized, SearchLog.lang)
-        .order_by(count.desc(), last_seen.desc(), SearchLog.normalized, SearchLog.lang)
+        .where(*period_days(SearchGapDay, period), SearchGapDay.kind == kind)
+        .group_by(SearchGapDay.normalized, SearchGapDay.lang)
+        .order_by(count.desc(), last_seen.desc(), SearchGapDay.normalized, SearchGapDay.lang)
         .limit(limit)
-    ).all()
+    )
+    rows = db.session.execute(query).all()
     return [
-        {"key": r.normalized, "lang": r.lang, "searches": int(r.searches), "last_seen": r.last}
+        {"key": r.normalized, "lang": r.lang, "searches": int(r.searches),
+         "last_seen": r.last}
         for r in rows
     ]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, text
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kb.articles.models import Vote
@@ -37,6 +37,8 @@ class HelpVisitDay(db.Model):
     """
 
     __tablename__ = "help_visit_day"
+    # Long periods count the visits in visit order, without sorting the year's rows.
+    __table_args__ = (Index("ix_help_visit_day_visit", "visit_id", "day", "lang"),)
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     lang: Mapped[str] = mapped_column(String(5), primary_key=True)
@@ -75,3 +77,105 @@ REPORT_INDEXES = (
               postgresql_where=text("results > 0 AND clicked_key IS NULL")),
     _covering("ix_vote_created", Vote.__table__, "created_at", "article_id", "helpful"),
 )
+
+
+# Daily rollups (kb.insights.daily): one row per day and dimensions, kept up to date as the
+# events are written, so that a year's report reads a few thousand rows instead of a million.
+
+
+class TicketDay(db.Model):
+    """Tickets opened per UTC day, language, reason and channel."""
+
+    __tablename__ = "insights_ticket_day"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    lang: Mapped[str] = mapped_column(String(5), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(30), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20), primary_key=True)
+    tickets: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class WizardDay(db.Model):
+    """Wizard sessions started per UTC day, language, first reason and outcome so far."""
+
+    __tablename__ = "insights_wizard_day"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    lang: Mapped[str] = mapped_column(String(5), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(30), primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(20), primary_key=True)
+    sessions: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class WizardArticleDay(db.Model):
+    """Sessions started per UTC day and language that count for an article in a list.
+
+    ``kind`` is "deflected" (the article solved the session), "ticket" (offered or opened in a
+    session that ended with a ticket) or "ticket_opened" (opened in such a session).
+    """
+
+    __tablename__ = "insights_wizard_article_day"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    lang: Mapped[str] = mapped_column(String(5), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    sessions: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SearchGapDay(db.Model):
+    """Searches per UTC day, language and normalized query that found nothing ("none") or
+    whose results nobody opened ("unopened"), with the last time one was made."""
+
+    __tablename__ = "insights_search_gap_day"
+    # Long periods read each query's days in order, without sorting the year's rows.
+    __table_args__ = (Index("ix_insights_search_gap_query", "kind", "normalized", "lang", "day",
+                            "searches", "last_seen"),)
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    lang: Mapped[str] = mapped_column(String(5), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    normalized: Mapped[str] = mapped_column(String(200), primary_key=True)
+    searches: Mapped[int] = mapped_column(Integer, default=0)
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# Open sessions that were seen in the last hour are not abandoned yet (kb.insights.daily).
+OPEN_SESSIONS_INDEX = Index("ix_wizard_session_open_seen", WizardSession.__table__.c.outcome,
+                            WizardSession.__table__.c.last_seen_at)
+
+
+class TicketCategoryDay(db.Model):
+    """Tickets (and their returned units) per UTC day, language and category of their items."""
+
+    __tablename__ = "insights_ticket_category_day"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    lang: Mapped[str] = mapped_column(String(5), primary_key=True)
+    category: Mapped[str] = mapped_column(String(40), primary_key=True)
+    tickets: Mapped[int] = mapped_column(Integer, default=0)
+    units: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TicketSkuDay(db.Model):
+    """Tickets (and their returned units) per UTC day, language, SKU and whether declined."""
+
+    __tablename__ = "insights_ticket_sku_day"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    lang: Mapped[str] = mapped_column(String(5), primary_key=True)
+    sku: Mapped[str] = mapped_column(String(64), primary_key=True)
+    declined: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    tickets: Mapped[int] = mapped_column(Integer, default=0)
+    units: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SoldDay(db.Model):
+    """Units sold per UTC day (of the order) and SKU; ``lines`` counts the order lines."""
+
+    __tablename__ = "insights_sold_day"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    sku: Mapped[str] = mapped_column(String(64), primary_key=True)
+    lines: Mapped[int] = mapped_column(Integer, default=0)
+    units: Mapped[int] = mapped_column(Integer, default=0)

@@ -9,9 +9,10 @@ from sqlalchemy import Float, and_, case, cast, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from kb.extensions import db
+from kb.insights.models import SoldDay, TicketCategoryDay, TicketDay, TicketSkuDay
 from kb.insights.period import Period
-from kb.insights.sql import as_date, day_of, ratio
-from kb.returns.models import Order, OrderItem
+from kb.insights.sql import as_date, ratio
+from kb.returns.models import OrderItem
 from kb.tickets.models import Refund, Ticket, TicketItem, TicketStatus
 
 TOP_PRODUCTS = 20
@@ -32,12 +33,14 @@ def _tickets_of(period: Period) -> list[ColumnElement[bool]]:
 
 
 def ticket_counts(period: Period) -> list[dict[str, Any]]:
-    """Tickets opened in the period, counted by day, reason and channel in one pass."""
-    day = day_of(Ticket.created_at)
+    """Tickets opened in the period, counted by day, reason and channel (from the rollup)."""
+    conditions = [TicketDay.day >= period.start, TicketDay.day <= period.end]
+    if period.lang:
+        conditions.append(TicketDay.lang == period.lang)
     rows = db.session.execute(
-        select(day, Ticket.reason, Ticket.channel, func.count())
-        .where(*_tickets_of(period))
-        .group_by(day, Ticket.reason, Ticket.channel)
+        select(TicketDay.day, TicketDay.reason, TicketDay.channel, func.sum(TicketDay.tickets))
+        .where(*conditions)
+        .group_by(TicketDay.day, TicketDay.reason, TicketDay.channel)
     ).all()
     return [{"day": as_date(d), "reason": reason, "channel": channel, "tickets": int(n)}
             for d, reason, channel, n in rows]
@@ -60,35 +63,34 @@ def per_day(counts: list[dict[str, Any]], period: Period) -> list[dict[str, Any]
     return [{"key": d, "tickets": totals.get(d, 0)} for d in period.each_day()]
 
 
+def _rollup_days(model: Any, period: Period, by_lang: bool = True) -> list[ColumnElement[bool]]:
+    conditions = [model.day >= period.start, model.day <= period.end]
+    if by_lang and period.lang:
+        conditions.append(model.lang == period.lang)
+    return conditions
+
+
 def tickets_by_category(period: Period) -> list[dict[str, Any]]:
-    """Tickets and returned units by the category of the items they hold."""
-    tickets = func.count(func.distinct(Ticket.id))
+    """Tickets and returned units by the category of the items they hold (from the rollup)."""
+    tickets = func.sum(TicketCategoryDay.tickets)
     rows = db.session.execute(
-        select(
-            OrderItem.category.label("key"),
-            tickets.label("tickets"),
-            func.sum(TicketItem.quantity).label("units"),
-        )
-        .select_from(TicketItem)
-        .join(Ticket, Ticket.id == TicketItem.ticket_id)
-        .join(OrderItem, OrderItem.id == TicketItem.order_item_id)
-        .where(*_tickets_of(period))
-        .group_by(OrderItem.category)
-        .order_by(tickets.desc(), OrderItem.category)
+        select(TicketCategoryDay.category.label("key"), tickets.label("tickets"),
+               func.sum(TicketCategoryDay.units).label("units"))
+        .where(*_rollup_days(TicketCategoryDay, period))
+        .group_by(TicketCategoryDay.category)
+        .order_by(tickets.desc(), TicketCategoryDay.category)
     ).all()
     return [{"key": r.key, "tickets": int(r.tickets), "units": int(r.units)} for r in rows]
 
 
 def tickets_by_product(period: Period, limit: int = TOP_PRODUCTS) -> list[dict[str, Any]]:
     """The SKUs in the most tickets, with their returned units and a name."""
-    tickets = func.count(func.distinct(Ticket.id))
+    tickets = func.sum(TicketSkuDay.tickets)
     rows = db.session.execute(
-        select(TicketItem.sku, tickets, func.sum(TicketItem.quantity))
-        .select_from(TicketItem)
-        .join(Ticket, Ticket.id == TicketItem.ticket_id)
-        .where(*_tickets_of(period))
-        .group_by(TicketItem.sku)
-        .order_by(tickets.desc(), TicketItem.sku)
+        select(TicketSkuDay.sku, tickets, func.sum(TicketSkuDay.units))
+        .where(*_rollup_days(TicketSkuDay, period))
+        .group_by(TicketSkuDay.sku)
+        .order_by(tickets.desc(), TicketSkuDay.sku)
         .limit(limit)
     ).all()
     names = product_names({sku for sku, _t, _u in rows})
@@ -115,17 +117,15 @@ def return_rates(period: Period, limit: int = TOP_PRODUCTS) -> list[dict[str, An
     language. A SKU needs at least one unit sold in the period to have a rate.
     """
     returned = (
-        select(TicketItem.sku.label("sku"), func.sum(TicketItem.quantity).label("units"))
-        .join(Ticket, Ticket.id == TicketItem.ticket_id)
-        .where(in_period(Ticket.created_at, period), Ticket.status != TicketStatus.DECLINED)
-        .group_by(TicketItem.sku)
+        select(TicketSkuDay.sku.label("sku"), func.sum(TicketSkuDay.units).label("units"))
+        .where(*_rollup_days(TicketSkuDay, period, by_lang=False), TicketSkuDay.declined == 0)
+        .group_by(TicketSkuDay.sku)
         .subquery()
     )
     sold = (
-        select(OrderItem.sku.label("sku"), func.sum(OrderItem.quantity).label("units"))
-        .join(Order, Order.id == OrderItem.order_id)
-        .where(in_period(Order.placed_at, period))
-        .group_by(OrderItem.sku)
+        select(SoldDay.sku.label("sku"), func.sum(SoldDay.units).label("units"))
+        .where(*_rollup_days(SoldDay, period, by_lang=False))
+        .group_by(SoldDay.sku)
         .subquery()
     )
     rate = cast(returned.c.units, Float) / sold.c.units

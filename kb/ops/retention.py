@@ -11,6 +11,7 @@ from sqlalchemy import delete
 
 from kb.database import write_transaction
 from kb.extensions import db
+from kb.insights.daily import forget_searches_before
 from kb.search.models import SearchLog
 from kb.types import utcnow
 
@@ -30,10 +31,11 @@ def prune_search_logs(days: int | None = None, now: datetime | None = None) -> i
         days = int(current_app.config["SEARCH_LOG_RETENTION_DAYS"])
     if days < 1:
         raise ValueError("the search log retention must be at least one day")
+    cutoff = retention_cutoff(days, now)
     with write_transaction():
-        result = db.session.execute(
-            delete(SearchLog).where(SearchLog.created_at < retention_cutoff(days, now))
-        )
+        result = db.session.execute(delete(SearchLog).where(SearchLog.created_at < cutoff))
+        # Pruned searches leave the knowledge-gaps rollup too (the visit rollup keeps them).
+        forget_searches_before(db.session.connection(), cutoff)
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 

@@ -1,0 +1,163 @@
+"""The daily rollups of returns: tickets by reason, category and SKU, and units sold by SKU.
+
+A ticket's figures depend on its items (and their order lines' categories), an order's on its
+lines, so here a write is followed by what it changes in its ticket or order as a whole: the
+ticket's (or order's) contribution is read from the database just before the write and just
+after it, in the same transaction, and the difference goes to the rollups. Rebuilding reads
+every ticket and order once and uses the same contribution functions.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from itertools import groupby
+from typing import Any
+
+from sqlalchemy import Connection, event, inspect, select
+from sqlalchemy.orm import Session
+
+from kb.insights.daily import Key, apply, day_of_moment, write_rows
+from kb.insights.models import SoldDay, TicketCategoryDay, TicketDay, TicketSkuDay
+from kb.returns.models import Order, OrderItem
+from kb.tickets.models import Ticket, TicketItem, TicketStatus
+
+_OLD = "insights_old_returns"  # InstanceState.info: the ticket's or order's figures before
+# The columns whose change changes the figures, and how to find the ticket or order.
+_WATCHED: dict[Any, tuple[tuple[str, ...], str]] = {
+    Ticket: (("created_at", "lang", "reason", "channel", "status"), "id"),
+    TicketItem: (("ticket_id", "order_item_id", "sku", "quantity"), "ticket_id"),
+    Order: (("placed_at",), "id"),
+    OrderItem: (("order_id", "sku", "quantity"), "order_id"),
+}
+
+
+def ticket_keys(ticket: Any, items: Iterable[Any]) -> Counter[Key]:
+    """The rollup amounts of one ticket: ``ticket`` has created_at, lang, reason, channel and
+    status; each item has sku, quantity and category (None without its order line)."""
+    day, lang = day_of_moment(ticket.created_at), ticket.lang
+    declined = int(ticket.status == TicketStatus.DECLINED)
+    amounts: Counter[Key] = Counter({(TicketDay, (day, lang, ticket.reason, ticket.channel)): 1})
+    skus: set[str] = set()
+    categories: set[str] = set()
+    for item in items:
+        if item.sku is None:  # an outer join that found no item
+            continue
+        sku_row = (TicketSkuDay, (day, lang, item.sku, declined))
+        amounts[(*sku_row, "units")] += item.quantity
+        skus.add(item.sku)
+        if item.category is not None:
+            amounts[(TicketCategoryDay, (day, lang, item.category), "units")] += item.quantity
+            categories.add(item.category)
+    amounts.update({(TicketSkuDay, (day, lang, sku, declined)): 1 for sku in skus})
+    amounts.update({(TicketCategoryDay, (day, lang, c)): 1 for c in categories})
+    return amounts
+
+
+def order_keys(placed_at: Any, lines: Iterable[Any]) -> Counter[Key]:
+    """The rollup amounts of one order: its lines' units sold, by the order's day and SKU."""
+    day = day_of_moment(placed_at)
+    amounts: Counter[Key] = Counter()
+    for line in lines:
+        if line.sku is None:
+            continue
+        amounts[(SoldDay, (day, line.sku))] += 1
+        amounts[(SoldDay, (day, line.sku), "units")] += line.quantity
+    return amounts
+
+
+def _ticket_query() -> Any:
+    return (
+        select(Ticket.id, Ticket.created_at, Ticket.lang, Ticket.reason, Ticket.channel,
+               Ticket.status, TicketItem.sku, TicketItem.quantity, OrderItem.category)
+        .select_from(Ticket)
+        .outerjoin(TicketItem, TicketItem.ticket_id == Ticket.id)
+        .outerjoin(OrderItem, OrderItem.id == TicketItem.order_item_id)
+    )
+
+
+def _order_query() -> Any:
+    return (select(Order.id, Order.placed_at, OrderItem.sku, OrderItem.quantity)
+            .select_from(Order).outerjoin(OrderItem, OrderItem.order_id == Order.id))
+
+
+def _stored(connection: Connection, model: Any, target: Any) -> Counter[Key]:
+    """The figures of the target's ticket or order as the database holds them now."""
+    owner_id = getattr(target, _WATCHED[model][1])
+    if owner_id is None:
+        return Counter()
+    if model in (Ticket, TicketItem):
+        rows = connection.execute(_ticket_query().where(Ticket.id == owner_id)).all()
+        return ticket_keys(rows[0], rows) if rows else Counter()
+    rows = connection.execute(_order_query().where(Order.id == owner_id)).all()
+    return order_keys(rows[0].placed_at, rows) if rows else Counter()
+
+
+def listen() -> None:
+    """Keep the returns rollups up to date as tickets and orders change (once a process)."""
+    for model in _WATCHED:
+        for name in ("insert", "update", "delete"):
+            for when, handler in (("before", _before), ("after", _after)):
+                if not event.contains(model, f"{when}_{name}", handler):
+                    event.listen(model, f"{when}_{name}", handler)
+    if not event.contains(Session, "after_flush", _forget):
+        event.listen(Session, "after_flush", _forget)
+
+
+def _owner(model: Any, target: Any) -> tuple[str, Any]:
+    kind = "ticket" if model in (Ticket, TicketItem) else "order"
+    return kind, getattr(target, _WATCHED[model][1])
+
+
+def _pending(state: Any) -> dict[tuple[str, Any], Counter[Key]]:
+    """Within one flush: each ticket's or order's figures as the rollups last counted them.
+
+    A flush calls every "before" event of a mapper, then writes, then calls every "after"
+    event: two items of one ticket must not both count the ticket's change.
+    """
+    info = state.session.info if state.session is not None else {}
+    return info.setdefault(_OLD, {})  # type: ignore[no-any-return]
+
+
+def _forget(session: Session, _context: Any) -> None:
+    session.info.pop(_OLD, None)
+
+
+def _before(mapper: Any, connection: Connection, target: Any) -> None:
+    model = mapper.class_
+    state = inspect(target)
+    deleting = state.session is not None and target in state.session.deleted
+    if state.key is None or deleting or any(state.attrs[name].history.has_changes()
+                                            for name in _WATCHED[model][0]):
+        state.info[_OLD] = True
+        owner, pending = _owner(model, target), _pending(state)
+        if owner[1] is not None and owner not in pending:
+            pending[owner] = _stored(connection, model, target)
+
+
+def _after(mapper: Any, connection: Connection, target: Any) -> None:
+    state = inspect(target)
+    if not state.info.pop(_OLD, None):
+        return
+    owner, pending = _owner(mapper.class_, target), _pending(state)
+    new = _stored(connection, mapper.class_, target)
+    change = Counter(new)
+    change.subtract(pending.get(owner, Counter()))
+    pending[owner] = new
+    apply(connection, change)
+
+
+def rebuild_returns(connection: Connection) -> None:
+    """Refill the returns rollups (emptied by the caller) from every ticket and order."""
+    amounts: Counter[Key] = Counter()
+    tickets = connection.execute(_ticket_query().order_by(Ticket.id)
+                                 .execution_options(yield_per=5000))
+    for _id, rows in groupby(tickets, key=lambda row: row.id):
+        items = list(rows)
+        amounts.update(ticket_keys(items[0], items))
+    orders = connection.execute(_order_query().order_by(Order.id)
+                                .execution_options(yield_per=5000))
+    for _id, rows in groupby(orders, key=lambda row: row.id):
+        lines = list(rows)
+        amounts.update(order_keys(lines[0].placed_at, lines))
+    write_rows(connection, amounts)
