@@ -5,8 +5,8 @@ them up to date afterwards, kb.insights.daily), and indexes find the open wizard
 seen in the last hour (those not yet abandoned) and let long periods read the visits and
 unanswered searches in order.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-11-25 20:45:00
 """
 
@@ -18,8 +18,8 @@ from alembic import op
 import kb.types
 
 
-revision = '0003'
-down_revision = '0002'
+revision = '0004'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
