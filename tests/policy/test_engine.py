@@ -10,7 +10,6 @@ import pytest
 from kb.policy import (
     Answer,
     Channel,
-    Decision,
     ItemFacts,
     Method,
     NotEligible,
@@ -22,61 +21,7 @@ from kb.policy import (
     offered_for_all,
     shop_today,
 )
-
-POLICY = load_policy()
-PLACED = datetime(2024, 1, 5, 10, 0, tzinfo=UTC)
-# 23:30 UTC on 10 January is already 11 January in Paris (UTC+1 in winter).
-DELIVERED = datetime(2024, 1, 10, 23, 30, tzinfo=UTC)
-DELIVERY_DAY = date(2024, 1, 11)
-
-
-def order(
-    *,
-    channel: Channel = Channel.ONLINE,
-    currency: str = "EUR",
-    placed_at: datetime = PLACED,
-    delivered_at: datetime | None = DELIVERED,
-    shipping: str = "5.00",
-    items_total: str = "100.00",
-) -> OrderFacts:
-    return OrderFacts(
-        number="KB-1001",
-        channel=channel,
-        currency=currency,
-        placed_at=placed_at,
-        delivered_at=delivered_at,
-        shipping=Decimal(shipping),
-        items_total=Decimal(items_total),
-        seller="Acme Marketplace Ltd" if channel is Channel.MARKETPLACE else None,
-    )
-
-
-def item(
-    category: str = "shoes",
-    price: str = "100.00",
-    *,
-    quantity: int = 1,
-    final_sale: bool = False,
-    returned: int = 0,
-) -> ItemFacts:
-    return ItemFacts(
-        sku="SKU-1",
-        category=category,
-        unit_price=Decimal(price),
-        quantity=quantity,
-        final_sale=final_sale,
-        returned_quantity=returned,
-    )
-
-
-def day(n: int) -> date:
-    """The n-th day after the delivery day in Paris."""
-    return DELIVERY_DAY + timedelta(days=n)
-
-
-def refused(decision: Decision, reason: NotEligible) -> bool:
-    return not decision.eligible and decision.not_eligible_reason is reason
-
+from tests.policy.factories import DELIVERED, PLACED, POLICY, day, item, order, refused
 
 # --- time zone -----------------------------------------------------------------------------
 
