@@ -412,9 +412,10 @@ class SegmentCache:
         acc: dict[int, float] = {}
         for name, weight in FIELD_WEIGHTS.items():
             fieldname = f"{name}_{lang}"
+            # TermNotFound, or a field this segment never saw: nothing to add for this field.
             try:
                 matcher = self.reader.postings(fieldname, term)
-            except Exception:  # TermNotFound, or a field this segment never saw
+            except Exception:  # nosec B112
                 continue
             lens = self.lengths(fieldname)
             b = FIELD_B[name]

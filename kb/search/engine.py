@@ -461,7 +461,8 @@ class SearchIndex:
                     return
             if time.monotonic() > deadline:
                 raise IndexBusyError(f"search index {self.path} is locked by another writer")
-            time.sleep(delay * (0.5 + random.random()))
+            # Jitter spreads out writers that retry together; not a security use of randomness.
+            time.sleep(delay * (0.5 + random.random()))  # nosec B311
             delay = min(delay * 2, 0.2)
 
     def _journal(self, ops: list[dict[str, Any]]) -> None:
@@ -583,9 +584,10 @@ def _opened(path: Path) -> Iterator[Any]:
         yield FileIndex(storage, schema=SCHEMA)
     except BaseException:
         for f in storage.opened:
+            # Already closed or unclosable: the original error, raised below, is what matters.
             try:
                 f.close()
-            except Exception:  # noqa: BLE001 - already closed or unclosable: nothing to do
+            except Exception:  # nosec B110  # noqa: BLE001
                 pass
         raise
     finally:
