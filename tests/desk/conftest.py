@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from flask import Flask, g
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
@@ -29,28 +29,6 @@ DEFAULT_LINES = {
     "A1010": [("LAMP-OAK", 1, "changed_mind", "unopened")],
     "A1018": [("JEANS-32-INDIGO", 1, "changed_mind", "unopened")],
 }
-
-
-def forget_previous_requests(app: Flask) -> None:
-    """Give every request of ``app`` an empty ``g``, as its own app context would in production.
-
-    The ``app`` fixture keeps one app context for the whole test, so ``g`` (where flask-login
-    caches the user, Flask-WTF the CSRF token and the desk its actor) would otherwise outlive a
-    request, and a second browser in the same test would act as the first one's user.
-    """
-
-    def forget() -> None:
-        for name in list(g):
-            g.pop(name)
-
-    app.before_request_funcs.setdefault(None, []).insert(0, forget)
-
-
-@pytest.fixture(autouse=True)
-def fresh_request_state(request: pytest.FixtureRequest) -> None:
-    """Every desk test's requests start with an empty ``g`` (see forget_previous_requests)."""
-    if "app" in request.fixturenames:
-        forget_previous_requests(request.getfixturevalue("app"))
 
 
 def staff_user(role: str, email: str | None = None, name: str | None = None) -> User:

@@ -19,7 +19,7 @@ from kb.returns.demo import demo_orders
 from kb.returns.orders import import_orders
 from kb.shop import current_policy
 from tests.conftest import make_app, reset_database
-from tests.desk.conftest import PASSWORD, forget_previous_requests, open_return, staff_user
+from tests.desk.conftest import PASSWORD, open_return, staff_user
 
 
 @pytest.fixture
@@ -27,7 +27,6 @@ def guarded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
     """An app with CSRF checks on, the demo orders loaded and the wizard's today pinned."""
     app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
     reset_database(app)
-    forget_previous_requests(app)
     with app.app_context():
         now = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
         import_orders(demo_orders(now))
