@@ -99,10 +99,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         env = server_env(Path(tmp))
         orders = Path(tmp) / "orders.json"
-        orders.write_text(json.dumps(_orders(200_000 if args.duration > 60 else 20_000)))
+        # About 50 wizard flows a second at most, each on an order of its own.
+        orders.write_text(json.dumps(_orders(max(20_000, args.duration * 100))))
         print("preparing the database and index…", file=sys.stderr)
         kb(env, "init", "--no-demo")
         kb(env, "orders", "import", str(orders))
+        server_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         with gunicorn(env, workers=args.workers) as base:
             environment = Environment(user_classes=[Shopper], host=base)
             runner = environment.create_local_runner()
@@ -113,15 +115,22 @@ def main() -> None:
             runner.quit()
             elapsed = time.monotonic() - started
             after = resource.getrusage(resource.RUSAGE_SELF)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    report = _report(environment, elapsed, cpu, args)
+        # The server's workers are counted once gunicorn has exited and been waited for.
+        server_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = _cpu(before, after)
+    report = _report(environment, elapsed, cpu, _cpu(server_before, server_after), args)
     out = Path(__file__).with_name("load.json")
     out.write_text(json.dumps(report, indent=2))
     _print(report)
     print(f"wrote {out}", file=sys.stderr)
 
 
-def _report(environment: Environment, elapsed: float, cpu: float, args: argparse.Namespace) -> dict:
+def _cpu(before: resource.struct_rusage, after: resource.struct_rusage) -> float:
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def _report(environment: Environment, elapsed: float, cpu: float, server_cpu: float,
+            args: argparse.Namespace) -> dict:
     stats = environment.stats
     endpoints = {}
     for entry in sorted(stats.entries.values(), key=lambda e: -e.num_requests):
@@ -132,6 +141,9 @@ def _report(environment: Environment, elapsed: float, cpu: float, args: argparse
         "duration_s": round(elapsed, 1), "users": args.users, "gunicorn_workers": args.workers,
         "load_generator_cpu_s": round(cpu, 1),
         "load_generator_cpu_share": round(cpu / elapsed, 2),
+        # Server CPU per request: steadier than requests/s on a machine shared with other work.
+        "server_cpu_s": round(server_cpu, 1),
+        "server_cpu_ms_per_request": round(1000 * server_cpu / max(stats.total.num_requests, 1), 2),
         "total": _figures(stats.total, elapsed),
         "endpoints": endpoints,
     }
@@ -151,7 +163,8 @@ def _print(report: dict) -> None:
     total = report["total"]
     print(f"\n{report['duration_s']} s, {report['users']} users, {report['gunicorn_workers']} gunicorn workers "
           f"on {report['machine']['cpus']} CPUs; load generator used {report['load_generator_cpu_share']:.0%} "
-          "of one core")
+          f"of one core; the server used {report['server_cpu_s']} CPU-seconds, "
+          f"{report['server_cpu_ms_per_request']} ms per request")
     print(f"{'endpoint':44} {'req':>7} {'rps':>7} {'p50':>5} {'p95':>5} {'p99':>5} {'err':>5}")
     for name, f in [("TOTAL", total), *report["endpoints"].items()]:
         print(f"{name[:44]:44} {f['requests']:7} {f['rps']:7} {f['p50_ms']:5} {f['p95_ms']:5} {f['p99_ms']:5} "

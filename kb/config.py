@@ -30,9 +30,10 @@ DEFAULTS: dict[str, Any] = {
     "PROXY_FIX": 0,  # number of reverse proxies in front that set X-Forwarded-*
     "SESSION_COOKIE_SECURE": False,
     "EMBED_ORIGINS": "",  # space-separated shop origins allowed to frame the wizard
-    "SEARCH_SYNC_INTERVAL": 1.0,  # seconds between index freshness checks per process
+    "SEARCH_SYNC_INTERVAL": 1.0,  # seconds between a process's checks for others' article changes
+    "PAGE_CACHE_SIZE": 256,  # help pages kept rendered per process for anonymous visitors; 0: off
     "SEARCH_LOG_RETENTION_DAYS": 180,
-    "VIEW_FLUSH_SECONDS": 2.0,  # article views are written in batches this often per process
+    "EVENT_FLUSH_SECONDS": 2.0,  # article views and searches are written in batches this often
     # Rate limits
     "RATELIMIT_ENABLED": True,
     "RATELIMIT_STORAGE_URI": "memory://",

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-from collections.abc import Iterator
+import fcntl
+import functools
+import os
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
@@ -53,9 +58,73 @@ def _configure_sqlite(engine: Engine) -> None:
             cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
 
+    queue = None if _is_memory(engine) else WriterQueue(f"{engine.url.database}-writers.lock")
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")
+        if not _immediate.get():
+            conn.exec_driver_sql("BEGIN")
+            return
+        if queue is not None:
+            queue.enter(conn.info)
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            if queue is not None:
+                queue.leave(conn.info)
+            raise
+
+    if queue is not None:
+        # A connection goes back to the pool right after its commit or rollback: the next
+        # writer may go in. (SQLAlchemy's own commit event comes before the COMMIT itself.)
+        @event.listens_for(engine, "checkin")
+        def _on_checkin(_dbapi_connection, record) -> None:  # type: ignore[no-untyped-def]
+            queue.leave(record.info)
+
+        @event.listens_for(engine, "close")
+        def _on_close(_dbapi_connection, record) -> None:  # type: ignore[no-untyped-def]
+            queue.leave(record.info)
+            queue.forget(record.info)
+
+
+class WriterQueue:
+    """Writers of one SQLite file wait their turn in the kernel (``flock``) before BEGIN IMMEDIATE.
+
+    SQLite's own busy handler retries a locked database after sleeping 1, 2, 5, 10… ms, so a
+    process that loses a race idles while the other may take the lock again and again. Blocked
+    in ``flock``, a writer wakes the moment the previous one has committed. SQLite's lock and
+    busy timeout stay the guarantee; this only orders the queue.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.local = threading.local()  # whether this thread already writes through a connection
+
+    def enter(self, info: dict[str, Any]) -> None:
+        """Wait for the turn of the connection whose pool record info this is."""
+        if info.get("kb_writing") or getattr(self.local, "writing", False):
+            return  # already ours; or this thread writes through another connection: never wait on it
+        fd = info.get("kb_writers_fd")
+        if fd is None:
+            try:
+                fd = info["kb_writers_fd"] = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            except OSError:
+                return  # an unwritable folder: SQLite's busy timeout alone orders the writers
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        info["kb_writing"] = True
+        self.local.writing = True
+
+    def leave(self, info: dict[str, Any]) -> None:
+        """Let the next writer in (when this connection holds the turn)."""
+        if info.pop("kb_writing", False):
+            fcntl.flock(info["kb_writers_fd"], fcntl.LOCK_UN)
+            self.local.writing = False
+
+    def forget(self, info: dict[str, Any]) -> None:
+        """Close the lock file of a connection that is closed."""
+        fd = info.pop("kb_writers_fd", None)
+        if fd is not None:
+            os.close(fd)
 
 
 def _is_memory(engine: Engine) -> bool:
@@ -76,6 +145,21 @@ def write_transaction() -> Iterator[None]:
         raise
     finally:
         _immediate.reset(token)
+
+
+def reads_until_written(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Let a writing view read without the write lock: it writes only inside write_transaction().
+
+    A busy view that reads and computes for milliseconds before a short write then holds
+    SQLite's single write lock only for the write, and what it reads afterwards takes none.
+    """
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        _immediate.set(False)
+        return view(*args, **kwargs)
+
+    return wrapper
 
 
 def writes_up_front() -> None:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 
-# Threads let one worker serve while another request waits on the database.
+# gthread keeps connections alive between requests. One thread per worker by default: our
+# requests are CPU-bound, and extra threads of one process only take turns on its interpreter
+# lock (measured: fewer requests per second, higher p95). Scale with --workers instead; raise
+# KB_THREADS behind a proxy that does not buffer slow clients.
 worker_class = "gthread"
-threads = int(os.environ.get("KB_THREADS", "4"))
+threads = int(os.environ.get("KB_THREADS", "1"))
 timeout = 30
 graceful_timeout = 20
 keepalive = 5

@@ -40,7 +40,7 @@ def make_app(tmp_path: Path, **overrides: Any) -> Flask:
         "WTF_CSRF_ENABLED": False,
         "SEARCH_SYNC_INTERVAL": 0.0,
         "DEMO": False,
-        "VIEW_FLUSH_SECONDS": 0.0,
+        "EVENT_FLUSH_SECONDS": 0.0,
         "SERVER_NAME": "kb.test",
     }
     config.update(overrides)

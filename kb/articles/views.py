@@ -17,7 +17,7 @@ from flask import (
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from kb import insights, search
+from kb import insights, pagecache, search
 from kb.articles.categories import CATEGORIES, get_category
 from kb.articles.models import Article, ArticleStatus, Vote
 from kb.articles.public import find_by_slug, published_articles, rendered, translations
@@ -36,6 +36,7 @@ def root() -> Response:
 
 
 @bp.get("/<lang:lang>/")
+@pagecache.cached_page
 def home(lang: str) -> str:
     """The help centre's front page: search, categories and the returns hub."""
     articles = published_articles(lang)
@@ -44,6 +45,7 @@ def home(lang: str) -> str:
 
 
 @bp.get("/<lang:lang>/categories/<code>")
+@pagecache.cached_page
 def category(lang: str, code: str) -> str:
     """All published articles of one category."""
     found = get_category(code)
@@ -55,8 +57,24 @@ def category(lang: str, code: str) -> str:
 
 
 @bp.get("/<lang:lang>/articles/<slug>")
-def article(lang: str, slug: str) -> Response | str:
+def article(lang: str, slug: str) -> Response:
     """One article, with its breadcrumbs, translation and the helpfulness question."""
+    voted = request.args.get("voted")
+    voted = voted if voted in ("yes", "no") else None
+    page = pagecache.lookup(voted)
+    if page is None:
+        page = _render_article(lang, slug, voted)
+        if isinstance(page, Response):
+            return page
+    token = request.args.get("s", "")
+    if search.is_click_token(token):
+        search.log_click(token, page.meta["key"])
+    insights.record_article_view(page.meta["article_id"], g.visit_id)
+    return page.response()
+
+
+def _render_article(lang: str, slug: str, voted: str | None) -> pagecache.Page | Response:
+    """The article page (kept in the page cache), or the redirect or error in its place."""
     found, moved = find_by_slug(lang, slug)
     if moved is not None:
         if moved.status == ArticleStatus.DELETED:
@@ -68,22 +86,19 @@ def article(lang: str, slug: str) -> Response | str:
         abort(410)
     if found.status != ArticleStatus.PUBLISHED:
         abort(404)
-    log_id = request.args.get("s", "")
-    if (log_id.isascii() and log_id.isdigit()) and len(log_id) < 12:
-        search.log_click(int(log_id), found.key)
-    insights.record_article_view(found.id, g.visit_id)
     versions = translations(found)
     g.alternates = {
         code: url_for("articles.article", lang=code, slug=a.slug) for code, a in versions.items()
     }
-    return render_template(
+    html = render_template(
         "articles/article.html",
         article=found,
         body=rendered(found),
         category=get_category(found.category),
         versions=versions,
-        voted=request.args.get("voted"),
+        voted=voted,
     )
+    return pagecache.keep(html, voted, article_id=found.id, key=found.key)
 
 
 @bp.post("/<lang:lang>/articles/<slug>/vote")

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, g, jsonify, request, url_for
+from flask_babel import force_locale
 
-from kb.database import write_transaction
+from kb.database import reads_until_written, write_transaction
 from kb.extensions import csrf
 from kb.policy import Estimate
 from kb.returns import wizard_service as wiz
@@ -41,46 +42,57 @@ def _wizard_error(exc: wiz.WizardError) -> ApiError:
 
 @bp.post("/lookup")
 @lookup_rate
+@reads_until_written
 def lookup():  # type: ignore[no-untyped-def]
     """Find the order and open a wizard session."""
     data = json_body({"order_number", "transaction_id", "email", "lang"}, {"email"})
     lang = string_field(data, "lang", 5) or _lang()
     if lang not in ("en", "fr"):
         raise ApiError(400, "invalid_lang", "lang must be en or fr.")
+    number = string_field(data, "order_number", 40)
     try:
+        found = wiz.find_order(
+            email=string_field(data, "email", 254, required=True) or "",
+            order_number=number,
+            transaction_id=string_field(data, "transaction_id", 80),
+        )
         with write_transaction():
-            session, token = wiz.lookup(
-                email=string_field(data, "email", 254, required=True) or "",
-                order_number=string_field(data, "order_number", 40),
-                transaction_id=string_field(data, "transaction_id", 80),
-                lang=lang, visit_id=getattr(g, "visit_id", ""),
-            )
-            order = wiz.order_summary(session)
+            session, token = wiz.open_session(found, lang=lang, receiptless=not (number or "").strip(),
+                                              visit_id=getattr(g, "visit_id", ""))
+        order = wiz.order_summary(session)
     except wiz.WizardError as exc:
         raise _wizard_error(exc) from exc
     return jsonify({"session": token, "expires_in": int(wiz.SESSION_IDLE.total_seconds()), "order": order})
 
 
-def _session(data: dict[str, Any]) -> wiz.WizardSession:
+def _session(data: dict[str, Any], *, touch: bool = True) -> wiz.WizardSession:
     token = string_field(data, "session", 100, required=True)
     try:
-        return wiz.load_session(token)
+        return wiz.load_session(token, touch=touch)
     except wiz.WizardError as exc:
         raise _wizard_error(exc) from exc
 
 
 @bp.post("/options")
+@reads_until_written
 def options():  # type: ignore[no-untyped-def]
     """Decide each item and offer the articles that answer the case (the self-help step)."""
     data = json_body({"session", "items", "note"}, {"session", "items"})
     try:
+        # Decide and search without the write lock; only remembering the offer writes.
+        session = _session(data, touch=False)
+        lines = wiz.parse_lines(data["items"])
+        evaluated, articles, note_text = wiz.advise(session, lines, data.get("note"))
+        lang = session.lang
+        body = _options_body(evaluated, articles, lang)
         with write_transaction():
-            session = _session(data)
-            lines = wiz.parse_lines(data["items"])
-            evaluated, articles = wiz.self_help(session, lines, data.get("note"))
-            lang = session.lang
+            wiz.remember_offer(_session(data), lines, note_text, [a["key"] for a in body["articles"]])
     except wiz.WizardError as exc:
         raise _wizard_error(exc) from exc
+    return jsonify(body)
+
+
+def _options_body(evaluated: list[wiz.Evaluated], articles: list[Any], lang: str) -> dict[str, Any]:
     items = [
         {
             "sku": e.item.sku,
@@ -97,17 +109,15 @@ def options():  # type: ignore[no-untyped-def]
         }
         for e in evaluated
     ]
-    from flask_babel import force_locale
-
     with force_locale(lang):
         answer = " ".join(dict.fromkeys(str(ANSWERS[e.decision.answer]) for e in evaluated))
-    return jsonify({
+    return {
         "items": items,
         "articles": [{"key": a.key, "title": a.title,
                       "url": url_for("articles.article", lang=a.lang, slug=a.slug, _external=True)}
                      for a in articles],
         "answer": answer,
-    })
+    }
 
 
 @bp.post("/deflect")
@@ -219,8 +229,6 @@ def _ticket_from_token(reference: str) -> Ticket:
 def show(reference: str):  # type: ignore[no-untyped-def]
     """A return's status, history and replies, for the holder of its token."""
     ticket = _ticket_from_token(reference)
-    from flask_babel import force_locale
-
     with force_locale(ticket.lang):
         history = [{"kind": e.kind, "label": str(EVENTS.get(e.kind, e.kind)), "message": e.message,
                     "at": e.created_at.isoformat(), "by": "shopper" if e.actor == "shopper" else "team"}

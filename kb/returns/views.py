@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
+from kb import pagecache
 from kb.articles.public import article_by_key
 
 bp = Blueprint("returns", __name__)
@@ -26,6 +27,7 @@ HUB_TOPICS = (
 
 
 @bp.get("/<lang:lang>/returns")
+@pagecache.cached_page
 def hub(lang: str) -> str:
     """The returns hub linked from every page's footer."""
     topics = [a for a in (article_by_key(key, lang) for key in HUB_TOPICS) if a is not None]

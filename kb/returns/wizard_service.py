@@ -81,6 +81,12 @@ def lookup(
     *, email: str, order_number: str | None, transaction_id: str | None, lang: str, visit_id: str = ""
 ) -> tuple[WizardSession, str]:
     """Open a wizard session for the order that matches; the same error whatever is wrong."""
+    order = find_order(email=email, order_number=order_number, transaction_id=transaction_id)
+    return open_session(order, lang=lang, receiptless=not (order_number or "").strip(), visit_id=visit_id)
+
+
+def find_order(*, email: str, order_number: str | None, transaction_id: str | None) -> Order:
+    """The order these details name (reads only); the same error whatever is wrong."""
     email = (email or "").strip().lower()
     number = (order_number or "").strip().upper()
     transaction = (transaction_id or "").strip()
@@ -98,9 +104,14 @@ def lookup(
     if order is None or not secrets.compare_digest(order.email.encode(), email.encode()):
         raise WizardError(404, "order_not_found",
                           "We could not find an order with these details. Please check them and try again.")
+    return order
+
+
+def open_session(order: Order, *, lang: str, receiptless: bool, visit_id: str = "") -> tuple[WizardSession, str]:
+    """Start a wizard session on a found order; returns it with its secret token."""
     token = secrets.token_urlsafe(24)
     session = WizardSession(
-        token_hash=token_hash(token), order_id=order.id, lang=lang, receiptless=bool(transaction),
+        token_hash=token_hash(token), order_id=order.id, lang=lang, receiptless=receiptless,
         visit_id=visit_id[:40],
     )
     db.session.add(session)
@@ -108,14 +119,18 @@ def lookup(
     return session, token
 
 
-def load_session(token: str | None) -> WizardSession:
-    """The live session for a token; it expires after an hour without activity."""
+def load_session(token: str | None, *, touch: bool = True) -> WizardSession:
+    """The live session for a token; it expires after an hour without activity.
+
+    ``touch`` records the activity (a write); a read-only step passes False.
+    """
     if not token or len(token) > 100:
         raise WizardError(404, "session_not_found", "Your returns session has expired. Please start again.")
     session = db.session.scalar(select(WizardSession).where(WizardSession.token_hash == token_hash(token)))
     if session is None or utcnow() - session.last_seen_at > SESSION_IDLE:
         raise WizardError(404, "session_not_found", "Your returns session has expired. Please start again.")
-    session.last_seen_at = utcnow()
+    if touch:
+        session.last_seen_at = utcnow()
     return session
 
 
@@ -222,16 +237,27 @@ def _clean_note(note: Any) -> str:
     return note.strip()
 
 
-def self_help(session: WizardSession, lines: list[LineChoice], note: Any) -> tuple[list[Evaluated], list[Article]]:
-    """Decide each line and find the articles that answer the case; remember what was offered."""
+def advise(session: WizardSession, lines: list[LineChoice], note: Any) -> tuple[list[Evaluated], list[Article], str]:
+    """Decide each line and find the articles that answer the case (reads only)."""
     evaluated = evaluate(session, lines)
     note_text = _clean_note(note)
     first = evaluated[0]
     articles = suggest_for(first.choice.reason, first.item.category, note_text, session.lang)
+    return evaluated, articles, note_text
+
+
+def remember_offer(session: WizardSession, lines: list[LineChoice], note_text: str, offered: list[str]) -> None:
+    """Remember what the shopper chose and which articles were offered (the self-help step)."""
     session.selection_json = json.dumps([line.__dict__ for line in lines])
     session.note = note_text
-    session.offered_json = json.dumps([a.key for a in articles])
+    session.offered_json = json.dumps(offered)
     session.offered_at = utcnow()
+
+
+def self_help(session: WizardSession, lines: list[LineChoice], note: Any) -> tuple[list[Evaluated], list[Article]]:
+    """Decide each line and find the articles that answer the case; remember what was offered."""
+    evaluated, articles, note_text = advise(session, lines, note)
+    remember_offer(session, lines, note_text, [a.key for a in articles])
     return evaluated, articles
 
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from flask import Flask
 
+from kb.search.searchlog import is_click_token, log_click, log_search
 from kb.search.service import (
     index_status,
-    log_click,
-    log_search,
     notify_articles_changed,
     rebuild_index,
     search_articles,
@@ -19,6 +18,7 @@ from kb.search.service import (
 __all__ = [
     "index_status",
     "init_app",
+    "is_click_token",
     "log_click",
     "log_search",
     "notify_articles_changed",

@@ -18,6 +18,7 @@ class SearchLog(db.Model):
     __table_args__ = (
         Index("ix_search_log_created", "created_at"),
         Index("ix_search_log_lang_results", "lang", "results"),
+        Index("ix_search_log_token", "token"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -27,6 +28,8 @@ class SearchLog(db.Model):
     results: Mapped[int]
     clicked_key: Mapped[str | None] = mapped_column(String(80))
     visit_id: Mapped[str] = mapped_column(String(40), default="")
+    # Random, carried by the result links so that a click finds its search (None before 0005).
+    token: Mapped[str | None] = mapped_column(String(24))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property

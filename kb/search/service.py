@@ -18,10 +18,8 @@ from sqlalchemy import func, or_, select
 from kb.articles.models import Article, ArticleStatus
 from kb.articles.rendering import fill_placeholders, render
 from kb.articles.service import content_version
-from kb.database import write_transaction
 from kb.extensions import db
 from kb.search.engine import Hit, IndexedDoc, SearchIndex, SearchResult
-from kb.search.models import SearchLog
 from kb.shop import policy_placeholders
 
 log = logging.getLogger(__name__)
@@ -292,58 +290,6 @@ def _mark(text: str, words: list[str]) -> str:
             rf"(?i)\b({re.escape(str(escape(word)))}\w*)", r"<mark>\1</mark>", escaped
         )
     return escaped
-
-
-# Personal data never reaches the search log: e-mails, order numbers, references, long digits.
-_SCRUB = [
-    # Anything with an @, even without a domain or cut short: "ana@exa" still names Ana.
-    (re.compile(r"[\w.+-]+@[\w.-]*"), "[email]"),
-    (re.compile(r"\b[A-Z]{1,3}-?\d{3,}\b", re.IGNORECASE), "[number]"),
-    (re.compile(r"\bR-[A-Z0-9]{6}\b", re.IGNORECASE), "[reference]"),
-    # A ticket reference typed without its dash; one digit at least, or "returns" would go.
-    (re.compile(r"\bR(?=[A-Z0-9]{0,5}\d)[A-Z0-9]{6}\b", re.IGNORECASE), "[reference]"),
-    (re.compile(r"#\s?[\w-]*\d[\w-]*"), "[number]"),
-    # Short order numbers are only recognisable by the word before them ("order 1001").
-    (re.compile(r"\b(order|commande|ticket|return|retour)((?:\s+(?:number|no\.?|nr\.?|num[ée]ro|n°))?"
-                r"\s*:?\s*)\d{3,}\b", re.IGNORECASE), r"\1\2[number]"),
-    (re.compile(r"\b[\w-]*\d[\w-]*\d{4,}[\w-]*\b"), "[number]"),
-    (re.compile(r"\d{5,}"), "[number]"),
-]
-
-
-def scrub(query: str) -> str:
-    """The query with anything that could identify a shopper replaced."""
-    for pattern, replacement in _SCRUB:
-        query = pattern.sub(replacement, query)
-    return query
-
-
-def normalize(query: str) -> str:
-    """The form used to group similar queries in reports."""
-    return " ".join(_WORD.findall(query.lower()))[:200]
-
-
-def log_search(query: str, lang: str, results: int, visit_id: str = "") -> int | None:
-    """Record one search (scrubbed of personal data); returns its id for click tracking."""
-    # Scrub before cutting to length, so that an address cut in two is still found whole.
-    cleaned = scrub(_CONTROL.sub(" ", query or "")[:1000]).strip()[:200].strip()
-    if not cleaned:
-        return None
-    entry = SearchLog(
-        query=cleaned[:200], normalized=normalize(cleaned), lang=lang, results=results,
-        visit_id=visit_id[:40],
-    )
-    with write_transaction():
-        db.session.add(entry)
-    return entry.id
-
-
-def log_click(log_id: int, key: str) -> None:
-    """Remember that the shopper opened a result of a logged search (the first click)."""
-    with write_transaction():
-        entry = db.session.get(SearchLog, log_id)
-        if entry is not None and entry.clicked_key is None:
-            entry.clicked_key = key[:80]
 
 
 # The articles that answer each return reason first, before whatever the note matches.

@@ -9,7 +9,8 @@ from flask_babel import gettext as _
 
 from kb.articles.categories import CATEGORIES, CATEGORY_CODES
 from kb.config import LANGUAGES
-from kb.search.service import log_search, search_articles, suggest_titles
+from kb.search.searchlog import log_search
+from kb.search.service import search_articles, suggest_titles
 from kb.web import ApiError, current_lang
 
 bp = Blueprint("search", __name__)
@@ -22,8 +23,8 @@ def _other(lang: str) -> str:
     return next(code for code in LANGUAGES if code != lang)
 
 
-def _hit_dict(hit: Any, log_id: int | None) -> dict[str, Any]:
-    params = {"s": log_id} if log_id else {}
+def _hit_dict(hit: Any, click_token: str | None) -> dict[str, Any]:
+    params = {"s": click_token} if click_token else {}
     return {
         "key": hit.key,
         "slug": hit.slug,
@@ -44,7 +45,7 @@ def results(lang: str) -> str:
         category = None
     page = max(1, min(request.args.get("page", 1, type=int) or 1, 1000))
     result = search_articles(query, lang, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, category=category)
-    log_id = log_search(query, lang, result.total, g.visit_id) if query.strip() and page == 1 else None
+    click_token = log_search(query, lang, result.total, g.visit_id) if query.strip() and page == 1 else None
     other_result = None
     if query.strip() and result.total == 0:
         other_result = search_articles(query, _other(lang), limit=5)
@@ -53,7 +54,7 @@ def results(lang: str) -> str:
         "search/results.html",
         query=query,
         result=result,
-        hits=[_hit_dict(h, log_id) for h in result.hits],
+        hits=[_hit_dict(h, click_token) for h in result.hits],
         other_lang=_other(lang),
         other_hits=[_hit_dict(h, None) for h in other_result.hits] if other_result else [],
         categories=CATEGORIES,
@@ -90,12 +91,12 @@ def search_api():  # type: ignore[no-untyped-def]
     lang = _api_lang()
     limit = _api_limit(10, 50)
     result = search_articles(query, lang, limit=limit)
-    log_id = log_search(query, lang, result.total, g.visit_id) if query.strip() else None
+    click_token = log_search(query, lang, result.total, g.visit_id) if query.strip() else None
     body: dict[str, Any] = {
         "query": result.query,
         "lang": lang,
         "total": result.total,
-        "results": [_hit_dict(h, log_id) for h in result.hits],
+        "results": [_hit_dict(h, click_token) for h in result.hits],
         "suggestion": result.suggestion,
     }
     if query.strip() and result.total == 0:

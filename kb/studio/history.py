@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from kb import search
 from kb.articles.models import Article
 from kb.articles.service import SlugTaken
 from kb.auth.access import role_required
@@ -70,7 +69,7 @@ def restore(article_id: int, number: int) -> Response:
         )
         return redirect(url_for("studio.history", article_id=article.id))
     if changed:
-        search.notify_articles_changed()
+        service.announce_changes()
         flash(
             _(
                 "Revision %(number)d restored as revision %(new)d.",

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from kb import pagecache, search
 from kb.articles.files import ArticleFile
 from kb.articles.models import Article, ArticleRevision, ArticleStatus, Redirect
 from kb.articles.rendering import render
@@ -339,3 +340,9 @@ def _other_versions(articles: list[Article]) -> dict[int, Article]:
     by_key_lang = {(v.key, v.lang): v for v in versions}
     found = {a.id: by_key_lang.get((a.key, other_language(a.lang))) for a in articles}
     return {article_id: other for article_id, other in found.items() if other is not None}
+
+
+def announce_changes() -> None:
+    """After a commit that changed articles: update this process's search index and pages now."""
+    search.notify_articles_changed()
+    pagecache.content_changed()

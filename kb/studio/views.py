@@ -9,7 +9,6 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
-from kb import search
 from kb.articles.categories import CATEGORIES, CATEGORY_CODES
 from kb.articles.models import Article, ArticleStatus
 from kb.articles.service import RevisionConflict, SlugTaken
@@ -109,7 +108,7 @@ def new() -> ResponseReturnValue:
             except SlugTaken:
                 form.slug.errors.append(_slug_taken_message())
             else:
-                search.notify_articles_changed()
+                service.announce_changes()
                 flash(_("Article created."), "success")
                 return redirect(url_for("studio.edit", article_id=article.id))
     return _editor(form, None, source=source)
@@ -153,7 +152,7 @@ def edit(article_id: int) -> ResponseReturnValue:
                 form.slug.errors.append(_slug_taken_message())
             else:
                 if changed:
-                    search.notify_articles_changed()
+                    service.announce_changes()
                     flash(_("Saved as revision %(number)d.", number=article.revision), "success")
                 else:
                     flash(_("Nothing changed, so no new revision was saved."), "info")
@@ -187,7 +186,7 @@ def delete(article_id: int) -> ResponseReturnValue:
         with write_transaction():
             changed = service.delete_article(article, author_name())
         if changed:
-            search.notify_articles_changed()
+            service.announce_changes()
         flash(_("Article deleted. You can restore it from this page."), "success")
         return redirect(url_for("studio.edit", article_id=article.id))
     return render_template("studio/delete.html", article=article)
@@ -201,7 +200,7 @@ def undelete(article_id: int) -> Response:
     if article.status == ArticleStatus.DELETED:
         with write_transaction():
             service.undelete_article(article, author_name())
-        search.notify_articles_changed()
+        service.announce_changes()
         flash(_("Article restored."), "success")
     return redirect(url_for("studio.edit", article_id=article.id))
 

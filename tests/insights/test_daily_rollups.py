@@ -27,7 +27,7 @@ from kb.insights.sql import as_date, day_of, first_reason, json_strings
 from kb.ops.retention import prune_search_logs
 from kb.returns.models import Order, OrderItem, WizardSession
 from kb.search.models import SearchLog
-from kb.search.service import log_click
+from kb.search.searchlog import log_click
 from kb.tickets.models import Ticket, TicketItem
 from tests.conftest import make_app
 from tests.insights.conftest import at
@@ -206,16 +206,16 @@ def test_tickets_declined_changed_or_deleted_later_move_their_figures(
 
 def test_searches_clicked_later_leave_the_unopened_list(app: Flask, history: dict) -> None:
     early = SearchLog(query="Parcel", normalized="parcel", lang="en", results=3,
-                      created_at=at("03-12", 8))
+                      created_at=at("03-12", 8), token="early-search-tok")
     late = SearchLog(query="parcel", normalized="parcel", lang="en", results=3,
-                     created_at=at("03-12", 20))
+                     created_at=at("03-12", 20), token="late-search-tokn")
     db.session.add_all([early, late])
     _assert_fresh()
-    log_click(late.id, "lost-parcel")  # the day's last unopened search is now the early one
+    log_click("late-search-tokn", "lost-parcel")  # the day's last unopened search is now the early one
     _assert_fresh()
     row = db.session.scalars(select(SearchGapDay).where(SearchGapDay.normalized == "parcel")).one()
     assert (row.searches, row.last_seen) == (1, at("03-12", 8))
-    log_click(early.id, "lost-parcel")
+    log_click("early-search-tok", "lost-parcel")
     _assert_fresh()
     assert db.session.scalar(select(SearchGapDay).where(SearchGapDay.normalized == "parcel")) \
         is None

@@ -12,9 +12,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from kb import buffers
 from kb.articles.models import Article
 from kb.extensions import db
-from kb.insights import tracking
 from kb.insights.charts import Bar, Point, bar_chart, line_chart
 from kb.insights.models import ArticleView
 from kb.insights.period import PeriodError, parse_period
@@ -55,8 +55,8 @@ def test_a_failed_view_write_is_logged_and_the_page_still_shows(
         raise RuntimeError("database is locked")
         yield  # pragma: no cover
 
-    monkeypatch.setattr(tracking, "write_transaction", locked)
-    with caplog.at_level(logging.WARNING, logger="kb.insights.tracking"):
+    monkeypatch.setattr(buffers, "write_transaction", locked)
+    with caplog.at_level(logging.WARNING, logger="kb.buffers"):
         response = client.get("/en/articles/exchange")
     assert response.status_code == 200
     assert "Exchanges" in response.get_data(as_text=True)

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from kb.extensions import db
 from kb.ops.retention import DailyPrune, prune_search_logs
 from kb.search.models import SearchLog
-from kb.search.service import log_search, scrub
+from kb.search.searchlog import log_search, scrub
 from kb.types import utcnow
 from tests.conftest import make_app, reset_database
 from tests.ops.conftest import wait_for_rebuild

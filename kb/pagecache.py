@@ -1,0 +1,154 @@
+"""Whole-page cache for anonymous visitors of the help pages (home, categories, articles, hub).
+
+These pages change only when articles do, yet rendering one costs several queries and a large
+template. Each process keeps the last ``PAGE_CACHE_SIZE`` pages it rendered, keyed by address
+and language, and tagged with the content version they were rendered at: a page is served only
+while that version is current. This process sees its own article changes at once
+(``content_changed``); another process's within ``SEARCH_SYNC_INTERVAL`` seconds.
+
+Signed-in staff, and visitors with a message waiting, get pages rendered for them. The vote
+form's CSRF token is put into the cached page per request, so nobody ever sees another's token.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any
+
+from flask import Flask, Response, current_app, g, request, session
+from flask_wtf.csrf import generate_csrf
+
+from kb.articles.service import content_version
+from kb.web import current_lang
+
+# Stands in for the visitor's CSRF token in a stored page; NUL never occurs in rendered HTML.
+CSRF_SLOT = "\x00kb-csrf-token\x00"
+REMEMBER_COOKIE = "remember_token"  # Flask-Login's default name
+
+
+@dataclass(frozen=True)
+class Page:
+    """A rendered page as stored: its HTML (with the CSRF slot) and what the view needs on a hit."""
+
+    html: str
+    version: int
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def response(self) -> Response:
+        """This page as a response for the current visitor."""
+        html = self.html
+        if CSRF_SLOT in html:
+            html = html.replace(CSRF_SLOT, generate_csrf())
+        return Response(html, mimetype="text/html")
+
+
+class PageStore:
+    """The pages of one process, least recently used first out."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.pages: OrderedDict[tuple[Any, ...], Page] = OrderedDict()
+        self.lock = threading.Lock()
+        self.version = -1
+        self.checked_at = float("-inf")
+
+    def get(self, key: tuple[Any, ...], version: int) -> Page | None:
+        """The page stored under key if it was rendered at this content version."""
+        with self.lock:
+            page = self.pages.get(key)
+            if page is None or page.version != version:
+                return None
+            self.pages.move_to_end(key)
+            return page
+
+    def put(self, key: tuple[Any, ...], page: Page) -> None:
+        """Keep a page, dropping the least recently used beyond the size."""
+        with self.lock:
+            self.pages[key] = page
+            self.pages.move_to_end(key)
+            while len(self.pages) > self.size:
+                self.pages.popitem(last=False)
+
+    def settle(self, version: int) -> None:
+        """Note the current content version; pages of older versions are dropped."""
+        with self.lock:
+            if version != self.version:
+                self.pages.clear()
+                self.version = version
+
+
+def init_app(app: Flask) -> None:
+    """Give the app its page store."""
+    app.extensions["kb_pages"] = PageStore(int(app.config.get("PAGE_CACHE_SIZE") or 0))
+
+
+def content_changed() -> None:
+    """This process changed articles: check the content version on the next request."""
+    store = current_app.extensions.get("kb_pages")
+    if store is not None:
+        store.checked_at = float("-inf")
+
+
+def lookup(*vary: Any) -> Page | None:
+    """The cached page for this request (``vary``: what else the page depends on), or None."""
+    store = _store_for_request()
+    if store is None:
+        return None
+    version = _version(store)
+    g.page_version = version
+    return store.get(_key(vary), version)
+
+
+def keep(html: str, *vary: Any, **meta: Any) -> Page:
+    """Store the page just rendered for this request; returns it for serving."""
+    token = g.get("csrf_token")
+    stored = html.replace(token, CSRF_SLOT) if token else html
+    page = Page(html=stored, version=g.get("page_version", -1), meta=meta)
+    store = _store_for_request()
+    if store is not None and "page_version" in g:
+        store.put(_key(vary), page)
+    return page
+
+
+def cached_page(view: Callable[..., str]) -> Callable[..., Response]:
+    """Serve a view that depends only on its address and the articles from the page cache."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Response:
+        page = lookup()
+        if page is None:
+            page = keep(view(*args, **kwargs))
+        return page.response()
+
+    return wrapper
+
+
+def _store_for_request() -> PageStore | None:
+    store: PageStore | None = current_app.extensions.get("kb_pages")
+    if store is None or store.size <= 0 or request.method not in ("GET", "HEAD"):
+        return None
+    # Staff pages show who is signed in, and a flashed message is for one visitor only.
+    if REMEMBER_COOKIE in request.cookies or "_user_id" in session or "_flashes" in session:
+        return None
+    return store
+
+
+def _version(store: PageStore) -> int:
+    now = time.monotonic()
+    if now - store.checked_at < float(current_app.config["SEARCH_SYNC_INTERVAL"]):
+        return store.version
+    # Read before rendering: a page is never tagged newer than the articles it shows.
+    version = content_version()
+    store.settle(version)
+    store.checked_at = now
+    return version
+
+
+def _key(vary: tuple[Any, ...]) -> tuple[Any, ...]:
+    # The host is part of the page (canonical and hreflang links are absolute).
+    return (request.host_url, request.path, current_lang(), vary)
