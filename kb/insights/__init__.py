@@ -20,3 +20,18 @@ def init_app(app: Flask) -> None:
     rollup.listen()
     daily.listen()
     daily_returns.listen()
+    _count_batched_searches()
+
+
+def _count_batched_searches() -> None:
+    """The search log writes its batches without the ORM: count them in the rollups here."""
+    from kb.insights.daily import add_searches
+    from kb.insights.rollup import add_visits
+    from kb.search.searchlog import searches_written
+
+    def count(connection, rows):  # type: ignore[no-untyped-def]
+        add_visits(connection, [(row["created_at"], row["lang"], row["visit_id"]) for row in rows])
+        add_searches(connection, rows)
+
+    if not searches_written.receivers:
+        searches_written.connect(count, weak=False)

@@ -148,6 +148,18 @@ def _after_delete(_mapper: Any, connection: Connection, target: Any) -> None:
     apply(connection, change)
 
 
+def add_searches(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    """Count many new searches in the gaps rollup at once (the search log's batched writes)."""
+    change: Counter[Key] = Counter()
+    latest: dict[Key, datetime] = {}
+    for row in rows:
+        for key in search_keys(row.get):
+            change[key] += 1
+            latest[key] = max(latest.get(key, row["created_at"]), row["created_at"])
+    for key, count in change.items():
+        apply(connection, Counter({key: count}), last_seen=latest[key])
+
+
 def apply(connection: Connection, change: Counter[Key],
           last_seen: datetime | None = None) -> None:
     """Add (or take away) amounts from rollup rows; a row whose count falls to zero is deleted.

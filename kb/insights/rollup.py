@@ -8,6 +8,7 @@ are picked up by ``rebuild_help_visits`` (``kb insights rebuild``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,22 +34,35 @@ def listen() -> None:
 
 
 def _after_insert(_mapper: Any, connection: Connection, target: Any) -> None:
-    visit = (target.visit_id or "")[:40]
-    if not visit:
-        return
     lang = getattr(target, "lang", None)
-    if lang is None:  # views and votes take the language of their article
+    if lang is None and target.visit_id:  # views and votes take the language of their article
         lang = connection.scalar(select(Article.lang).where(Article.id == target.article_id))
-    moment: datetime = target.created_at or utcnow()
-    values = {"day": moment.astimezone(UTC).date(), "lang": lang or "", "visit_id": visit}
+    add_visits(connection, [(target.created_at or utcnow(), lang or "", target.visit_id or "")])
+
+
+def add_visits(connection: Connection, visits: Iterable[tuple[datetime, str, str]]) -> None:
+    """Record (moment, language, visit) triples, many in one statement (the batched writers')."""
+    rows = sorted({(moment.astimezone(UTC).date(), lang, visit[:40]) for moment, lang, visit in visits if visit})
+    if not rows:
+        return
     dialect = connection.dialect.name
     if dialect == "postgresql":
-        statement: Any = postgresql.insert(HelpVisitDay).values(values)
+        statement: Any = postgresql.insert(HelpVisitDay)
     elif dialect == "sqlite":
-        statement = sqlite.insert(HelpVisitDay).values(values)
+        statement = sqlite.insert(HelpVisitDay)
     else:  # pragma: no cover - the project runs on SQLite and PostgreSQL only
         raise RuntimeError(f"no upsert for {dialect}")
-    connection.execute(statement.on_conflict_do_nothing())
+    connection.execute(statement.on_conflict_do_nothing(),
+                       [{"day": day, "lang": lang, "visit_id": visit} for day, lang, visit in rows])
+
+
+def article_languages(connection: Connection, article_ids: Iterable[int]) -> dict[int, str]:
+    """The language of each of these articles (views and votes count in their article's)."""
+    wanted = set(article_ids)
+    if not wanted:
+        return {}
+    found = connection.execute(select(Article.id, Article.lang).where(Article.id.in_(wanted)))
+    return {article_id: lang for article_id, lang in found}
 
 
 def visit_days_source() -> Any:

@@ -12,9 +12,12 @@ from flask import Flask
 from sqlalchemy import and_, func, select, text, true
 
 from kb import database
+from kb.articles.models import Article
+from kb.buffers import flush_all
 from kb.extensions import db
 from kb.insights.daily import rebuild_daily
 from kb.insights.models import (
+    HelpVisitDay,
     SearchGapDay,
     SoldDay,
     TicketCategoryDay,
@@ -23,11 +26,13 @@ from kb.insights.models import (
     WizardArticleDay,
     WizardDay,
 )
+from kb.insights.rollup import rebuild_help_visits
 from kb.insights.sql import as_date, day_of, first_reason, json_strings
+from kb.insights.tracking import record_article_view
 from kb.ops.retention import prune_search_logs
 from kb.returns.models import Order, OrderItem, WizardSession
 from kb.search.models import SearchLog
-from kb.search.searchlog import log_click
+from kb.search.searchlog import log_click, log_search
 from kb.tickets.models import Ticket, TicketItem
 from tests.conftest import make_app
 from tests.insights.conftest import at
@@ -260,3 +265,24 @@ def test_the_migration_fills_the_rollups_from_earlier_events(tmp_path: Path) -> 
         assert _stored() == _fresh()
         db.session.remove()
         db.engine.dispose()
+
+
+def test_batched_searches_clicks_and_views_are_rolled_up_like_single_ones(
+    app: Flask, history: dict
+) -> None:
+    app.config["EVENT_FLUSH_SECONDS"] = 3600.0  # everything waits for the one flush below
+    article = db.session.scalars(select(Article).limit(1)).one()
+    visits_before = set(db.session.execute(select(HelpVisitDay.__table__)))
+    tokens = [log_search(query, "en", results, visit_id=f"visit-{n:012d}")
+              for n, (query, results) in enumerate([("parcel lost", 3), ("Parcel  lost", 3),
+                                                     ("wrong colour", 0), ("wrong colour", 0),
+                                                     ("refund", 5)])]
+    log_click(tokens[0] or "", "lost-parcel")
+    for n in range(3):
+        record_article_view(article.id, f"visit-{n + 7:012d}")
+    assert flush_all() == 9  # five searches, one click, three views
+    _assert_fresh()
+    visits = set(db.session.execute(select(HelpVisitDay.__table__)))
+    assert len(visits - visits_before) == 8  # five searching visits and three reading ones
+    rebuild_help_visits()
+    assert set(db.session.execute(select(HelpVisitDay.__table__))) == visits

@@ -3,6 +3,7 @@ token even when the search is still waiting in another process's buffer."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -91,12 +92,14 @@ def test_only_the_first_click_counts_and_made_up_tokens_do_nothing(batched: Flas
 def test_a_failed_write_is_logged_and_searching_goes_on(
     batched: Flask, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    def broken() -> None:
-        raise RuntimeError("disk full")
+    @contextlib.contextmanager
+    def disk_full() -> Iterator[None]:
+        raise OSError(28, "No space left on device")
+        yield  # pragma: no cover
 
     client = batched.test_client()
     client.get("/api/v1/search?q=parcel&lang=en")
-    monkeypatch.setattr(db.session, "add_all", lambda *_a, **_k: broken())
+    monkeypatch.setattr(buffers, "write_transaction", disk_full)
     with caplog.at_level(logging.WARNING, logger="kb.buffers"):
         assert flush_all() == 0
     assert "could not record 1 searches" in caplog.text
