@@ -35,6 +35,8 @@ class Ticket(db.Model):
     __table_args__ = (
         Index("ix_ticket_status_created", "status", "created_at"),
         Index("ix_ticket_created", "created_at"),
+        # A new return counts the shopper's returns of the last year, under the write lock.
+        Index("ix_ticket_email_created", "email", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
