@@ -20,7 +20,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, and_, delete, event, func, inspect, literal_column, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from kb.insights.models import (
     SearchGapDay,
@@ -31,6 +30,7 @@ from kb.insights.models import (
     WizardArticleDay,
     WizardDay,
 )
+from kb.insights.sql import upsert_insert
 from kb.returns.models import WizardOutcome, WizardSession
 from kb.search.models import SearchLog
 
@@ -209,16 +209,10 @@ def _upsert(connection: Connection, model: Any, values: tuple[Any, ...], deltas:
     row = {**_pk(model, values), **deltas}
     if model is SearchGapDay:
         row["last_seen"] = last_seen or _gap_of_day(connection, values)[1]
-    dialect = connection.dialect.name
-    if dialect == "postgresql":
-        statement: Any = postgresql.insert(table).values(row)
-    elif dialect == "sqlite":
-        statement = sqlite.insert(table).values(row)
-    else:  # pragma: no cover - the project runs on SQLite and PostgreSQL only
-        raise RuntimeError(f"no upsert for {dialect}")
+    statement = upsert_insert(connection, table).values(row)
     updates: dict[str, Any] = {c: table.c[c] + statement.excluded[c] for c in deltas}
     if model is SearchGapDay:
-        latest = func.max if dialect == "sqlite" else func.greatest
+        latest = func.max if connection.dialect.name == "sqlite" else func.greatest
         updates["last_seen"] = latest(table.c.last_seen, statement.excluded.last_seen)
     connection.execute(statement.on_conflict_do_update(
         index_elements=[c.name for c in table.primary_key], set_=updates))

@@ -13,12 +13,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, event, func, insert, select, union
-from sqlalchemy.dialects import postgresql, sqlite
 
 from kb.articles.models import Article, Vote
 from kb.extensions import db
 from kb.insights.models import ArticleView, HelpVisitDay
-from kb.insights.sql import day_of
+from kb.insights.sql import day_of, upsert_insert
 from kb.returns.models import WizardSession
 from kb.search.models import SearchLog
 from kb.types import utcnow
@@ -45,14 +44,7 @@ def add_visits(connection: Connection, visits: Iterable[tuple[datetime, str, str
     rows = sorted({(moment.astimezone(UTC).date(), lang, visit[:40]) for moment, lang, visit in visits if visit})
     if not rows:
         return
-    dialect = connection.dialect.name
-    if dialect == "postgresql":
-        statement: Any = postgresql.insert(HelpVisitDay)
-    elif dialect == "sqlite":
-        statement = sqlite.insert(HelpVisitDay)
-    else:  # pragma: no cover - the project runs on SQLite and PostgreSQL only
-        raise RuntimeError(f"no upsert for {dialect}")
-    connection.execute(statement.on_conflict_do_nothing(),
+    connection.execute(upsert_insert(connection, HelpVisitDay).on_conflict_do_nothing(),
                        [{"day": day, "lang": lang, "visit_id": visit} for day, lang, visit in rows])
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, cast, func
+from sqlalchemy import Connection, Date, cast, func
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -14,6 +15,16 @@ from kb.extensions import db
 
 def _dialect() -> str:
     return db.engine.dialect.name
+
+
+def upsert_insert(connection: Connection, table: Any) -> Any:
+    """An INSERT of the connection's dialect, which has ``on_conflict_do_*`` and ``excluded``."""
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise RuntimeError(f"no upsert for {dialect}")  # pragma: no cover - SQLite and PostgreSQL only
 
 
 def day_of(column: Any) -> ColumnElement[Any]:
