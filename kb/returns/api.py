@@ -49,15 +49,14 @@ def lookup():  # type: ignore[no-untyped-def]
     lang = string_field(data, "lang", 5) or _lang()
     if lang not in ("en", "fr"):
         raise ApiError(400, "invalid_lang", "lang must be en or fr.")
-    number = string_field(data, "order_number", 40)
     try:
-        found = wiz.find_order(
+        found, receiptless = wiz.find_order(
             email=string_field(data, "email", 254, required=True) or "",
-            order_number=number,
+            order_number=string_field(data, "order_number", 40),
             transaction_id=string_field(data, "transaction_id", 80),
         )
         with write_transaction():
-            session, token = wiz.open_session(found, lang=lang, receiptless=not (number or "").strip(),
+            session, token = wiz.open_session(found, lang=lang, receiptless=receiptless,
                                               visit_id=getattr(g, "visit_id", ""))
         order = wiz.order_summary(session)
     except wiz.WizardError as exc:

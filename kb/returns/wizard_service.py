@@ -81,12 +81,16 @@ def lookup(
     *, email: str, order_number: str | None, transaction_id: str | None, lang: str, visit_id: str = ""
 ) -> tuple[WizardSession, str]:
     """Open a wizard session for the order that matches; the same error whatever is wrong."""
-    order = find_order(email=email, order_number=order_number, transaction_id=transaction_id)
-    return open_session(order, lang=lang, receiptless=not (order_number or "").strip(), visit_id=visit_id)
+    order, receiptless = find_order(email=email, order_number=order_number, transaction_id=transaction_id)
+    return open_session(order, lang=lang, receiptless=receiptless, visit_id=visit_id)
 
 
-def find_order(*, email: str, order_number: str | None, transaction_id: str | None) -> Order:
-    """The order these details name (reads only); the same error whatever is wrong."""
+def find_order(*, email: str, order_number: str | None, transaction_id: str | None) -> tuple[Order, bool]:
+    """The order these details name, and whether it was found without its receipt (reads only).
+
+    Without its number the order is found by the payment transaction ID: a receipt-less return.
+    The same error whatever is wrong.
+    """
     email = (email or "").strip().lower()
     number = (order_number or "").strip().upper()
     transaction = (transaction_id or "").strip()
@@ -104,7 +108,7 @@ def find_order(*, email: str, order_number: str | None, transaction_id: str | No
     if order is None or not secrets.compare_digest(order.email.encode(), email.encode()):
         raise WizardError(404, "order_not_found",
                           "We could not find an order with these details. Please check them and try again.")
-    return order
+    return order, not number
 
 
 def open_session(order: Order, *, lang: str, receiptless: bool, visit_id: str = "") -> tuple[WizardSession, str]:
