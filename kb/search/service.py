@@ -106,6 +106,9 @@ def rebuild_index(progress: Callable[[int], None] | None = None) -> int:
             progress(total_so_far - done)
         done = max(done, total_so_far)
 
+    # A background rebuild set the flag already and clears it itself, after recording a
+    # failure: clearing it here first would let a search start a second rebuild meanwhile.
+    was_rebuilding = keeper.rebuilding
     keeper.rebuilding = True
     try:
         count = keeper.index.rebuild(docs, total=len(articles), progress=advance)
@@ -113,7 +116,7 @@ def rebuild_index(progress: Callable[[int], None] | None = None) -> int:
         keeper.synced_version = version
         return count
     finally:
-        keeper.rebuilding = False
+        keeper.rebuilding = was_rebuilding
 
 
 def sync_index(force: bool = False) -> bool:
