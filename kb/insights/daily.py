@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, event, func, inspect, literal_column, or_, select
+from sqlalchemy import Connection, and_, bindparam, delete, event, func, inspect, literal_column, or_, select
 
 from kb.insights.models import (
     SearchGapDay,
@@ -38,6 +38,9 @@ Key = tuple[Any, ...]  # (rollup model, its primary key values[, a column other 
 Getter = Callable[[str], Any]
 
 _OLD = "insights_old_keys"  # InstanceState.info: a row's contribution before it changes
+# Statements built once a process: on the wizard's writes, building SQLAlchemy statements cost
+# more than SQLite took to run them (they are immutable, and executed with fresh parameters).
+_STATEMENTS: dict[tuple[Any, ...], Any] = {}
 _COUNT_COLUMN = {TicketDay: "tickets", TicketCategoryDay: "tickets", TicketSkuDay: "tickets",
                  SoldDay: "lines", WizardDay: "sessions", WizardArticleDay: "sessions",
                  SearchGapDay: "searches"}
@@ -121,17 +124,45 @@ def _after_insert(mapper: Any, connection: Connection, target: Any) -> None:
 
 
 def _before_change(mapper: Any, connection: Connection, target: Any) -> None:
-    """Before an update or delete: the row's contribution as the database still holds it.
-
-    (Read from the database: an attribute set on an expired object keeps no old value.)
-    """
+    """Before an update or delete: the row's contribution as the database still holds it."""
     model = mapper.class_
     state = inspect(target)
     changed = any(state.attrs[name].history.has_changes() for name in _COLUMNS[model])
     if changed or state.obj() in (state.session.deleted if state.session else ()):
-        row = connection.execute(select(*(getattr(model, name) for name in _COLUMNS[model]))
-                                 .where(model.id == target.id)).first()
-        state.info[_OLD] = [] if row is None else _SOURCES[model](row._mapping.__getitem__)
+        stored = _loaded_values(state, _COLUMNS[model])
+        if stored is None:
+            row = connection.execute(statement(("stored", model), lambda: select(
+                *(getattr(model, name) for name in _COLUMNS[model])).where(model.id == bindparam("id"))),
+                {"id": target.id}).first()
+            stored = None if row is None else row._mapping
+        state.info[_OLD] = [] if stored is None else _SOURCES[model](stored.__getitem__)
+
+
+def _loaded_values(state: Any, names: Iterable[str]) -> dict[str, Any] | None:
+    """The columns' values as loaded from the database, or None when one was not loaded.
+
+    (An attribute set on an expired object keeps no old value: then the database is asked.)
+    """
+    values = {}
+    for name in names:
+        history = state.attrs[name].history
+        if history.has_changes():
+            if not history.deleted:
+                return None
+            values[name] = history.deleted[0]
+        elif history.unchanged:
+            values[name] = history.unchanged[0]
+        else:
+            return None
+    return values
+
+
+def statement(key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
+    """A statement built once a process under ``key`` (executed with its parameters)."""
+    built = _STATEMENTS.get(key)
+    if built is None:
+        built = _STATEMENTS[key] = build()
+    return built
 
 
 def _after_update(mapper: Any, connection: Connection, target: Any) -> None:
@@ -178,8 +209,15 @@ def apply(connection: Connection, change: Counter[Key],
             continue
         _upsert(connection, model, values, deltas)
         if any(delta < 0 for delta in deltas.values()):
-            table = model.__table__
-            connection.execute(delete(table).where(_where(model, values), table.c[count] <= 0))
+            connection.execute(statement(("delete_empty", model), lambda m=model: _delete_empty(m)),
+                               {f"pk_{name}": value for name, value in _pk(model, values).items()})
+
+
+def _delete_empty(model: Any) -> Any:
+    """DELETE one rollup row (its key as ``pk_<column>`` parameters) if its count fell to zero."""
+    table = model.__table__
+    return delete(table).where(*(column == bindparam(f"pk_{column.name}") for column in table.primary_key),
+                               table.c[_COUNT_COLUMN[model]] <= 0)
 
 
 def grouped(change: Counter[Key]) -> dict[tuple[Any, tuple[Any, ...]], dict[str, int]]:
@@ -205,17 +243,23 @@ def _where(model: Any, values: tuple[Any, ...]) -> Any:
 
 def _upsert(connection: Connection, model: Any, values: tuple[Any, ...], deltas: dict[str, int],
             last_seen: datetime | None = None) -> None:
-    table = model.__table__
     row = {**_pk(model, values), **deltas}
     if model is SearchGapDay:
         row["last_seen"] = last_seen or _gap_of_day(connection, values)[1]
-    statement = upsert_insert(connection, table).values(row)
-    updates: dict[str, Any] = {c: table.c[c] + statement.excluded[c] for c in deltas}
+    columns = tuple(sorted(deltas))
+    key = ("upsert", connection.dialect.name, model, columns)
+    connection.execute(statement(key, lambda: _upsert_statement(connection, model, columns)), row)
+
+
+def _upsert_statement(connection: Connection, model: Any, columns: tuple[str, ...]) -> Any:
+    """INSERT a rollup row, or add the amounts of ``columns`` to the row already there."""
+    table = model.__table__
+    insert = upsert_insert(connection, table)
+    updates: dict[str, Any] = {c: table.c[c] + insert.excluded[c] for c in columns}
     if model is SearchGapDay:
         latest = func.max if connection.dialect.name == "sqlite" else func.greatest
-        updates["last_seen"] = latest(table.c.last_seen, statement.excluded.last_seen)
-    connection.execute(statement.on_conflict_do_update(
-        index_elements=[c.name for c in table.primary_key], set_=updates))
+        updates["last_seen"] = latest(table.c.last_seen, insert.excluded.last_seen)
+    return insert.on_conflict_do_update(index_elements=[c.name for c in table.primary_key], set_=updates)
 
 
 def _recount_gap(connection: Connection, values: tuple[Any, ...]) -> None:

@@ -14,10 +14,10 @@ from collections.abc import Iterable
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import Connection, event, inspect, select
+from sqlalchemy import Connection, bindparam, event, inspect, select
 from sqlalchemy.orm import Session
 
-from kb.insights.daily import Key, apply, day_of_moment, write_rows
+from kb.insights.daily import Key, apply, day_of_moment, statement, write_rows
 from kb.insights.models import SoldDay, TicketCategoryDay, TicketDay, TicketSkuDay
 from kb.returns.models import Order, OrderItem
 from kb.tickets.models import Ticket, TicketItem, TicketStatus
@@ -81,15 +81,15 @@ def _order_query() -> Any:
             .select_from(Order).outerjoin(OrderItem, OrderItem.order_id == Order.id))
 
 
-def _stored(connection: Connection, model: Any, target: Any) -> Counter[Key]:
-    """The figures of the target's ticket or order as the database holds them now."""
-    owner_id = getattr(target, _WATCHED[model][1])
-    if owner_id is None:
-        return Counter()
-    if model in (Ticket, TicketItem):
-        rows = connection.execute(_ticket_query().where(Ticket.id == owner_id)).all()
+def _stored(connection: Connection, owner: tuple[str, Any]) -> Counter[Key]:
+    """The figures of a ticket or order (``("ticket", id)``) as the database holds them now."""
+    kind, owner_id = owner
+    if kind == "ticket":
+        query = statement(("ticket_figures",), lambda: _ticket_query().where(Ticket.id == bindparam("owner")))
+        rows = connection.execute(query, {"owner": owner_id}).all()
         return ticket_keys(rows[0], rows) if rows else Counter()
-    rows = connection.execute(_order_query().where(Order.id == owner_id)).all()
+    query = statement(("order_figures",), lambda: _order_query().where(Order.id == bindparam("owner")))
+    rows = connection.execute(query, {"owner": owner_id}).all()
     return order_keys(rows[0].placed_at, rows) if rows else Counter()
 
 
@@ -100,8 +100,8 @@ def listen() -> None:
             for when, handler in (("before", _before), ("after", _after)):
                 if not event.contains(model, f"{when}_{name}", handler):
                     event.listen(model, f"{when}_{name}", handler)
-    if not event.contains(Session, "after_flush", _forget):
-        event.listen(Session, "after_flush", _forget)
+    if not event.contains(Session, "after_flush", _settle):
+        event.listen(Session, "after_flush", _settle)
 
 
 def _owner(model: Any, target: Any) -> tuple[str, Any]:
@@ -109,18 +109,14 @@ def _owner(model: Any, target: Any) -> tuple[str, Any]:
     return kind, getattr(target, _WATCHED[model][1])
 
 
-def _pending(state: Any) -> dict[tuple[str, Any], Counter[Key]]:
-    """Within one flush: each ticket's or order's figures as the rollups last counted them.
+def _flush_info(state: Any) -> dict[str, Any]:
+    """Within one flush: each ticket's or order's figures before it, and those it changed.
 
     A flush calls every "before" event of a mapper, then writes, then calls every "after"
-    event: two items of one ticket must not both count the ticket's change.
+    event; the changed tickets and orders are counted again once, when the flush is done.
     """
     info = state.session.info if state.session is not None else {}
-    return info.setdefault(_OLD, {})  # type: ignore[no-any-return]
-
-
-def _forget(session: Session, _context: Any) -> None:
-    session.info.pop(_OLD, None)
+    return info.setdefault(_OLD, {"before": {}, "changed": {}})  # type: ignore[no-any-return]
 
 
 def _before(mapper: Any, connection: Connection, target: Any) -> None:
@@ -130,21 +126,30 @@ def _before(mapper: Any, connection: Connection, target: Any) -> None:
     if state.key is None or deleting or any(state.attrs[name].history.has_changes()
                                             for name in _WATCHED[model][0]):
         state.info[_OLD] = True
-        owner, pending = _owner(model, target), _pending(state)
-        if owner[1] is not None and owner not in pending:
-            pending[owner] = _stored(connection, model, target)
+        owner, before = _owner(model, target), _flush_info(state)["before"]
+        if owner[1] is not None and owner not in before:
+            before[owner] = _stored(connection, owner)
 
 
-def _after(mapper: Any, connection: Connection, target: Any) -> None:
+def _after(mapper: Any, _connection: Connection, target: Any) -> None:
     state = inspect(target)
-    if not state.info.pop(_OLD, None):
+    if state.info.pop(_OLD, None):
+        owner, flushed = _owner(mapper.class_, target), _flush_info(state)
+        # A ticket or order inserted by this flush had no figures before it (its id was unknown).
+        flushed["before"].setdefault(owner, Counter())
+        flushed["changed"][owner] = True
+
+
+def _settle(session: Session, _context: Any) -> None:
+    """After a flush: move each changed ticket's or order's figures in the rollups."""
+    flushed = session.info.pop(_OLD, None)
+    if not flushed or not flushed["changed"]:
         return
-    owner, pending = _owner(mapper.class_, target), _pending(state)
-    new = _stored(connection, mapper.class_, target)
-    change = Counter(new)
-    change.subtract(pending.get(owner, Counter()))
-    pending[owner] = new
-    apply(connection, change)
+    connection = session.connection()
+    for owner in flushed["changed"]:
+        change = _stored(connection, owner)
+        change.subtract(flushed["before"].get(owner, Counter()))
+        apply(connection, change)
 
 
 def rebuild_returns(connection: Connection) -> None:

@@ -172,11 +172,12 @@ def test_sessions_ended_later_move_between_rollup_rows(app: Flask, history: dict
     deflected = _new_session(order_id, at("03-10", 23))
     ticketed = _new_session(order_id, at("03-11", 1), lang="fr")
     _assert_fresh()
+    db.session.refresh(deflected)  # loaded: its old figures come from the ORM's history
     deflected.offered_json = json.dumps(["exchange", "return-window"])
     deflected.opened_json = json.dumps(["exchange", "size-guide", "exchange"])
     deflected.outcome = "deflected"
     _assert_fresh()
-    ticketed.offered_json = json.dumps(["exchange"])
+    ticketed.offered_json = json.dumps(["exchange"])  # expired: its old figures are read back
     ticketed.opened_json = json.dumps(["size-guide"])
     ticketed.outcome = "ticket"
     _assert_fresh()
