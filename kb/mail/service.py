@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 # A message claimed this long ago by a sender that died is taken over by another.
 CLAIM_TIMEOUT = timedelta(minutes=5)
+_HOOKS = "kb_active_webhooks"  # Session.info: (the transaction, its active webhooks)
 
 
 def queue_email(recipient: str, subject: str, body: str) -> OutboxMessage:
@@ -39,11 +40,22 @@ def sign(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
+def _active_webhooks() -> list[Webhook]:
+    """The active webhooks, read once a transaction (opening a return queues two events)."""
+    session = db.session()
+    transaction = session.get_transaction()
+    cached = session.info.get(_HOOKS)
+    if cached is not None and transaction is not None and cached[0] is transaction:
+        return cached[1]  # type: ignore[no-any-return]
+    hooks = list(session.scalars(select(Webhook).where(Webhook.active.is_(True))))
+    session.info[_HOOKS] = (transaction, hooks)
+    return hooks
+
+
 def queue_webhooks(event: str, payload: dict) -> int:
     """Queue a signed JSON call to every active webhook that listens to ``event``."""
-    hooks = db.session.scalars(select(Webhook).where(Webhook.active.is_(True))).all()
     count = 0
-    for hook in hooks:
+    for hook in _active_webhooks():
         wanted = {e.strip() for e in hook.events.split(",")}
         if "*" not in wanted and event not in wanted:
             continue

@@ -55,10 +55,11 @@ def lookup():  # type: ignore[no-untyped-def]
             order_number=string_field(data, "order_number", 40),
             transaction_id=string_field(data, "transaction_id", 80),
         )
+        # What the shopper sees is read before the write, which then takes the lock only to insert.
+        order, order_id = wiz.order_summary(found), found.id
         with write_transaction():
-            session, token = wiz.open_session(found, lang=lang, receiptless=receiptless,
-                                              visit_id=getattr(g, "visit_id", ""))
-        order = wiz.order_summary(session)
+            _session, token = wiz.open_session(order_id, lang=lang, receiptless=receiptless,
+                                               visit_id=getattr(g, "visit_id", ""))
     except wiz.WizardError as exc:
         raise _wizard_error(exc) from exc
     return jsonify({"session": token, "expires_in": int(wiz.SESSION_IDLE.total_seconds()), "order": order})
@@ -142,7 +143,8 @@ def create():  # type: ignore[no-untyped-def]
         raise ApiError(400, "invalid_idempotency_key", "Idempotency-Key must have 1 to 80 characters.")
     try:
         with write_transaction():
-            session = _session(data)
+            # Not touched on loading: opening the return ends the session (and records the time).
+            session = _session(data, touch=False)
             lines = wiz.parse_lines(data["items"])
             ticket, token, created = wiz.create_return(
                 session, lines, resolution=data["resolution"], method=data["method"],

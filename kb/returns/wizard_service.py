@@ -82,7 +82,7 @@ def lookup(
 ) -> tuple[WizardSession, str]:
     """Open a wizard session for the order that matches; the same error whatever is wrong."""
     order, receiptless = find_order(email=email, order_number=order_number, transaction_id=transaction_id)
-    return open_session(order, lang=lang, receiptless=receiptless, visit_id=visit_id)
+    return open_session(order.id, lang=lang, receiptless=receiptless, visit_id=visit_id)
 
 
 def find_order(*, email: str, order_number: str | None, transaction_id: str | None) -> tuple[Order, bool]:
@@ -111,11 +111,11 @@ def find_order(*, email: str, order_number: str | None, transaction_id: str | No
     return order, not number
 
 
-def open_session(order: Order, *, lang: str, receiptless: bool, visit_id: str = "") -> tuple[WizardSession, str]:
-    """Start a wizard session on a found order; returns it with its secret token."""
+def open_session(order_id: int, *, lang: str, receiptless: bool, visit_id: str = "") -> tuple[WizardSession, str]:
+    """Start a wizard session on a found order (by id); returns it with its secret token."""
     token = secrets.token_urlsafe(24)
     session = WizardSession(
-        token_hash=token_hash(token), order_id=order.id, lang=lang, receiptless=receiptless,
+        token_hash=token_hash(token), order_id=order_id, lang=lang, receiptless=receiptless,
         visit_id=visit_id[:40],
     )
     db.session.add(session)
@@ -144,9 +144,8 @@ def returnable_quantities(order: Order) -> dict[str, int]:
     return {item.sku: max(item.quantity - reserved.get(item.id, 0), 0) for item in order.items}
 
 
-def order_summary(session: WizardSession) -> dict[str, Any]:
+def order_summary(order: Order) -> dict[str, Any]:
     """The order as the API shows it to the shopper."""
-    order = session.order
     left = returnable_quantities(order)
     return {
         "number": order.number,
@@ -384,5 +383,5 @@ def create_return(
     )
     attach_session_photos(session.id, ticket.id)
     session.outcome = WizardOutcome.TICKET
-    session.ended_at = utcnow()
+    session.ended_at = session.last_seen_at = utcnow()
     return ticket, token, True

@@ -59,6 +59,16 @@ def test_a_webhook_only_hears_the_events_it_asked_for(admin: FlaskClient, demo: 
     assert webhook_calls() == []
 
 
+def test_a_return_approved_at_once_calls_a_webhook_for_each_of_its_events(admin: FlaskClient,
+                                                                          demo: dict) -> None:
+    admin.post("/desk/webhooks", data={"url": "https://erp.example/all", "events": "*"})
+    ticket, _ = open_return("A1001")
+    assert ticket.status == "approved"
+    calls = webhook_calls()
+    assert [call.subject for call in calls] == ["ticket.opened", "ticket.approved"]
+    assert {json.loads(call.body)["reference"] for call in calls} == {ticket.reference}
+
+
 def test_a_deactivated_webhook_is_not_called_any_more(admin: FlaskClient, demo: dict) -> None:
     admin.post("/desk/webhooks", data={"url": "https://erp.example/hook", "events": "*"})
     hook = db.session.scalar(select(Webhook))
