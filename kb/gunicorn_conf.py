@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 
-# gthread keeps connections alive between requests. One thread per worker by default: our
-# requests are CPU-bound, and extra threads of one process only take turns on its interpreter
-# lock (measured: fewer requests per second, higher p95). Scale with --workers instead; raise
-# KB_THREADS behind a proxy that does not buffer slow clients.
-worker_class = "gthread"
+# gthread keeps connections alive between requests; ours also closes a connection after
+# KB_KEEPALIVE_REQUESTS requests (100) so that long-lived connections spread over the workers
+# (kb/gunicorn_worker.py). One thread per worker by default: our requests are CPU-bound, and
+# extra threads of one process only take turns on its interpreter lock (measured: fewer
+# requests per second, higher p95). Scale with --workers instead; raise KB_THREADS behind a
+# proxy that does not buffer slow clients.
+worker_class = "kb.gunicorn_worker.BalancedThreadWorker"
 threads = int(os.environ.get("KB_THREADS", "1"))
 timeout = 30
 graceful_timeout = 20
