@@ -136,6 +136,8 @@ def _before_change(mapper: Any, connection: Connection, target: Any) -> None:
                 {"id": target.id}).first()
             stored = None if row is None else row._mapping
         state.info[_OLD] = [] if stored is None else _SOURCES[model](stored.__getitem__)
+    else:
+        state.info.pop(_OLD, None)  # left by a flush that failed: its change was rolled back
 
 
 def _loaded_values(state: Any, names: Iterable[str]) -> dict[str, Any] | None:

@@ -102,6 +102,8 @@ def listen() -> None:
                     event.listen(model, f"{when}_{name}", handler)
     if not event.contains(Session, "after_flush", _settle):
         event.listen(Session, "after_flush", _settle)
+    if not event.contains(Session, "after_rollback", _forget):
+        event.listen(Session, "after_rollback", _forget)
 
 
 def _owner(model: Any, target: Any) -> tuple[str, Any]:
@@ -117,6 +119,11 @@ def _flush_info(state: Any) -> dict[str, Any]:
     """
     info = state.session.info if state.session is not None else {}
     return info.setdefault(_OLD, {"before": {}, "changed": {}})  # type: ignore[no-any-return]
+
+
+def _forget(session: Session) -> None:
+    """A flush that failed left its figures behind: the rollback drops them with its writes."""
+    session.info.pop(_OLD, None)
 
 
 def _before(mapper: Any, connection: Connection, target: Any) -> None:

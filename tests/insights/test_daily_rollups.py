@@ -8,8 +8,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 from sqlalchemy import and_, func, select, text, true
+from sqlalchemy.exc import IntegrityError
 
 from kb import database
 from kb.articles.models import Article
@@ -207,6 +209,34 @@ def test_tickets_declined_changed_or_deleted_later_move_their_figures(
         condition="unopened", eligible=True, value=order.items[0].unit_price))
     _assert_fresh()
     db.session.delete(ticket)
+    _assert_fresh()
+
+
+def test_a_flush_that_failed_leaves_no_figures_for_the_next_one(app: Flask, history: dict) -> None:
+    ticket = db.session.scalars(select(Ticket).where(Ticket.status != "declined")).first()
+    assert ticket is not None and ticket.items
+    ticket.status = "declined"
+    db.session.flush()  # moved in the rollups, then undone with the transaction below
+    ticket.items[0].quantity = None  # type: ignore[assignment]
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+    ticket.status = "declined"  # from its stored status again, not from the undone one
+    _assert_fresh()
+
+
+def test_a_session_whose_flush_failed_is_counted_from_its_stored_state(app: Flask, history: dict) -> None:
+    order_id = db.session.scalar(select(Order.id).limit(1))
+    assert order_id is not None
+    session = _new_session(order_id, at("03-12", 9))
+    _assert_fresh()
+    session.outcome = "deflected"
+    db.session.flush()  # moved in the rollups, then undone with the transaction below
+    session.outcome, session.lang = "ticket", None  # type: ignore[assignment]
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+    session.last_seen_at = at("03-12", 10)  # changes no figure
     _assert_fresh()
 
 
