@@ -58,8 +58,8 @@ def lookup():  # type: ignore[no-untyped-def]
         # What the shopper sees is read before the write, which then takes the lock only to insert.
         order, order_id = wiz.order_summary(found), found.id
         with write_transaction():
-            _session, token = wiz.open_session(order_id, lang=lang, receiptless=receiptless,
-                                               visit_id=getattr(g, "visit_id", ""))
+            _opened, token = wiz.open_session(order_id, lang=lang, receiptless=receiptless,
+                                              visit_id=getattr(g, "visit_id", ""))
     except wiz.WizardError as exc:
         raise _wizard_error(exc) from exc
     return jsonify({"session": token, "expires_in": int(wiz.SESSION_IDLE.total_seconds()), "order": order})
