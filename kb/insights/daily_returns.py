@@ -136,6 +136,8 @@ def _before(mapper: Any, connection: Connection, target: Any) -> None:
         owner, before = _owner(model, target), _flush_info(state)["before"]
         if owner[1] is not None and owner not in before:
             before[owner] = _stored(connection, owner)
+    else:
+        state.info.pop(_OLD, None)  # left by a flush that failed: its change was rolled back
 
 
 def _after(mapper: Any, _connection: Connection, target: Any) -> None:

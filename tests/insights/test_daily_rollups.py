@@ -225,6 +225,18 @@ def test_a_flush_that_failed_leaves_no_figures_for_the_next_one(app: Flask, hist
     _assert_fresh()
 
 
+def test_an_item_whose_flush_failed_changes_no_figure_with_its_next_update(app: Flask, history: dict) -> None:
+    ticket = db.session.scalars(select(Ticket).where(Ticket.status != "declined")).first()
+    assert ticket is not None and ticket.items
+    item = ticket.items[0]
+    item.quantity = None  # type: ignore[assignment]
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+    item.condition = "used"  # changes no figure of its ticket
+    _assert_fresh()
+
+
 def test_a_session_whose_flush_failed_is_counted_from_its_stored_state(app: Flask, history: dict) -> None:
     order_id = db.session.scalar(select(Order.id).limit(1))
     assert order_id is not None
