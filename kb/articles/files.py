@@ -11,6 +11,7 @@ import frontmatter
 import yaml
 
 from kb.articles.categories import CATEGORY_CODES
+from kb.articles.policy_examples import ExampleError, parse_examples
 from kb.config import LANGUAGES
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -78,6 +79,11 @@ def parse_article(text: str, path: Path | str = "<text>") -> ArticleFile:
         body=post.content.strip() + "\n",
     )
     _validate(article, path)
+    try:
+        # Lines are counted in the whole file, front matter included, so they point at the case.
+        parse_examples(text)
+    except ExampleError as exc:
+        raise ArticleFileError(path, exc.message, exc.line) from exc
     return article
 
 
