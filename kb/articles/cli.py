@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import IO
 
@@ -125,4 +126,4 @@ def _check_file(path: Path, name: str, policy: Policy) -> tuple[int, tuple[Failu
 
 def _progress_file() -> IO[str]:
     """Progress to the terminal's error stream, so that the report itself stays clean."""
-    return click.get_text_stream("stderr")
+    return sys.stderr
