@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, Final
 
 import yaml
@@ -199,15 +199,21 @@ def remove_examples(text: str) -> str:
 
 def parse_examples(text: str) -> list[Example]:
     """Every case of every ```policy block of ``text``; raise ExampleError at the bad line."""
+    return list(_parse_text(text))
+
+
+@lru_cache(maxsize=256)
+def _parse_text(text: str) -> tuple[Example, ...]:
+    # Every import and every studio page reads the same texts again: read each once.
     examples: list[Example] = []
     for block in find_blocks(text):
         examples.extend(_parse_block(block))
-    return examples
+    return tuple(examples)
 
 
 def _parse_block(block: Block) -> list[Example]:
     offset = block.first_line
-    loader = yaml.SafeLoader(block.source)
+    loader = _Loader(block.source)
     try:
         root = loader.get_single_node()
     except yaml.YAMLError as exc:
@@ -223,10 +229,14 @@ def _parse_block(block: Block) -> list[Example]:
     return [_parse_case(loader, node, offset) for node in root.value]
 
 
+# libyaml when it is there: several times faster on the hundreds of cases of the articles.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 class _Reader:
     """Turns one case's YAML nodes into plain values, keeping each key's line."""
 
-    def __init__(self, loader: yaml.SafeLoader, offset: int) -> None:
+    def __init__(self, loader: Any, offset: int) -> None:
         self.loader = loader
         self.offset = offset
 
@@ -254,7 +264,7 @@ class _Reader:
         return entries
 
 
-def _parse_case(loader: yaml.SafeLoader, node: Node, offset: int) -> Example:
+def _parse_case(loader: Any, node: Node, offset: int) -> Example:
     read = _Reader(loader, offset)
     entries = read.mapping(node, "a case", CASE_KEYS)
     line = read.line(node)
