@@ -201,7 +201,11 @@ STAFF_PATHS: dict[str, Any] = {
         "requestBody": {"required": True, "content": {"application/json": {"schema": {
             "type": "object", "required": ["amount", "method"], "additionalProperties": False,
             "properties": {"amount": MONEY, "goodwill": MONEY,
-                           "method": {"type": "string", "enum": list(REFUND_METHODS)}}}}}},
+                           "method": {"type": "string", "enum": list(REFUND_METHODS)},
+                           "review_checked": {
+                               "type": "boolean", "default": False,
+                               "description": "Required as true on a ticket still in needs_review: "
+                                              "the agent checked why it was flagged (else 409)"}}}}}},
         "responses": {"201": _json(_ref("StaffRefund"), "Created (confirmed or pending)"),
                       **_errors(400, 401, 403, 404, 409, 415, 422)},
     }},

@@ -14,6 +14,7 @@ from kb.extensions import db
 from kb.policy import Channel, Reason
 from kb.returns.models import Order, OrderItem
 from kb.tickets.models import Refund, Ticket, TicketEvent, TicketItem, TicketStatus
+from kb.tickets.service import TicketError
 from kb.types import utcnow
 
 PER_PAGE = 25
@@ -298,3 +299,18 @@ def pending_refunds() -> list[Refund]:
 def find_ticket(reference: str) -> Ticket | None:
     """The ticket with this reference (case does not matter)."""
     return db.session.scalar(select(Ticket).where(Ticket.reference == reference.upper()[:12]))
+
+
+def require_review_checked(ticket: Ticket, confirmed: bool) -> None:
+    """Refuse a refund on a ticket still under review unless the agent confirmed its reasons.
+
+    One click once refunded a flagged frequent returner whose parcel never came back: the
+    agent must approve the ticket first, or say they checked why it was flagged.
+    """
+    if ticket.status == TicketStatus.NEEDS_REVIEW and not confirmed:
+        reasons = ", ".join(ticket.review_reasons) or "review"
+        raise TicketError(
+            "review_not_checked",
+            f"the ticket is still under review ({reasons}): approve it first, or confirm the review reasons",
+            409,
+        )

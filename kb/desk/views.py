@@ -155,8 +155,10 @@ def refund(reference: str) -> ResponseReturnValue:
     """Refund within the caps; above the threshold it waits for a second agent."""
     try:
         with write_transaction():
+            ticket = _ticket_or_404(reference)
+            service.require_review_checked(ticket, request.form.get("review_checked") == "yes")
             created = issue_refund(
-                _ticket_or_404(reference),
+                ticket,
                 # French agents type 12,50: the form accepts a decimal comma (the API does not).
                 amount=request.form.get("amount", "").strip().replace(",", "."),
                 goodwill=request.form.get("goodwill", "").strip().replace(",", "."),
