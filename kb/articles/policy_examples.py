@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any, Final
 
 import yaml
@@ -199,16 +199,10 @@ def remove_examples(text: str) -> str:
 
 def parse_examples(text: str) -> list[Example]:
     """Every case of every ```policy block of ``text``; raise ExampleError at the bad line."""
-    return list(_parse_text(text))
-
-
-@lru_cache(maxsize=256)
-def _parse_text(text: str) -> tuple[Example, ...]:
-    # Every import and every studio page reads the same texts again: read each once.
     examples: list[Example] = []
     for block in find_blocks(text):
         examples.extend(_parse_block(block))
-    return tuple(examples)
+    return examples
 
 
 def _parse_block(block: Block) -> list[Example]:

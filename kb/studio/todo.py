@@ -12,7 +12,7 @@ from kb.articles.models import Article, ArticleStatus, Vote
 from kb.extensions import db
 from kb.policy import Policy
 from kb.search.models import SearchLog
-from kb.studio.service import check_examples
+from kb.studio.service import check_saved_examples
 from kb.types import utcnow
 
 UNHELPFUL_DAYS = 90
@@ -93,7 +93,7 @@ def articles_with_failing_examples(policy: Policy, limit: int = TODO_LIMIT) -> l
     )
     found = []
     for article in articles:
-        failures = len(check_examples(article.body, policy).failures)
+        failures = len(check_saved_examples(article, policy).failures)
         if failures:
             found.append(FailingArticle(article, failures))
     found.sort(key=lambda item: -item.failures)

@@ -115,7 +115,7 @@ def new() -> ResponseReturnValue:
             else:
                 service.announce_changes()
                 flash(_("Article created."), "success")
-                _flash_failing_examples(article.body)
+                _flash_failing_examples(article)
                 return redirect(url_for("studio.edit", article_id=article.id))
     return _editor(form, None, source=source)
 
@@ -162,7 +162,7 @@ def edit(article_id: int) -> ResponseReturnValue:
                     flash(_("Saved as revision %(number)d.", number=article.revision), "success")
                 else:
                     flash(_("Nothing changed, so no new revision was saved."), "info")
-                _flash_failing_examples(article.body)
+                _flash_failing_examples(article)
                 return redirect(url_for("studio.edit", article_id=article.id))
     return _editor(form, article)
 
@@ -232,9 +232,9 @@ def _wants_preview() -> bool:
     return request.method == "POST" and request.form.get("action") == "preview"
 
 
-def _flash_failing_examples(body: str) -> None:
+def _flash_failing_examples(article: Article) -> None:
     """The save is kept, but the writer hears at once that the text and the policy disagree."""
-    failures = len(service.check_examples(body, current_policy()).failures)
+    failures = len(service.check_saved_examples(article, current_policy()).failures)
     if failures:
         flash(
             ngettext(
