@@ -136,7 +136,7 @@ def update_article(
     current = {name: getattr(article, name) for name in EDITABLE}
     if all(current[name] == value for name, value in changes.items()):
         return False
-    text_before, revision_before = _published_text(article), article.revision
+    revision_before = article.revision
     new_slug = changes.get("slug", article.slug)
     if new_slug != article.slug:
         _check_slug_free(article.lang, str(new_slug), article.id)
@@ -148,22 +148,15 @@ def update_article(
     article.revision += 1
     article.updated_at = utcnow()
     _record_revision(article, author, message)
-    _keep_translation_in_step(article, text_before, revision_before, current)
+    _keep_translation_in_step(article, revision_before, current)
     bump_content_version()
     return True
 
 
-def _published_text(article: Article) -> tuple[str, str, str] | None:
-    """What readers see of an article (title, summary, text), or None when it is not public."""
-    if article.status != ArticleStatus.PUBLISHED:
-        return None
-    return article.title, article.summary, article.body
+def _keep_translation_in_step(article: Article, revision_before: int, before: dict[str, object]) -> None:
+    """A change of the published text (title, summary, body) puts the other language out of date.
 
-
-def _keep_translation_in_step(
-    article: Article, text_before: tuple[str, str, str] | None, revision_before: int, before: dict[str, object]
-) -> None:
-    """A change of the published text puts the other language out of date.
+    Only a change readers see counts: the tags, a draft's text, deleting or restoring do not.
 
     An article that was itself out of date and whose text changed has been brought in step: its
     flag goes, and that update does not in turn flag the version it followed. Neither does the
@@ -176,8 +169,7 @@ def _keep_translation_in_step(
         return
     if article.needs_translation:
         return
-    text_after = _published_text(article)
-    if text_after is None or text_after == text_before:
+    if not text_changed or article.status != ArticleStatus.PUBLISHED:
         return
     other = db.session.scalar(
         select(Article).where(

@@ -67,6 +67,9 @@ def test_updating_the_translation_clears_it_and_does_not_flag_the_source(writer:
 def test_only_a_change_readers_see_puts_the_translation_out_of_date(writer: FlaskClient) -> None:
     english, french = pair()
     writer.post(f"/studio/{english.id}/edit", data=form_for(english, tags="parcel, lost, carrier"))
+    writer.post(f"/studio/{english.id}/delete")
+    writer.post(f"/studio/{english.id}/undelete")
+    assert english.status == "published" and english.revision == 4
     assert not french.out_of_date
     draft = make_article(key="draft", slug="draft", status="draft")
     make_article(key="draft", lang="fr", slug="brouillon")
