@@ -155,26 +155,8 @@ def _frozen(value: Any) -> Any:
 
 def find_blocks(text: str) -> list[Block]:
     """The ```policy blocks of a Markdown text, in order (an unclosed one runs to the end)."""
-    blocks: list[Block] = []
     lines = text.split("\n")
-    index = 0
-    while index < len(lines):
-        opening = _OPEN.match(lines[index])
-        if opening is None:
-            index += 1
-            continue
-        end = _closing_line(lines, index + 1, opening.group(1))
-        blocks.append(Block("\n".join(lines[index + 1 : end]), index + 2))
-        index = end + 1
-    return blocks
-
-
-def _closing_line(lines: list[str], start: int, fence: str) -> int:
-    closing = re.compile(rf"^ {{0,3}}{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$")
-    for number in range(start, len(lines)):
-        if closing.match(lines[number]):
-            return number
-    return len(lines)
+    return [Block("\n".join(lines[first + 1 : last]), first + 2) for first, last in _fences(lines)]
 
 
 def remove_examples(text: str) -> str:
@@ -182,16 +164,26 @@ def remove_examples(text: str) -> str:
     if "policy" not in text:
         return text
     lines = text.split("\n")
-    kept: list[str] = []
+    for first, last in reversed(_fences(lines)):
+        del lines[first : last + 1]
+    return "\n".join(lines)
+
+
+def _fences(lines: list[str]) -> list[tuple[int, int]]:
+    """(opening line, closing line) of each policy block, counted from 0."""
+    spans = []
     index = 0
     while index < len(lines):
         opening = _OPEN.match(lines[index])
         if opening is None:
-            kept.append(lines[index])
             index += 1
             continue
-        index = _closing_line(lines, index + 1, opening.group(1)) + 1
-    return "\n".join(kept)
+        fence = opening.group(1)
+        closing = re.compile(rf"^ {{0,3}}{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$")
+        last = next((n for n in range(index + 1, len(lines)) if closing.match(lines[n])), len(lines))
+        spans.append((index, last))
+        index = last + 1
+    return spans
 
 
 # ---- reading the cases ----------------------------------------------------------------
