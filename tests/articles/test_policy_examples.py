@@ -255,3 +255,12 @@ def test_check_reports_a_bad_block_as_a_failure(app: Flask, runner: FlaskCliRunn
 def test_check_refuses_a_folder_that_does_not_exist(app: Flask, runner: FlaskCliRunner, tmp_path: Path) -> None:
     result = runner.invoke(args=["articles", "check", "--path", str(tmp_path / "nowhere")])
     assert result.exit_code != 0 and "is not a folder" in result.output
+
+
+def test_import_refuses_a_file_whose_block_is_bad_naming_file_and_line(
+    app: Flask, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
+    root = write_articles(tmp_path / "articles", {"en/return-window.md": article(case("fee: 4.95"))})
+    result = runner.invoke(args=["articles", "import", str(root)])
+    assert result.exit_code == 1
+    assert f"error: en/return-window.md:{HEAD_LINES + 7}: 'fee' must be quoted" in result.output
