@@ -20,6 +20,9 @@ KEYS = {
     "return-shipping-costs", "damaged-or-defective", "wrong-item", "item-not-received",
     "non-returnable-items", "repair-warranty", "marketplace-guarantee", "gift-returns",
     "partial-refund", "track-return", "cancel-order", "size-guide", "contact-support",
+    # Added with the second batch of new articles:
+    "item-condition", "return-from-abroad", "promotions-and-price-drops", "pre-orders",
+    "legal-rights",
 }
 FILES = find_article_files(ROOT)
 VALUES = article_placeholders(load_policy())
