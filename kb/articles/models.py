@@ -43,14 +43,14 @@ class Article(db.Model):
     # Bumped on every saved change; the search index records the revision it holds.
     revision: Mapped[int] = mapped_column(default=1)
     needs_translation: Mapped[bool] = mapped_column(default=False)
-    # States the law: the shop's lawyers must read it (the file's legal_review flag).
-    legal_review: Mapped[bool] = mapped_column(default=False)
     # Hash of the Markdown file as of the last import/export, to spot edits on both sides.
     synced_hash: Mapped[str | None] = mapped_column(String(64))
     synced_revision: Mapped[int | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # States the law: the shop's lawyers must read it (the file's legal_review flag).
+    legal_review: Mapped[bool] = mapped_column(default=False)
 
     revisions: Mapped[list[ArticleRevision]] = relationship(
         back_populates="article", order_by="ArticleRevision.number", cascade="all, delete-orphan"
