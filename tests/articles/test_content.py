@@ -15,14 +15,13 @@ from kb.shop import article_placeholders
 
 ROOT = Path(__file__).resolve().parents[2] / "articles"
 KEYS = {
+    "item-condition", "return-from-abroad", "promotions-and-price-drops", "pre-orders",
+    "legal-rights",
     "return-window", "start-a-return", "return-shipping-label", "return-in-store",
     "return-without-receipt", "exchange", "refund-timing", "refund-methods",
     "return-shipping-costs", "damaged-or-defective", "wrong-item", "item-not-received",
     "non-returnable-items", "repair-warranty", "marketplace-guarantee", "gift-returns",
     "partial-refund", "track-return", "cancel-order", "size-guide", "contact-support",
-    # Added with the second batch of new articles:
-    "item-condition", "return-from-abroad", "promotions-and-price-drops", "pre-orders",
-    "legal-rights",
 }
 FILES = find_article_files(ROOT)
 VALUES = article_placeholders(load_policy())
