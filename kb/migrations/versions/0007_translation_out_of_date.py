@@ -5,7 +5,7 @@ the revision of the changed article it last matched, until a writer updates it o
 that it still holds.
 
 Revision ID: 0007
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-04 16:00:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
