@@ -20,6 +20,8 @@ KEYS = {
     "return-shipping-costs", "damaged-or-defective", "wrong-item", "item-not-received",
     "non-returnable-items", "repair-warranty", "marketplace-guarantee", "gift-returns",
     "partial-refund", "track-return", "cancel-order", "size-guide", "contact-support",
+    "returns-policy", "delivery-charge-refund", "send-back-deadline", "item-missing-from-parcel",
+    "return-parcel-lost", "store-credit", "frequent-returns-review",
 }
 FILES = find_article_files(ROOT)
 VALUES = article_placeholders(load_policy())
