@@ -146,7 +146,7 @@ def test_the_api_serves_agent_and_admin_tokens(client: FlaskClient, ids: dict, r
                            json={"action": "note", "message": "checked"})
     assert response.status_code == 200
     response = client.post(_url("/api/v1/tickets/{ref}/refund", ids), headers=headers,
-                           json={"amount": "1.00", "method": "store_credit"})
+                           json={"amount": "1.00", "method": "store_credit", "review_checked": True})
     assert response.status_code == 201
     # No pending refund has that id: the token got through, the refund did not exist.
     response = client.post("/api/v1/refunds/999/confirm", headers=headers)
