@@ -27,6 +27,8 @@ from kb.auth.models import User
 from kb.database import write_transaction
 from kb.desk import labels, service
 from kb.desk.details import ticket_details
+from kb.desk.models import SavedReply
+from kb.desk.saved_replies import replies_for
 from kb.extensions import db
 from kb.tickets.models import Attachment, Refund, Ticket
 from kb.tickets.photos import photo_path
@@ -109,6 +111,7 @@ def render_ticket(
         errors=errors or {},
         values=values or {},
         agents=service.assignable_agents(),
+        saved_replies=replies_for(details.ticket.lang),
         me=g.actor.user,
         actor_name=actor_name(),
         threshold=current_app.config["REFUND_SECOND_APPROVAL_OVER"],
@@ -119,8 +122,12 @@ def render_ticket(
 @bp.get("/tickets/<reference>")
 @role_required("agent")
 def ticket(reference: str) -> tuple[str, int]:
-    """Everything about one ticket, and the actions its state allows."""
-    return render_ticket(reference)
+    """Everything about one ticket, and the actions its state allows (``?reply=`` inserts a saved one)."""
+    chosen = request.args.get("reply", "")
+    reply = None
+    if chosen.isascii() and chosen.isdigit() and len(chosen) < 10:
+        reply = db.session.get(SavedReply, int(chosen))
+    return render_ticket(reference, values={"reply-message": reply.body} if reply is not None else None)
 
 
 def _refused(reference: str, form: str, exc: TicketError) -> tuple[str, int]:
