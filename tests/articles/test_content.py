@@ -16,6 +16,8 @@ from kb.shop import article_placeholders
 
 ROOT = Path(__file__).resolve().parents[2] / "articles"
 KEYS = {
+    "item-condition", "return-from-abroad", "promotions-and-price-drops", "pre-orders",
+    "legal-rights",
     "return-window", "start-a-return", "return-shipping-label", "return-in-store",
     "return-without-receipt", "exchange", "refund-timing", "refund-methods",
     "return-shipping-costs", "damaged-or-defective", "wrong-item", "item-not-received",
