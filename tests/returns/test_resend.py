@@ -253,7 +253,12 @@ def test_the_assistants_already_in_a_return_line_offers_the_form(shop: FlaskClie
     html = shop.get(f"/{lang}/returns/items").get_data(as_text=True)
     card = html[html.index("Straight jeans"):]
     card = card[:card.index("</fieldset>")]
-    assert button in card and 'name="order_number" value="A1001"' in card
+    assert button in card and 'form="resend-order"' in card
+    # Forms cannot nest: the button's form stands after the items form.
+    hidden = html[html.index('id="resend-order"'):]
+    items_form = html.index('class="item-form"')
+    assert html.index('id="resend-order"') > html.index("</form>", items_form)
+    assert 'name="order_number" value="A1001"' in hidden[:hidden.index("</form>")]
     sent = shop.post(f"/{lang}/returns/resend", data={"mode": "number", "order_number": "A1001",
                                                      "email": "ana@example.com"})
     assert sent.status_code == 302 and len(_resend_mails()) == 1
