@@ -196,7 +196,8 @@ def current_self_help() -> SelfHelpMap:
     root = Path(current_app.config["ARTICLES_DIR"])
     path = root / FILE_NAME
     try:
-        stamp: tuple[float, int] | None = (path.stat().st_mtime, path.stat().st_size)
+        info = path.stat()
+        stamp: tuple[str, float, int] | None = (str(path), info.st_mtime, info.st_size)
     except OSError:
         stamp = None
     cache = current_app.extensions.setdefault("kb_self_help", {})
