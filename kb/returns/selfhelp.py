@@ -11,7 +11,7 @@ import re
 import threading
 import tomllib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import current_app
@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 FILE_NAME = "self-help.toml"
 ANY = "any"
+NEVER = "never"
 DEFAULT = "default"
 # How precisely a list fits the line: the answer and the reason, the answer alone, the default.
 EXACT, ANSWER_ONLY, FALLBACK = 0, 1, 2
@@ -47,6 +48,8 @@ class SelfHelpMap:
 
     default: tuple[str, ...]
     by_answer: dict[str, dict[str, tuple[str, ...]]]
+    # Articles never offered for an answer, not even when the shopper's note matches them.
+    never: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def articles_for(self, answer: str, reason: str) -> tuple[tuple[str, ...], int]:
         """The article keys for one line and how precisely they fit (EXACT, ANSWER_ONLY, FALLBACK)."""
@@ -72,6 +75,13 @@ def merged_keys(mapping: SelfHelpMap, lines: Iterable[tuple[Decision, str]]) -> 
             ranked.append(((rank, decision.eligible, fit, index), key))
     ranked.sort(key=lambda entry: entry[0])
     return list(dict.fromkeys(key for _order, key in ranked))
+
+
+def excluded_keys(mapping: SelfHelpMap, lines: Iterable[tuple[Decision, str]]) -> set[str]:
+    """The articles none of these lines may be offered (their answers' ``never``), unless listed for one."""
+    lines = list(lines)
+    never = {key for decision, _reason in lines for key in mapping.never.get(str(decision.answer), ())}
+    return never - set(merged_keys(mapping, lines))
 
 
 # -- reading and checking the file ------------------------------------------------------------
@@ -142,6 +152,7 @@ def parse_self_help(text: str, known_keys: set[str], path: Path | str = FILE_NAM
         raise SelfHelpError(path, 1, 'the file needs a "default" list, for answers it does not name')
     default = keys_of(data[DEFAULT], "", DEFAULT)
     by_answer: dict[str, dict[str, tuple[str, ...]]] = {}
+    never: dict[str, tuple[str, ...]] = {}
     for name, table in data.items():
         if name == DEFAULT:
             continue
@@ -152,13 +163,16 @@ def parse_self_help(text: str, known_keys: set[str], path: Path | str = FILE_NAM
             raise SelfHelpError(path, line, f"{name} must be a table: [{name}]")
         entries = {}
         for reason, value in table.items():
+            if reason == NEVER:
+                never[name] = keys_of(value, name, reason)
+                continue
             if reason != ANY and reason not in reasons:
                 raise SelfHelpError(path, _line_of(text, places, name, reason),
-                                    f"unknown reason {reason!r} in [{name}]; reasons are: any, "
+                                    f"unknown reason {reason!r} in [{name}]; reasons are: any, never, "
                                     f"{', '.join(sorted(reasons))}")
             entries[reason] = keys_of(value, name, reason)
         by_answer[name] = entries
-    return SelfHelpMap(default=default, by_answer=by_answer)
+    return SelfHelpMap(default=default, by_answer=by_answer, never=never)
 
 
 def article_keys_in(root: Path) -> dict[str, set[str]]:
@@ -219,6 +233,7 @@ def current_self_help() -> SelfHelpMap:
     return mapping
 
 
-def keys_for_lines(lines: Sequence[tuple[Decision, str]]) -> list[str]:
-    """The article keys the assistant offers for these lines (decision and reason of each)."""
-    return merged_keys(current_self_help(), lines)
+def keys_for_lines(lines: Sequence[tuple[Decision, str]]) -> tuple[list[str], set[str]]:
+    """The article keys to offer for these lines (decision and reason of each), and those never to."""
+    mapping = current_self_help()
+    return merged_keys(mapping, lines), excluded_keys(mapping, lines)

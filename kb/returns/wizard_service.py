@@ -245,8 +245,8 @@ def advise(session: WizardSession, lines: list[LineChoice], note: Any) -> tuple[
     """Decide each line and find the articles that answer the case (reads only)."""
     evaluated = evaluate(session, lines)
     note_text = _clean_note(note)
-    keys = keys_for_lines([(e.decision, e.choice.reason) for e in evaluated])
-    articles = suggest_for(keys, note_text, session.lang)
+    keys, never = keys_for_lines([(e.decision, e.choice.reason) for e in evaluated])
+    articles = suggest_for(keys, note_text, session.lang, exclude=never)
     return evaluated, articles, note_text
 
 

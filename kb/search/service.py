@@ -7,7 +7,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -295,15 +295,18 @@ def _mark(text: str, words: list[str]) -> str:
     return escaped
 
 
-def suggest_for(keys: Sequence[str], note: str, lang: str, limit: int = 4) -> list[Article]:
+def suggest_for(
+    keys: Sequence[str], note: str, lang: str, limit: int = 4, exclude: Collection[str] = ()
+) -> list[Article]:
     """The articles most likely to solve a shopper's case: the given keys first, then the note's.
 
-    ``keys`` come from the decision (the returns room's self-help file), most specific first.
+    ``keys`` come from the decision (the returns room's self-help file), most specific first;
+    the note's matches never bring in an ``exclude``d article.
     """
     keys = list(keys)
     if note.strip():
         found = search_articles(note, lang, limit=limit)
-        keys.extend(hit.key for hit in found.hits)
+        keys.extend(hit.key for hit in found.hits if hit.key not in exclude)
     ordered = list(dict.fromkeys(keys))
     articles = db.session.scalars(
         select(Article).where(

@@ -16,6 +16,7 @@ from kb.returns.selfhelp import (
     FILE_NAME,
     SelfHelpError,
     article_keys_in,
+    excluded_keys,
     load_self_help,
     merged_keys,
     parse_self_help,
@@ -69,6 +70,7 @@ default = ["start-a-return"]
 
 [final_sale]
 any = ["non-returnable-items"]
+never = ["marketplace-guarantee"]
 changed_mind = [
   "non-returnable-items",
   "return-window",
@@ -81,20 +83,22 @@ def test_a_valid_file_falls_back_from_the_reason_to_the_answer_to_the_default() 
     assert mapping.articles_for("final_sale", "changed_mind")[0] == ("non-returnable-items", "return-window")
     assert mapping.articles_for("final_sale", "wrong_size")[0] == ("non-returnable-items",)
     assert mapping.articles_for("refund_full", "changed_mind")[0] == ("start-a-return",)
+    assert mapping.never == {"final_sale": ("marketplace-guarantee",)}
 
 
 @pytest.mark.parametrize(
     ("text", "line", "words"),
     [
-        (GOOD.replace('"return-window",', '"no-such-article",'), 8, "unknown article key 'no-such-article'"),
+        (GOOD.replace('"return-window",', '"no-such-article",'), 9, "unknown article key 'no-such-article'"),
+        (GOOD.replace('["marketplace-guarantee"]', '["guarantee"]'), 6, "unknown article key 'guarantee'"),
         (GOOD.replace("[final_sale]", "[final_sales]"), 4, "unknown answer 'final_sales'"),
-        (GOOD.replace("changed_mind =", "bored ="), 6, "unknown reason 'bored'"),
+        (GOOD.replace("changed_mind =", "bored ="), 7, "unknown reason 'bored'"),
         (GOOD.replace('default = ["start-a-return"]', 'default = ["nope"]'), 2, "unknown article key 'nope'"),
         (GOOD.replace('any = ["non-returnable-items"]', 'any = "non-returnable-items"'), 5, "must be a list"),
         (GOOD.replace('default = ["start-a-return"]', ""), 1, 'needs a "default"'),
         (GOOD.replace("[final_sale]", "[final_sale"), 4, ""),
     ],
-    ids=["article", "answer", "reason", "default-article", "not-a-list", "no-default", "syntax"],
+    ids=["article", "never-article", "answer", "reason", "default-article", "not-a-list", "no-default", "syntax"],
 )
 def test_a_mistake_in_the_file_names_the_file_and_line(text: str, line: int, words: str) -> None:
     with pytest.raises(SelfHelpError) as caught:
@@ -131,6 +135,13 @@ def test_several_lines_merge_first_articles_first_refused_lines_first_each_once(
                          "return-shipping-label", "refund-timing"}
 
 
+def test_an_article_one_line_never_gets_is_still_offered_when_another_line_lists_it() -> None:
+    in_transit = (_Decision(Answer.TRACK_PARCEL, False), "not_received")
+    claim = (_Decision(Answer.GUARANTEE_CLAIM, True), "not_received")
+    assert excluded_keys(SHIPPED, [in_transit]) == {"marketplace-guarantee"}  # type: ignore[list-item]
+    assert excluded_keys(SHIPPED, [in_transit, claim]) == set()  # type: ignore[list-item]
+
+
 # -- what the assistant offers -----------------------------------------------------------------------
 
 def _keys(result: dict[str, Any]) -> list[str]:
@@ -155,6 +166,14 @@ def test_an_own_order_in_transit_never_offers_the_marketplace_guarantee(shop: Fl
     result = options(shop, lookup(shop, "A1012"), [item("SNEAK-42-WHITE", reason=reason)])
     assert result["items"][0]["answer_code"] == "track_parcel"
     assert _keys(result) and "marketplace-guarantee" not in _keys(result)
+
+
+def test_an_own_order_in_transit_keeps_the_guarantee_out_even_when_the_note_matches_it(shop: FlaskClient) -> None:
+    note = "marketplace guarantee seller"
+    elsewhere = options(shop, lookup(shop), [item("TEE-M-BLUE", reason="wrong_size")], note=note)
+    assert "marketplace-guarantee" in _keys(elsewhere)  # the note alone finds it
+    result = options(shop, lookup(shop, "A1012"), [item("SNEAK-42-WHITE", reason="not_received")], note=note)
+    assert "marketplace-guarantee" not in _keys(result)
 
 
 def test_a_marketplace_parcel_never_delivered_offers_the_guarantee_first(shop: FlaskClient) -> None:
