@@ -171,6 +171,10 @@ def parse_self_help(text: str, known_keys: set[str], path: Path | str = FILE_NAM
                                     f"unknown reason {reason!r} in [{name}]; reasons are: any, never, "
                                     f"{', '.join(sorted(reasons))}")
             entries[reason] = keys_of(value, name, reason)
+        clash = set(never.get(name, ())) & {key for keys in entries.values() for key in keys}
+        if clash:
+            raise SelfHelpError(path, _line_of(text, places, name, NEVER),
+                                f"[{name}] both offers and never offers {', '.join(sorted(clash))}")
         by_answer[name] = entries
     return SelfHelpMap(default=default, by_answer=by_answer, never=never)
 

@@ -91,6 +91,7 @@ def test_a_valid_file_falls_back_from_the_reason_to_the_answer_to_the_default() 
     [
         (GOOD.replace('"return-window",', '"no-such-article",'), 9, "unknown article key 'no-such-article'"),
         (GOOD.replace('["marketplace-guarantee"]', '["guarantee"]'), 6, "unknown article key 'guarantee'"),
+        (GOOD.replace('["marketplace-guarantee"]', '["return-window"]'), 6, "both offers and never offers"),
         (GOOD.replace("[final_sale]", "[final_sales]"), 4, "unknown answer 'final_sales'"),
         (GOOD.replace("changed_mind =", "bored ="), 7, "unknown reason 'bored'"),
         (GOOD.replace('default = ["start-a-return"]', 'default = ["nope"]'), 2, "unknown article key 'nope'"),
@@ -98,7 +99,8 @@ def test_a_valid_file_falls_back_from_the_reason_to_the_answer_to_the_default() 
         (GOOD.replace('default = ["start-a-return"]', ""), 1, 'needs a "default"'),
         (GOOD.replace("[final_sale]", "[final_sale"), 4, ""),
     ],
-    ids=["article", "never-article", "answer", "reason", "default-article", "not-a-list", "no-default", "syntax"],
+    ids=["article", "never-article", "never-offered", "answer", "reason", "default-article", "not-a-list",
+         "no-default", "syntax"],
 )
 def test_a_mistake_in_the_file_names_the_file_and_line(text: str, line: int, words: str) -> None:
     with pytest.raises(SelfHelpError) as caught:
