@@ -68,3 +68,19 @@ def test_the_hub_form_works_without_javascript(live_server: dict[str, Any], no_s
     form.get_by_role("button", name="Renvoyer mon lien").click()
     expect(page.locator("h1")).to_have_text("Consultez vos e-mails")
     expect(page.locator("[role=status]")).to_contain_text("Si une commande correspond")
+
+
+def test_the_assistants_line_resends_without_javascript(live_server: dict[str, Any], no_script_page: Any) -> None:
+    app = live_server["app"]
+    _open_return(app, "A1016", "leo@example.fr", "BOOTS-39-BROWN")
+    page = no_script_page
+    page.goto(f"{live_server['url']}/en/returns/start")
+    page.get_by_label("Order number").fill("A1016")
+    page.get_by_label("E-mail address used for the order").fill("leo@example.fr")
+    page.get_by_role("button", name="Find my order").click()
+    card = page.locator("fieldset.item-card", has_text="Chelsea boots")
+    expect(card).to_contain_text("Already in a return")
+    # The button sits inside the items form and submits its own form, named by its form attribute.
+    card.get_by_role("button", name="Resend my link").click()
+    expect(page.locator("[role=status]")).to_have_text(CONFIRMATION)
+    assert _resend_mails(app, "leo@example.fr") == 1
