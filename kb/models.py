@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kb.articles.models import Article, ArticleRevision, ContentVersion, Redirect, Vote
 from kb.auth.models import ApiToken, User
+from kb.contact.models import ContactRequest
 from kb.insights.models import ArticleView, HelpVisitDay
 from kb.mail.models import OutboxMessage, Webhook
 from kb.returns.models import Order, OrderItem, WizardSession
@@ -14,6 +15,7 @@ __all__ = [
     "ApiToken",
     "ArticleView",
     "Attachment",
+    "ContactRequest",
     "HelpVisitDay",
     "OutboxMessage",
     "Refund",

@@ -33,7 +33,7 @@ LANG_CHOICES = ("en", "fr")
 AGE_CHOICES = (1, 3, 7)
 ASSIGNED_CHOICES = ("me", "none")
 # Events written by the shopper: the ticket waits for the desk from the last one of these.
-SHOPPER_EVENTS = ("opened", "shopper_reply")
+SHOPPER_EVENTS = ("opened", "asked", "shopper_reply")
 
 
 class FilterError(ValueError):
