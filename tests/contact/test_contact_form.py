@@ -153,3 +153,13 @@ def test_questions_are_rate_limited_like_order_lookups(tmp_path: Path) -> None:
     codes = [client.post("/en/contact", data={"message": ""}).status_code for _ in range(4)]
     assert codes == [400, 400, 400, 429]
     assert client.get("/en/contact").status_code == 200
+
+
+def test_erasing_a_shopper_clears_a_question_not_sent_yet(shop: FlaskClient) -> None:
+    from kb.ops.privacy import erase_shopper
+
+    ask(shop)
+    erase_shopper("ana@example.com")
+    db.session.commit()
+    request = db.session.scalar(select(ContactRequest))
+    assert (request.email, request.message, request.subject) == ("", "", "")
