@@ -59,8 +59,8 @@ def ids(app: Flask, demo: dict[str, Any]) -> dict[str, Any]:
     token, _plain = create_token("old", "agent")
     db.session.commit()
     user = staff_user("agent", "other@example.com", "Other Agent")
-    return {"ref": ticket.reference, "question": question.reference, "photo": photo.id, "hook": hook.id, "token": token.id,
-            "user": user.id}
+    return {"ref": ticket.reference, "question": question.reference, "photo": photo.id,
+            "hook": hook.id, "token": token.id, "user": user.id}
 
 
 def _url(template: str, ids: dict[str, Any]) -> str:
