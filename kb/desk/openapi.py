@@ -8,6 +8,7 @@ from kb.desk.service import (
     AGE_CHOICES,
     ASSIGNED_CHOICES,
     CHANNEL_CHOICES,
+    KIND_CHOICES,
     LANG_CHOICES,
     MAX_PER_PAGE,
     PER_PAGE,
@@ -142,11 +143,13 @@ STAFF_SCHEMAS: dict[str, Any] = {
 
 STAFF_PATHS: dict[str, Any] = {
     "/api/v1/tickets": {"get": {
-        "summary": "The queue: return tickets, oldest first",
+        "summary": "The queue: return and question tickets, oldest first",
         "security": SECURITY,
         "parameters": [
             _query("status", {"type": "string", "enum": list(STATUS_CHOICES)},
                    "A status, 'open' (all but closed and declined) or 'all' (the default)"),
+            _query("kind", {"type": "string", "enum": list(KIND_CHOICES)},
+                   "Returns, or questions from the contact form"),
             _query("reason", {"type": "string", "enum": list(REASON_CHOICES)}, "The reason"),
             _query("channel", {"type": "string", "enum": list(CHANNEL_CHOICES)}, "The channel"),
             _query("lang", {"type": "string", "enum": list(LANG_CHOICES)},

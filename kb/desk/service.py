@@ -12,7 +12,7 @@ from sqlalchemy import Select, false, func, select
 from kb.auth.models import Role, User
 from kb.extensions import db
 from kb.policy import Channel, Reason
-from kb.tickets.models import Refund, Ticket, TicketEvent, TicketStatus
+from kb.tickets.models import Refund, Ticket, TicketEvent, TicketKind, TicketStatus
 from kb.types import utcnow
 
 PER_PAGE = 25
@@ -32,6 +32,7 @@ CHANNEL_CHOICES = tuple(c.value for c in Channel)
 LANG_CHOICES = ("en", "fr")
 AGE_CHOICES = (1, 3, 7)
 ASSIGNED_CHOICES = ("me", "none")
+KIND_CHOICES = tuple(k.value for k in TicketKind)
 # Events written by the shopper: the ticket waits for the desk from the last one of these.
 SHOPPER_EVENTS = ("opened", "asked", "shopper_reply")
 
@@ -54,11 +55,13 @@ class QueueFilters:
     lang: str | None = None
     older_than_days: int | None = None
     assigned: str | None = None  # "me", "none", or None for everyone's
+    kind: str | None = None  # "return", "question", or None for both
 
     def as_args(self) -> dict[str, str]:
         """The filters as URL query arguments (to keep them across pages)."""
         args = {"status": self.status or "all", "reason": self.reason, "channel": self.channel,
-                "lang": self.lang, "age": self.older_than_days, "assigned": self.assigned}
+                "lang": self.lang, "age": self.older_than_days, "assigned": self.assigned,
+                "kind": self.kind}
         return {name: str(value) for name, value in args.items() if value is not None}
 
 
@@ -109,6 +112,7 @@ def parse_filters(args: Mapping[str, str], *, strict: bool) -> QueueFilters:
         lang=pick("lang", LANG_CHOICES),
         older_than_days=int(age) if age else None,
         assigned=pick("assigned", ASSIGNED_CHOICES),
+        kind=pick("kind", KIND_CHOICES),
     )
 
 
@@ -140,6 +144,8 @@ def _filtered(query: Select, filters: QueueFilters, me: int | None) -> Select:
         query = query.where(Ticket.channel == filters.channel)
     if filters.lang:
         query = query.where(Ticket.lang == filters.lang)
+    if filters.kind:
+        query = query.where(Ticket.kind == filters.kind)
     if filters.older_than_days:
         query = query.where(Ticket.created_at < utcnow() - timedelta(days=filters.older_than_days))
     if filters.assigned == "me":

@@ -106,3 +106,14 @@ def test_the_staff_api_shows_a_question_without_an_order(app: Flask, demo: dict)
     assert body["kind"] == "question" and body["order"] is None and body["subject"] == "Hi"
     listing = client.get("/api/v1/tickets", headers=bearer()).get_json()
     assert any(row["kind"] == "question" for row in listing["tickets"])
+
+
+def test_the_queue_can_show_only_questions(content_app: Flask, question: Ticket) -> None:
+    open_return("A1002", exception=True)
+    agent = content_app.test_client()
+    sign_in(agent, "agent")
+    html = agent.get("/desk?kind=question").get_data(as_text=True)
+    assert question.reference in html and "R-" not in html.split("<tbody>")[1].split("</tbody>")[0]
+    api = content_app.test_client()  # the staff API takes tokens, never a signed-in cookie
+    listing = api.get("/api/v1/tickets?kind=return", headers=bearer()).get_json()
+    assert [row["kind"] for row in listing["tickets"]] == ["return"]
