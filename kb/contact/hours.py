@@ -16,7 +16,7 @@ class SupportHours:
     opens: str
     closes: str
     response_hours: int
-    timezone: str
+    timezone: str  # the zone's city, as readers say it ("Paris" for Europe/Paris)
 
 
 def support_hours(lang: str) -> SupportHours:
@@ -27,5 +27,5 @@ def support_hours(lang: str) -> SupportHours:
         opens=policy.support_opens,
         closes=policy.support_closes,
         response_hours=policy.response_hours,
-        timezone=policy.timezone,
+        timezone=policy.timezone.rsplit("/", 1)[-1].replace("_", " "),
     )

@@ -103,7 +103,7 @@ def test_sending_creates_a_question_ticket_and_e_mails_the_status_link(shop: Fla
     assert not ticket.items and ticket.email == "ana@example.com"
     confirmation = shop.get("/en/contact/sent").get_data(as_text=True)
     assert ticket.reference in confirmation and "within 24 hours" in confirmation
-    assert "Monday to Friday, 09:00–18:00" in confirmation
+    assert "Monday to Friday, 09:00–18:00 (Paris time)" in confirmation
     mail = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "email"))
     assert mail.recipient == "ana@example.com" and ticket.reference in mail.subject
     page = shop.get(_status_link(mail.body).replace("http://kb.test", ""))
