@@ -5,6 +5,7 @@ from __future__ import annotations
 from kb.articles.models import Article, ArticleRevision, ContentVersion, Redirect, Vote
 from kb.auth.models import ApiToken, User
 from kb.contact.models import ContactRequest
+from kb.desk.models import SavedReply
 from kb.insights.models import ArticleView, HelpVisitDay
 from kb.mail.models import OutboxMessage, Webhook
 from kb.returns.models import Order, OrderItem, WizardSession
@@ -30,6 +31,7 @@ __all__ = [
     "Order",
     "OrderItem",
     "Redirect",
+    "SavedReply",
     "SearchLog",
     "User",
     "Vote",

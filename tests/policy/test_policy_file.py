@@ -132,6 +132,7 @@ def test_placeholder_values_cover_what_articles_quote() -> None:
         "support_days_en": "Monday to Friday",
         "support_days_fr": "du lundi au vendredi",
         "store_count": 4,
+        "timezone_city": "Paris",
         "stores": load_policy().stores,
     }
     for name in ("return_fee", "goodwill_cap", "guarantee_cap", "receiptless_review_over"):
@@ -250,6 +251,7 @@ def test_a_missing_file_is_a_policy_error(tmp_path: Path) -> None:
 def test_the_timezone_can_be_overridden() -> None:
     policy = load_policy(timezone="America/New_York")
     assert policy.timezone == "America/New_York"
+    assert placeholder_values(policy)["timezone_city"] == "New York"
     assert policy.version == load_policy().version  # same file, same version
 
 
