@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kb.policy.policy_file import describe_weekdays
+from kb.policy.policy_file import describe_weekdays, timezone_city
 from kb.shop import current_policy
 
 
@@ -27,5 +27,5 @@ def support_hours(lang: str) -> SupportHours:
         opens=policy.support_opens,
         closes=policy.support_closes,
         response_hours=policy.response_hours,
-        timezone=policy.timezone.rsplit("/", 1)[-1].replace("_", " "),
+        timezone=timezone_city(policy.timezone),
     )
