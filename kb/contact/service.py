@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from kb.articles.models import Article, ArticleStatus
 from kb.contact.models import ContactRequest
@@ -84,8 +84,21 @@ def start_request(question: Question, lang: str, visit_id: str = "") -> tuple[Co
         offered_json=json.dumps(matching_articles(question, lang)), visit_id=visit_id[:40],
     )
     db.session.add(request)
+    forget_abandoned()
     db.session.flush()
     return request, token
+
+
+def forget_abandoned() -> None:
+    """Drop the words of questions left on the form past their expiry: nobody can send them now."""
+    expired = utcnow() - REQUEST_IDLE
+    db.session.execute(
+        update(ContactRequest)
+        .where(ContactRequest.created_at < expired, ContactRequest.last_seen_at < expired,
+               ContactRequest.outcome == WizardOutcome.OPEN, ContactRequest.email != "")
+        .values(email="", subject="", message="", order_number="")
+        .execution_options(synchronize_session=False)
+    )
 
 
 def load_request(token: str | None) -> ContactRequest:

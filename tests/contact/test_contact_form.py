@@ -163,3 +163,18 @@ def test_erasing_a_shopper_clears_a_question_not_sent_yet(shop: FlaskClient) -> 
     db.session.commit()
     request = db.session.scalar(select(ContactRequest))
     assert (request.email, request.message, request.subject) == ("", "", "")
+
+
+def test_an_abandoned_question_is_forgotten_when_the_next_one_starts(shop: FlaskClient) -> None:
+    from datetime import timedelta
+
+    ask(shop)
+    left = db.session.scalar(select(ContactRequest))
+    left.created_at = left.last_seen_at = left.created_at - timedelta(minutes=61)
+    db.session.commit()
+    assert shop.get("/en/contact/answers").headers["Location"] == "/en/contact"  # expired
+    ask(shop.application.test_client(), email="leo@example.fr")
+    db.session.expire_all()
+    assert db.session.get(ContactRequest, left.id).message == ""
+    newer = db.session.scalar(select(ContactRequest).where(ContactRequest.id != left.id))
+    assert newer.message == QUESTION["message"]
