@@ -178,3 +178,14 @@ def test_an_abandoned_question_is_forgotten_when_the_next_one_starts(shop: Flask
     assert db.session.get(ContactRequest, left.id).message == ""
     newer = db.session.scalar(select(ContactRequest).where(ContactRequest.id != left.id))
     assert newer.message == QUESTION["message"]
+
+
+def test_the_self_help_report_counts_questions_under_their_own_reason(shop: FlaskClient) -> None:
+    from tests.desk.conftest import sign_in
+
+    ask(shop)
+    shop.post("/en/contact/solved", data={"article_key": "refund-timing"})
+    agent = shop.application.test_client()
+    sign_in(agent, "agent")
+    html = agent.get("/insights/self_help").get_data(as_text=True)
+    assert "Question (contact form)" in html
