@@ -1,4 +1,5 @@
-"""Return tickets: what the shopper asked, what the policy said, and everything since."""
+"""Tickets (returns, and questions from the contact form): what the shopper asked, what the
+policy said, and everything since."""
 
 from __future__ import annotations
 
