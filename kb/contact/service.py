@@ -141,6 +141,10 @@ def deflect(request: ContactRequest, article_key: str | None) -> None:
 
 def send_question(request: ContactRequest) -> tuple[Ticket, str]:
     """Open the question ticket (linked to the order only when it is the shopper's)."""
+    # A double click on PostgreSQL: the second waits for the row, then finds it sent.
+    db.session.refresh(request, with_for_update=True)
+    if request.outcome != WizardOutcome.OPEN:
+        raise ContactError("request_not_found", "Your question has already been sent.")
     ticket, token = open_question(
         email=request.email, subject=request.subject, message=request.message, lang=request.lang,
         order=shoppers_order(request.order_number, request.email),
