@@ -5,7 +5,7 @@ a question may lack. contact_request keeps each run of the contact form: the que
 becomes a ticket, the articles offered and opened, and the outcome, for the self-help reports.
 
 Revision ID: 0008
-Revises: 0012
+Revises: 0007
 Create Date: 2026-12-04 16:00:00
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 import kb.types
 
 revision = "0008"
-down_revision = "0012"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
