@@ -8,8 +8,9 @@ import os
 # KB_KEEPALIVE_REQUESTS requests (100) so that long-lived connections spread over the workers
 # (kb/gunicorn_worker.py). One thread per worker by default: our requests are CPU-bound, and
 # extra threads of one process only take turns on its interpreter lock (measured: fewer
-# requests per second, higher p95). Scale with --workers instead; raise KB_THREADS behind a
-# proxy that does not buffer slow clients.
+# requests per second, higher p95). Scale with --workers instead. One thread is enough even
+# facing slow clients: the worker receives each request in full, in its poller, before a thread
+# serves it, and drops a client silent for 10 s (kb/gunicorn_worker.py).
 worker_class = "kb.gunicorn_worker.BalancedThreadWorker"
 threads = int(os.environ.get("KB_THREADS", "1"))
 timeout = 30
