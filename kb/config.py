@@ -39,6 +39,7 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_LOOKUP": "10 per minute",
     "RATELIMIT_LOGIN": "5 per minute",
+    "RATELIMIT_PHOTOS": "20 per hour",
     # Mail
     "SMTP_URL": None,  # smtp://user:pass@host:port or smtps://...; None: mail is written to the log
     "MAIL_FROM": "Returns <returns@example.com>",

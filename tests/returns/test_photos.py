@@ -10,11 +10,13 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from kb.extensions import db
+from kb.returns.models import Order, WizardSession
 from kb.tickets.models import Attachment, Ticket
-from kb.tickets.photos import PhotoError, clean_photo
+from kb.tickets.photos import PhotoError, clean_photo, clean_uploads, store_photos
+from tests.conftest import make_app
 from tests.returns.helpers import create, item, lookup, options
 
 
@@ -71,3 +73,73 @@ def test_bodies_over_one_megabyte_are_refused_outside_the_photo_step(client: Fla
     response = client.post("/api/v1/returns/lookup", data=big, content_type="application/json")
     assert response.status_code == 413
     assert response.get_json()["error"]["code"] == "too_large"
+
+
+def _upload(shop: FlaskClient, session: str, *names: str, raw: bytes | None = None):  # type: ignore[no-untyped-def]
+    files = [(io.BytesIO(raw if raw is not None else jpeg_with_exif()), name) for name in names]
+    return shop.post("/api/v1/returns/photos", data={"session": session, "photo": files})
+
+
+def _stored_files(app: Flask) -> list[Path]:
+    folder = Path(app.config["UPLOADS_DIR"])
+    return sorted(folder.iterdir()) if folder.exists() else []
+
+
+def test_refused_photos_leave_no_file_on_disk(content_app: Flask, demo: dict[str, Any]) -> None:
+    shop: FlaskClient = content_app.test_client()
+    session = lookup(shop, "A1005")
+    assert _upload(shop, session, "a.jpg", "b.jpg").status_code == 201
+    for _ in range(5):
+        assert _upload(shop, session, "c.jpg", "d.jpg").status_code == 400
+        assert _upload(shop, session, "e.jpg", "f.jpg", "g.jpg", "h.jpg").status_code == 400
+    assert len(_stored_files(content_app)) == 2
+
+
+def test_a_bad_file_among_good_ones_stores_nothing(content_app: Flask, demo: dict[str, Any]) -> None:
+    shop: FlaskClient = content_app.test_client()
+    session = lookup(shop, "A1005")
+    files = [(io.BytesIO(jpeg_with_exif()), "good.jpg"), (io.BytesIO(b"<html>"), "bad.jpg")]
+    response = shop.post("/api/v1/returns/photos", data={"session": session, "photo": files})
+    assert response.status_code == 400
+    assert _stored_files(content_app) == []
+    assert db.session.scalar(select(func.count()).select_from(Attachment)) == 0
+
+
+def test_a_photo_written_in_a_transaction_that_rolls_back_is_removed(
+    content_app: Flask, demo: dict[str, Any]
+) -> None:
+    shop: FlaskClient = content_app.test_client()
+    token = lookup(shop, "A1005")
+    session_id = db.session.scalar(select(WizardSession.id).where(WizardSession.token_hash != ""))
+    assert token
+    store_photos(session_id, clean_uploads([jpeg_with_exif()]))
+    assert len(_stored_files(content_app)) == 1
+    db.session.rollback()
+    assert _stored_files(content_app) == []
+    store_photos(session_id, clean_uploads([jpeg_with_exif()]))
+    db.session.commit()
+    assert len(_stored_files(content_app)) == 1
+
+
+def test_photo_uploads_are_rate_limited(tmp_path: Path) -> None:
+    limited = make_app(tmp_path, RATELIMIT_ENABLED=True, RATELIMIT_PHOTOS="2 per hour",
+                       RATELIMIT_STORAGE_URI="memory://")
+    with limited.app_context():
+        shop = limited.test_client()
+        codes = [_upload(shop, "no-such-session", "a.jpg").status_code for _ in range(3)]
+        assert codes[2] == 429 and 429 not in codes[:2]
+        # Requests without files are not counted.
+        assert shop.post("/api/v1/returns/photos", data={"session": "x"}).status_code == 400
+
+
+def test_erasing_a_shopper_leaves_none_of_their_files(content_app: Flask, demo: dict[str, Any]) -> None:
+    from kb.ops.privacy import erase_shopper
+
+    shop: FlaskClient = content_app.test_client()
+    session = lookup(shop, "A1005")
+    email = db.session.scalar(select(Order.email).where(Order.number == "A1005"))
+    assert _upload(shop, session, "a.jpg", "b.jpg", "c.jpg").status_code == 201
+    assert _upload(shop, session, "d.jpg").status_code == 400
+    erase_shopper(email)
+    db.session.commit()
+    assert _stored_files(content_app) == []
