@@ -243,3 +243,15 @@ def test_bad_refund_input_is_refused(client: FlaskClient, demo: dict) -> None:
         assert response.status_code == 400, body
         assert response.get_json()["error"]["code"] == code, body
     assert recorded() == before
+
+
+def test_splitting_a_return_into_several_tickets_cannot_dodge_the_second_approval(
+    client: FlaskClient, demo: dict
+) -> None:
+    delivered = (demo["now"] - timedelta(days=2)).isoformat()
+    add_order("C4002", demo, delivered_at=delivered, items=[
+        {"sku": f"TV-{n}", "name": f"Television {n}", "category": "home", "quantity": 1,
+         "unit_price": "900.00"} for n in range(3)])
+    tickets = [open_return("C4002", [(f"TV-{n}", 1, "wrong_size", "unopened")])[0] for n in range(3)]
+    statuses = [refund(client, ticket, "900.00").get_json()["status"] for ticket in tickets]
+    assert statuses == ["confirmed", "pending_confirmation", "pending_confirmation"]
