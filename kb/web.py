@@ -135,6 +135,14 @@ def external_url(path: str) -> str:
     return base.rstrip("/") + path
 
 
+# The query parameters each page reads, carried over to the same page in the other language.
+PAGE_QUERY_PARAMS: dict[str, tuple[str, ...]] = {
+    "search.results": ("q", "category", "page"),
+    "wizard.status": ("token",),
+    "wizard.slip": ("token",),
+}
+
+
 def switch_language_url(target: str) -> str:
     """This page in the other language (views may set ``g.alternates`` for articles)."""
     alternates = getattr(g, "alternates", None) or {}
@@ -142,9 +150,15 @@ def switch_language_url(target: str) -> str:
         return alternates[target]
     if request.endpoint and request.view_args is not None and "lang" in request.view_args:
         args = dict(request.view_args)
+        # Only the query parameters the page itself reads: anything else a visitor adds must
+        # not end up in the link (a cached page would show it to every later visitor).
+        for name in PAGE_QUERY_PARAMS.get(request.endpoint, ()):
+            value = request.args.get(name)
+            if value is not None:
+                args[name] = value
         args["lang"] = target
         try:
-            return url_for(request.endpoint, **args, **request.args.to_dict())
+            return url_for(request.endpoint, **args)
         except BuildError:
             return url_for("articles.home", lang=target)  # a page that has no twin: go home
     return url_for("articles.home", lang=target)
