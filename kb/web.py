@@ -13,9 +13,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import BaseConverter, BuildError
 
 from kb.config import LANGUAGES
+from kb.web_input import JSON_LIMIT, UPLOAD_ENDPOINTS
+from kb.web_input import init_app as bound_input
 
 VISIT_COOKIE = "kb_visit"
-UPLOAD_ENDPOINTS = {"returns_api.photos", "wizard.items"}
 
 
 class ApiError(Exception):
@@ -66,6 +67,7 @@ class LangConverter(BaseConverter):
 def init_app(app: Flask) -> None:
     """Install the request hooks, headers, template helpers and error handlers."""
     app.url_map.converters["lang"] = LangConverter
+    bound_input(app)
     proxies = int(app.config.get("PROXY_FIX") or 0)
     if proxies:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
@@ -194,9 +196,6 @@ def _http_error(error: HTTPException) -> tuple[Response | str, int]:
             message = _("The request is too large.")
         return json_error(status, _CODES.get(status, "error"), str(message))
     return render_template("errors/error.html", status=status, error=error), status
-
-
-JSON_LIMIT = 1024 * 1024
 
 
 def json_body(allowed: set[str], required: set[str] = frozenset()) -> dict[str, Any]:  # type: ignore[assignment]

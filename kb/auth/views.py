@@ -42,6 +42,8 @@ def safe_next(target: str | None) -> str | None:
     """Only same-site relative paths: never another host, scheme or protocol-relative URL."""
     if not target or target.startswith("//") or "\\" in target:
         return None
+    if any(ord(char) < 32 or ord(char) == 127 for char in target):
+        return None  # a line break would split the Location header
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/"):
         return None
