@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, Response, current_app, g, jsonify, render_template, request, url_for
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import gettext as _
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import BaseConverter, BuildError
 
@@ -188,6 +188,9 @@ _CODES = {
 
 def _http_error(error: HTTPException) -> tuple[Response | str, int]:
     status = error.code or 500
+    if isinstance(error, SecurityError):
+        # A Host outside TRUSTED_HOSTS: the page layout would build links from it, so plain text.
+        return Response("This host name is not served here.\n", mimetype="text/plain"), 400
     if wants_json():
         message = error.description or error.name
         if status == 429:

@@ -54,7 +54,7 @@ def test_a_request_sent_in_pieces_is_still_served(tmp_path: Path) -> None:
     with gunicorn(env, workers=1) as base:
         address = urlsplit(base)
         with socket.create_connection((address.hostname, address.port), timeout=10) as sock:
-            for piece in (b"GET /hea", b"lthz HTTP/1.1\r\nHost: local", b"host\r\nConnection: close\r\n\r\n"):
+            for piece in (b"GET /hea", b"lthz HTTP/1.1\r\nHost: 127.0", b".0.1\r\nConnection: close\r\n\r\n"):
                 sock.sendall(piece)
                 time.sleep(0.3)
             answer = b""
