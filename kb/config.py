@@ -38,7 +38,7 @@ DEFAULTS: dict[str, Any] = {
     "EVENT_FLUSH_SECONDS": 2.0,  # article views and searches are written in batches this often
     # Rate limits
     "RATELIMIT_ENABLED": True,
-    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_STORAGE_URI": None,  # None: a SQLite file in instance/ that all workers share
     "RATELIMIT_LOOKUP": "10 per minute",
     "RATELIMIT_LOGIN": "5 per minute",
     "RATELIMIT_PHOTOS": "20 per hour",
@@ -93,7 +93,10 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     app.config["REMEMBER_COOKIE_SECURE"] = bool(app.config.get("SESSION_COOKIE_SECURE"))
     _check_public_address(app)
     # Limiter and CSRF read their own names.
-    app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URI"]
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        from kb.ratelimits import default_uri
+
+        app.config["RATELIMIT_STORAGE_URI"] = default_uri(instance)
     app.config["RATELIMIT_ENABLED"] = bool(app.config["RATELIMIT_ENABLED"])
 
 
