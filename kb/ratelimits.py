@@ -44,7 +44,8 @@ class SQLiteStorage(Storage):
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")
             connection.execute(
-                "CREATE TABLE IF NOT EXISTS counter (key TEXT PRIMARY KEY, hits INTEGER NOT NULL, expires REAL NOT NULL)"
+                "CREATE TABLE IF NOT EXISTS counter"
+                " (key TEXT PRIMARY KEY, hits INTEGER NOT NULL, expires REAL NOT NULL)"
             )
             self._local.connection = connection
         return connection
