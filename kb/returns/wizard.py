@@ -109,6 +109,8 @@ def items(lang: str) -> Response | str:
             try:
                 # Photos only for a fault of the seller's; decoded before the write lock.
                 wants_photos = uploads and any(line.reason in SELLER_FAULT_REASONS for line in lines)
+                if wants_photos:
+                    db.session.commit()  # a POST's reads hold the write lock: end them first
                 cleaned = clean_uploads([u.read(MAX_BYTES + 1) for u in uploads]) if wants_photos else []
                 with write_transaction():
                     wsession = wiz.load_session(session.get(SESSION_KEY))

@@ -143,3 +143,45 @@ def test_erasing_a_shopper_leaves_none_of_their_files(content_app: Flask, demo: 
     erase_shopper(email)
     db.session.commit()
     assert _stored_files(content_app) == []
+
+
+def _decoded_outside_transactions(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Record, for each photo decoded, whether a database transaction was open at the time."""
+    from kb.tickets import photos
+
+    seen: list[bool] = []
+    original = photos.clean_photo
+
+    def recording(raw: bytes) -> photos.CleanPhoto:
+        seen.append(db.session().in_transaction())
+        return original(raw)
+
+    monkeypatch.setattr(photos, "clean_photo", recording)
+    return seen
+
+
+def test_api_photos_are_decoded_before_the_write_lock(content_app: Flask, demo: dict[str, Any],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    shop: FlaskClient = content_app.test_client()
+    session = lookup(shop, "A1005")
+    db.session.commit()
+    seen = _decoded_outside_transactions(monkeypatch)
+    assert _upload(shop, session, "a.jpg", "b.jpg").status_code == 201
+    assert seen == [False, False]
+
+
+def test_wizard_photos_are_decoded_before_the_write_lock(content_app: Flask, demo: dict[str, Any],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    shop: FlaskClient = content_app.test_client()
+    found = shop.post("/en/returns/start", data={"mode": "number", "order_number": "A1005",
+                                                 "email": "ana@example.com"})
+    assert found.status_code == 302
+    db.session.commit()
+    seen = _decoded_outside_transactions(monkeypatch)
+    sku = "HEADPH-NC700"
+    chosen = shop.post("/en/returns/items", data={
+        f"pick-{sku}": "1", f"qty-{sku}": "1", f"reason-{sku}": "defective", f"condition-{sku}": "unopened",
+        "photos": [(io.BytesIO(jpeg_with_exif()), "a.jpg")]}, content_type="multipart/form-data")
+    assert chosen.status_code == 302, chosen.get_data(as_text=True)[:500]
+    assert seen == [False]
+    assert len(_stored_files(content_app)) == 1
