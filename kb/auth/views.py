@@ -74,8 +74,13 @@ def login() -> Response | str:
 
 @bp.post("/logout")
 def logout() -> Response:
-    """Sign out of this browser (or everywhere, with everywhere=1)."""
-    if current_user.is_authenticated and request.form.get("everywhere") == "1":
+    """Sign out: every session and remember-me cookie of the account stops working.
+
+    Sessions live in signed cookies, so a copy of this browser's cookies (or its year-long
+    remember-me cookie) would still open the desk unless the server refuses them: changing
+    the account's session version does that, for every browser of the account at once.
+    """
+    if current_user.is_authenticated:
         with write_transaction():
             sign_out_everywhere(current_user._get_current_object())  # type: ignore[attr-defined]
     logout_user()

@@ -212,3 +212,17 @@ def test_a_token_works_only_while_its_owner_is_active(app: Flask, demo: dict) ->
     db.session.commit()
     response = app.test_client().get("/api/v1/tickets", headers={"Authorization": f"Bearer {plain}"})
     assert response.status_code == 401
+
+
+def test_signing_out_ends_the_session_and_the_remember_me_cookie_on_the_server(app: Flask, demo: dict) -> None:
+    browser = app.test_client()
+    user = staff_user("agent")
+    response = browser.post("/login", data={"email": user.email, "password": PASSWORD, "remember": "y"})
+    assert response.status_code == 302
+    stolen = {name: browser.get_cookie(name, domain="kb.test").value for name in ("session", "remember_token")}
+    assert browser.get("/desk").status_code == 200
+    browser.post("/logout")
+    for name, value in stolen.items():
+        replay = app.test_client()
+        replay.set_cookie(name, value, domain="kb.test")
+        assert replay.get("/desk").status_code == 302, name  # back to the login page
