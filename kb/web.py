@@ -17,6 +17,10 @@ from kb.web_input import JSON_LIMIT, UPLOAD_ENDPOINTS
 from kb.web_input import init_app as bound_input
 
 VISIT_COOKIE = "kb_visit"
+# Pages and APIs about one shopper's return or for staff only (status page, slip, shopper API,
+# desk, studio, insights and their CSV exports, sign-in).
+PRIVATE_BLUEPRINTS = {"wizard", "returns", "returns_api", "desk", "desk_api", "studio", "insights",
+                      "insights_api", "auth"}
 
 
 class ApiError(Exception):
@@ -112,6 +116,9 @@ def _security_headers(app: Flask, response: Response) -> Response:
         "connect-src 'self'; form-action 'self'; base-uri 'self'; object-src 'none'; "
         f"frame-ancestors {frame_ancestors}",
     )
+    if request.blueprint in PRIVATE_BLUEPRINTS:
+        # A shopper's return, a staff page, an export: never kept by a browser or proxy cache.
+        response.headers.setdefault("Cache-Control", "no-store")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     if frame_ancestors == "'none'":

@@ -45,3 +45,24 @@ def test_without_a_base_url_outside_the_demo_the_site_refuses_to_start(tmp_path:
     with pytest.raises(RuntimeError, match="KB_BASE_URL"):
         make_app(tmp_path, TESTING=False, DEMO=False, BASE_URL=None)
     assert make_app(tmp_path, TESTING=False, DEMO=False, BASE_URL="https://help.example.com")
+
+
+def test_private_pages_are_never_stored_by_caches(tmp_path: Path) -> None:
+    from kb.auth.service import create_user
+    from kb.extensions import db
+
+    app = served(tmp_path)
+    with app.app_context():
+        create_user("agent@example.com", "a long enough password", "agent")
+        db.session.commit()
+    client = app.test_client()
+    private = ["/en/returns/start", "/en/returns/status/R-ZZZZZZ?token=x", "/en/returns/status/R-ZZZZZZ/slip",
+               "/login", "/api/v1/returns/R-ZZZZZZ?token=x"]
+    for path in private:
+        assert client.get(path).headers.get("Cache-Control") == "no-store", path
+    client.post("/login", data={"email": "agent@example.com", "password": "a long enough password"})
+    for path in ["/desk", "/insights", "/insights/reasons.csv"]:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert "no-store" in response.headers.get("Cache-Control", ""), path
+    assert "no-store" not in (client.get("/en/").headers.get("Cache-Control") or "")
