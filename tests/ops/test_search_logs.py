@@ -100,7 +100,7 @@ def test_the_retention_is_a_setting(tmp_path: Path) -> None:
 
 
 def test_a_served_process_prunes_once_a_day_in_the_background(tmp_path: Path) -> None:
-    app = make_app(tmp_path, TESTING=False)
+    app = make_app(tmp_path, TESTING=False, BASE_URL="http://kb.test")
     reset_database(app)
     with app.app_context():
         add_log(365)

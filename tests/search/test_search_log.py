@@ -111,3 +111,23 @@ def test_short_and_empty_queries_make_no_log_entry(batched: Flask) -> None:
     assert log_search("\x00\x01", "en", 0) is None
     flush_all()
     assert _count() == 0
+
+
+@pytest.mark.parametrize("query", [
+    "refund ana＠example.com", "refund ana@exa\u200bmple.com", "a\u200dna@example.com status",
+    "where is A 1001", "order a 1001 late", "call me 06 12 34 56 78", "+33 6 12 34 56 78 refund",
+    "(555) 123-4567 parcel", "ＡＢ１２３４５",
+])
+def test_disguised_personal_data_is_scrubbed(query: str) -> None:
+    from kb.search.searchlog import scrub
+
+    cleaned = scrub(query)
+    assert not any(char.isdigit() for char in cleaned.replace("[number]", "")), cleaned
+    assert "@" not in cleaned and "example" not in cleaned.replace("[email]", ""), cleaned
+
+
+@pytest.mark.parametrize("query", ["return window 30 days", "size 42 shoes", "refund in 14 days"])
+def test_ordinary_queries_keep_their_numbers(query: str) -> None:
+    from kb.search.searchlog import scrub
+
+    assert scrub(query) == query
