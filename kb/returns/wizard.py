@@ -273,5 +273,6 @@ def _translated_error(exc: wiz.WizardError) -> str:
         "invalid_resolution": _("Please choose what you would like."),
         "invalid_method": _("Please choose how you will send the item back."),
         "invalid_note": _("The note may have at most 2,000 characters."),
+        "invalid_idempotency_key": _("This form has expired. Please reload the page and try again."),
     }
     return str(messages.get(exc.code, exc.message))

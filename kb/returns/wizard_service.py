@@ -326,6 +326,8 @@ def create_return(
     idempotency_key: str | None = None,
 ) -> tuple[Ticket, str, bool]:
     """Open the return ticket; returns (ticket, status token, created now)."""
+    if idempotency_key is not None and not 1 <= len(idempotency_key) <= 80:
+        raise WizardError(400, "invalid_idempotency_key", "The idempotency key must have 1 to 80 characters.")
     # Lock the order's row first (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises
     # writers): a concurrent retry then waits here and finds the ticket its twin created.
     db.session.execute(select(Order.id).where(Order.id == session.order_id).with_for_update())
