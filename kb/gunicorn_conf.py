@@ -22,3 +22,10 @@ preload_app = False
 
 # Each worker delivers the outbox in the background unless the operator said otherwise.
 os.environ.setdefault("KB_OUTBOX_BACKGROUND", "1")
+
+
+def worker_exit(server: object, worker: object) -> None:
+    """A stopping worker writes its buffered page views, searches and clicks first."""
+    from kb.buffers import flush_at_exit
+
+    flush_at_exit()
