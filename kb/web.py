@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Any
 
 from flask import Flask, Response, current_app, g, jsonify, render_template, request, url_for
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import BaseConverter, BuildError
@@ -94,6 +96,8 @@ def init_app(app: Flask) -> None:
     def _headers(response: Response) -> Response:
         return _security_headers(app, response)
 
+    # Jinja runs this on every value a template prints (before escaping).
+    app.jinja_env.finalize = _visible_to_staff
     app.context_processor(_template_context)
     app.add_template_filter(external_url, "external_url")
     app.register_error_handler(ApiError, _api_error)
@@ -124,6 +128,20 @@ def _security_headers(app: Flask, response: Response) -> Response:
     if frame_ancestors == "'none'":
         response.headers.setdefault("X-Frame-Options", "DENY")
     return response
+
+
+# Bidirectional overrides and isolates, zero-width characters, the byte-order mark: invisible,
+# yet they can reverse or hide what a shopper wrote ("gpj.exe" shown as "exe.jpg").
+_INVISIBLE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+STAFF_BLUEPRINTS = {"desk", "studio", "insights"}
+
+
+def _visible_to_staff(value: Any) -> Any:
+    """On staff pages, a printed value loses the invisible characters that could disguise it."""
+    if isinstance(value, str) and _INVISIBLE.search(value) and request and request.blueprint in STAFF_BLUEPRINTS:
+        cleaned = _INVISIBLE.sub("", value)
+        return Markup(cleaned) if isinstance(value, Markup) else cleaned
+    return value
 
 
 def _template_context() -> dict[str, Any]:
