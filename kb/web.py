@@ -211,7 +211,7 @@ _CODES = {
 }
 
 
-def _http_error(error: HTTPException) -> tuple[Response | str, int]:
+def _http_error(error: HTTPException) -> tuple[Response, int]:
     status = error.code or 500
     if isinstance(error, SecurityError):
         # A Host outside TRUSTED_HOSTS: the page layout would build links from it, so plain text.
@@ -222,8 +222,15 @@ def _http_error(error: HTTPException) -> tuple[Response | str, int]:
             message = _("Too many requests. Please wait a minute and try again.")
         elif status == 413:
             message = _("The request is too large.")
-        return json_error(status, _CODES.get(status, "error"), str(message))
-    return render_template("errors/error.html", status=status, error=error), status
+        response, status = json_error(status, _CODES.get(status, "error"), str(message))
+    else:
+        response = Response(render_template("errors/error.html", status=status, error=error), status,
+                            mimetype="text/html")
+    # What the error itself says in headers (Allow on a 405, Retry-After on a 429) stays.
+    for name, value in error.get_headers():
+        if name.lower() in ("allow", "retry-after", "www-authenticate"):
+            response.headers[name] = value
+    return response, status
 
 
 def json_body(allowed: set[str], required: set[str] = frozenset()) -> dict[str, Any]:  # type: ignore[assignment]

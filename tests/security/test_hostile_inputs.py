@@ -132,3 +132,21 @@ def test_a_chunked_body_within_the_limit_is_read(client: Any) -> None:
                            headers={"Content-Type": "application/json", "Transfer-Encoding": "chunked"},
                            environ_overrides={"wsgi.input_terminated": True})
     assert response.status_code == 404, response.get_json()
+
+
+@pytest.mark.parametrize("path", ["/api/v1/search", "/en/", "/api/v1/returns/lookup"])
+def test_a_refused_method_names_the_allowed_ones(client: Any, path: str) -> None:
+    response = client.open(path, method="TRACE")
+    assert response.status_code == 405
+    assert "GET" in response.headers.get("Allow", "") or "POST" in response.headers.get("Allow", "")
+
+
+def test_suggest_refuses_a_query_over_its_documented_200_characters(client: Any) -> None:
+    from kb.openapi import build_spec
+
+    assert client.get("/api/v1/suggest", query_string={"q": "a" * 200}).status_code == 200
+    response = client.get("/api/v1/suggest", query_string={"q": "a" * 201})
+    assert response.status_code == 400 and response.get_json()["error"]["code"] == "query_too_long"
+    spec = build_spec()["paths"]
+    assert "414" in spec["/api/v1/search"]["get"]["responses"]
+    assert "414" in spec["/api/v1/suggest"]["get"]["responses"]
