@@ -17,6 +17,9 @@ timeout = 30
 graceful_timeout = 20
 keepalive = 5
 accesslog = "-"
+# The path without its query string, and no Referer: a return's status link carries its secret
+# token in the query (and the slip's request names the status page as its referrer).
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(a)s"'
 # Migrations run once in `kb init` before the workers start, never in a worker.
 preload_app = False
 

@@ -66,6 +66,9 @@ def clean_photo(raw: bytes) -> CleanPhoto:
             Image.DecompressionBombWarning) as exc:
         raise PhotoError("invalid_photo", "Photos must be JPEG, PNG or WebP images.") from exc
     mime, extension = ALLOWED[kind]
+    # Pillow carries the source's info (JPEG comment, ICC profile, XMP) into convert() and
+    # save(): drop it, or a comment would survive the "re-encoding".
+    pixels.info = {}
     out = io.BytesIO()
     # A fresh encode keeps pixels only: no EXIF (location), no comments, no trailing payload.
     if kind == "JPEG":

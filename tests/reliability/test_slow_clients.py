@@ -13,8 +13,6 @@ import pytest
 from kb.request_buffer import request_is_complete
 from tests.reliability.server import gunicorn, kb, server_env
 
-pytestmark = pytest.mark.server
-
 HALF_REQUESTS = [
     b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n",
     b"GET /help/ HTTP/1.1\r\nHo",
@@ -25,6 +23,7 @@ HALF_REQUESTS = [
 ]
 
 
+@pytest.mark.server
 def test_healthz_answers_within_a_second_while_clients_send_half_requests(tmp_path: Path) -> None:
     env = server_env(tmp_path)
     kb(env, "init", "--no-demo")
@@ -48,6 +47,7 @@ def test_healthz_answers_within_a_second_while_clients_send_half_requests(tmp_pa
                 sock.close()
 
 
+@pytest.mark.server
 def test_a_request_sent_in_pieces_is_still_served(tmp_path: Path) -> None:
     env = server_env(tmp_path)
     kb(env, "init", "--no-demo")
@@ -75,3 +75,12 @@ def test_a_request_sent_in_pieces_is_still_served(tmp_path: Path) -> None:
 ])
 def test_a_request_is_complete_only_with_its_whole_body(data: bytes, complete: bool) -> None:
     assert request_is_complete(data) is complete
+
+
+def test_the_access_log_records_no_query_string_nor_referrer() -> None:
+    import importlib
+
+    conf = importlib.import_module("kb.gunicorn_conf")
+    assert "%(U)s" in conf.access_log_format
+    for field in ("%(r)s", "%(q)s", "%(f)s", "%(U)s%(q)s"):
+        assert field not in conf.access_log_format

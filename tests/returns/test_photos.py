@@ -185,3 +185,14 @@ def test_wizard_photos_are_decoded_before_the_write_lock(content_app: Flask, dem
     assert chosen.status_code == 302, chosen.get_data(as_text=True)[:500]
     assert seen == [False]
     assert len(_stored_files(content_app)) == 1
+
+
+def test_a_jpeg_comment_does_not_survive_the_reencoding() -> None:
+    image = Image.new("RGB", (20, 20), (10, 200, 30))
+    out = io.BytesIO()
+    image.save(out, "JPEG", comment=b"secret comment payload")
+    assert b"secret comment payload" in out.getvalue()
+    clean = clean_photo(out.getvalue())
+    assert b"secret comment payload" not in clean.data
+    with Image.open(io.BytesIO(clean.data)) as reopened:
+        assert "comment" not in reopened.info
