@@ -49,6 +49,8 @@ class Article(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # States the law: the shop's lawyers must read it (the file's legal_review flag).
+    legal_review: Mapped[bool] = mapped_column(default=False)
 
     revisions: Mapped[list[ArticleRevision]] = relationship(
         back_populates="article", order_by="ArticleRevision.number", cascade="all, delete-orphan"

@@ -21,7 +21,7 @@ from kb.articles.models import Article, ArticleRevision, ArticleStatus, ContentV
 from kb.extensions import db
 from kb.types import utcnow
 
-EDITABLE = ("slug", "title", "category", "tags", "summary", "body", "status")
+EDITABLE = ("slug", "title", "category", "tags", "summary", "body", "status", "legal_review")
 
 
 class RevisionConflict(Exception):
@@ -99,6 +99,7 @@ def create_article(fields: ArticleFile, author: str, message: str) -> Article:
         summary=fields.summary,
         body=fields.body,
         status=fields.status,
+        legal_review=fields.legal_review,
         revision=1,
         created_at=now,
         updated_at=now,
@@ -174,6 +175,7 @@ def fields_of(article: Article) -> ArticleFile:
         status="draft" if article.status == ArticleStatus.DRAFT else "published",
         summary=article.summary,
         body=article.body,
+        legal_review=article.legal_review,
     )
 
 
@@ -236,6 +238,7 @@ def _import_one(fields: ArticleFile, text: str, name: str, author: str, report: 
         "summary": fields.summary,
         "body": fields.body,
         "status": fields.status,
+        "legal_review": fields.legal_review,
     }
     if article.status == ArticleStatus.DELETED:
         changes.pop("status")

@@ -21,6 +21,12 @@ DEFAULT_POLICY_FILE: Final = "default_policy.toml"
 
 _COUNTRY = re.compile(r"[A-Z]{2}")
 _CATEGORY = re.compile(r"[a-z0-9_]+")
+_CLOCK = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
+WEEKDAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_DAY_NAMES: Final = {
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+    "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
+}
 
 
 class PolicyError(ValueError):
@@ -68,6 +74,11 @@ class Policy:
     abuse_max_returns_12m: int
     receiptless_review_over: Decimal
     response_hours: int
+    ship_back_within_days: int
+    store_credit_valid_months: int
+    support_opens: str
+    support_closes: str
+    support_days: tuple[str, ...]
     stores: tuple[Store, ...]
     version: str
     # Where the settings came from, for log lines and error messages; not part of equality.
@@ -107,8 +118,33 @@ def placeholder_values(policy: Policy) -> dict[str, object]:
         "guarantee_cap": policy.guarantee_cap,
         "response_hours": policy.response_hours,
         "receiptless_review_over": policy.receiptless_review_over,
+        "ship_back_within_days": policy.ship_back_within_days,
+        "store_credit_valid_months": policy.store_credit_valid_months,
+        "support_opens": policy.support_opens,
+        "support_closes": policy.support_closes,
+        "support_days_en": describe_weekdays(policy.support_days, "en"),
+        "support_days_fr": describe_weekdays(policy.support_days, "fr"),
+        "store_count": len(policy.stores),
+        "timezone_city": timezone_city(policy.timezone),
         "stores": policy.stores,
     }
+
+
+def timezone_city(zone: str) -> str:
+    """The place a reader knows the shop's zone by: "Paris" for Europe/Paris, "UTC" for UTC."""
+    return zone.rsplit("/", 1)[-1].replace("_", " ")
+
+
+def describe_weekdays(days: tuple[str, ...], lang: str) -> str:
+    """Days as a reader says them: "Monday to Friday", "du lundi au vendredi", or a list."""
+    names = _DAY_NAMES[lang]
+    indexes = sorted(WEEKDAYS.index(day) for day in days)
+    if len(indexes) > 2 and indexes == list(range(indexes[0], indexes[-1] + 1)):
+        first, last = names[indexes[0]], names[indexes[-1]]
+        return f"{first} to {last}" if lang == "en" else f"du {first} au {last}"
+    words = [names[i] for i in indexes]
+    joiner = " and " if lang == "en" else " et "
+    return ", ".join(words[:-1]) + joiner + words[-1] if len(words) > 1 else words[0]
 
 
 def load_policy(
@@ -159,6 +195,11 @@ def parse_policy(data: bytes, *, source: str = "policy", timezone: str | None = 
         abuse_max_returns_12m=read.count("abuse_max_returns_12m"),
         receiptless_review_over=read.money("receiptless_review_over"),
         response_hours=read.count("response_hours", minimum=1),
+        ship_back_within_days=read.count("ship_back_within_days", minimum=1),
+        store_credit_valid_months=read.count("store_credit_valid_months", minimum=1),
+        support_opens=read.clock("support_opens"),
+        support_closes=read.clock("support_closes"),
+        support_days=read.weekdays("support_days"),
         stores=read.stores("stores"),
         version=hashlib.sha256(data).hexdigest()[:12],
         source=source,
@@ -224,6 +265,23 @@ class _Reader:
             raise self.fail(
                 key, f"must be an amount >= 0 with at most 2 decimals, got {value!r}"
             ) from exc
+
+    def clock(self, key: str) -> str:
+        value = self.get(key)
+        if not isinstance(value, str) or not _CLOCK.fullmatch(value):
+            raise self.fail(key, f"must be a time of day as \"HH:MM\", got {value!r}")
+        return value
+
+    def weekdays(self, key: str) -> tuple[str, ...]:
+        value = self.get(key)
+        if (
+            not isinstance(value, list)
+            or not value
+            or not all(v in WEEKDAYS for v in value)
+            or len(set(value)) != len(value)
+        ):
+            raise self.fail(key, f"must be a list of distinct days from {', '.join(WEEKDAYS)}, got {value!r}")
+        return tuple(sorted(value, key=WEEKDAYS.index))
 
     def categories(self, key: str) -> frozenset[str]:
         value = self.get(key)

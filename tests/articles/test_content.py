@@ -7,6 +7,7 @@ from pathlib import Path
 
 import frontmatter
 import pytest
+import yaml
 
 from kb.articles.files import find_article_files, parse_article, serialize_article
 from kb.articles.rendering import PLACEHOLDER, render, unknown_placeholders
@@ -15,6 +16,8 @@ from kb.shop import article_placeholders
 
 ROOT = Path(__file__).resolve().parents[2] / "articles"
 KEYS = {
+    "item-condition", "return-from-abroad", "promotions-and-price-drops", "pre-orders",
+    "legal-rights",
     "return-window", "start-a-return", "return-shipping-label", "return-in-store",
     "return-without-receipt", "exchange", "refund-timing", "refund-methods",
     "return-shipping-costs", "damaged-or-defective", "wrong-item", "item-not-received",
@@ -24,6 +27,8 @@ KEYS = {
 FILES = find_article_files(ROOT)
 VALUES = article_placeholders(load_policy())
 LINK = re.compile(r"\]\((/[^)\s#]*)(#[^)\s]*)?\)")
+# Policy examples are for the checker, not for readers: they do not count as prose.
+POLICY_BLOCK = re.compile(r"^```policy\n.*?^```\n?", re.S | re.M)
 
 
 def _all() -> list:
@@ -49,15 +54,15 @@ def test_every_topic_exists_in_english_and_french() -> None:
 @pytest.mark.parametrize("path", FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_body_length_is_between_150_and_600_words(path: Path) -> None:
     article = parse_article(path.read_text(encoding="utf-8"), path)
-    words = len(render(article.body, article.lang, VALUES).text.split())
+    words = len(render(POLICY_BLOCK.sub("", article.body), article.lang, VALUES).text.split())
     assert 150 <= words <= 600, words
 
 
 def test_internal_links_point_to_existing_pages() -> None:
     articles = _all()
     slugs = {(a.lang, a.slug) for a in articles}
-    pages = {f"/{lang}/returns" for lang in ("en", "fr")} | {
-        f"/{lang}/returns/start" for lang in ("en", "fr")
+    pages = {
+        f"/{lang}/{page}" for lang in ("en", "fr") for page in ("returns", "returns/start", "contact")
     }
     broken = []
     for article in articles:
@@ -96,3 +101,58 @@ def test_files_are_in_canonical_form_so_export_round_trips() -> None:
     for path in FILES:
         text = path.read_text(encoding="utf-8")
         assert serialize_article(parse_article(text, path)) == text, path
+
+
+def _prose(path: Path) -> str:
+    """An article's summary and body, without its policy examples."""
+    post = frontmatter.loads(path.read_text(encoding="utf-8"))
+    return f"{post.get('summary', '')}\n{POLICY_BLOCK.sub('', post.content)}"
+
+
+def test_every_summary_states_its_figure() -> None:
+    # The returns hub shows summaries as its FAQ answers: each must carry its number.
+    for article in _all():
+        assert PLACEHOLDER.search(article.summary) or re.search(r"\d", article.summary), (
+            f"{article.lang}/{article.slug}"
+        )
+
+
+def test_threshold_store_count_and_hours_are_not_typed_by_hand() -> None:
+    typed = re.compile(
+        r"\b100\b(?!\s?%)|\b(?:four|quatre) (?:shops|stores|boutiques|magasins)\b"
+        r"|\b\d+ (?:hours|heures)\b",
+        re.IGNORECASE,
+    )
+    for path in FILES:
+        found = typed.search(PLACEHOLDER.sub("", _prose(path)))
+        assert not found, f"{path.parent.name}/{path.name}: {found.group(0) if found else ''}"
+
+
+def _shoe_rows(lang: str, slug: str) -> list[tuple[str, ...]]:
+    """The shoe table's rows (the only table with five columns), decimal commas as points."""
+    body = frontmatter.loads((ROOT / lang / f"{slug}.md").read_text(encoding="utf-8")).content
+    rows = [line.strip("|").split("|") for line in body.splitlines() if re.match(r"\| \d", line)]
+    return [tuple(cell.strip().replace(",", ".") for cell in row) for row in rows if len(row) == 5]
+
+
+def test_shoe_size_tables_are_the_same_in_english_and_french() -> None:
+    english, french = _shoe_rows("en", "size-guide"), _shoe_rows("fr", "guide-des-tailles")
+    assert len(english) >= 10
+    assert english == french
+
+
+def _examples(path: Path) -> list[dict]:
+    """The cases of an article's policy blocks, without their (translated) descriptions."""
+    blocks = POLICY_BLOCK.findall(path.read_text(encoding="utf-8"))
+    cases = [case for block in blocks for case in yaml.safe_load(block.strip().strip("`")[6:]) or []]
+    return [{k: v for k, v in case.items() if k != "case"} for case in cases]
+
+
+def test_english_and_french_state_the_same_policy_examples() -> None:
+    by_key: dict[str, dict[str, list[dict]]] = {}
+    for path in FILES:
+        article = parse_article(path.read_text(encoding="utf-8"), path)
+        by_key.setdefault(article.key, {})[article.lang] = _examples(path)
+    for key, langs in by_key.items():
+        assert langs["en"], f"{key}: no policy examples"
+        assert langs["en"] == langs["fr"], key

@@ -25,6 +25,7 @@ from kb.policy import (
     placeholder_values,
 )
 from kb.policy.amounts import ReturnLine
+from kb.policy.policy_file import describe_weekdays, parse_policy
 
 POLICY_DIR = Path(__file__).resolve().parents[2] / "kb" / "policy"
 DEFAULT_BYTES = files("kb.policy").joinpath("default_policy.toml").read_bytes()
@@ -124,6 +125,14 @@ def test_placeholder_values_cover_what_articles_quote() -> None:
         "guarantee_cap": Decimal("2500"),
         "response_hours": 24,
         "receiptless_review_over": Decimal("100"),
+        "ship_back_within_days": 14,
+        "store_credit_valid_months": 12,
+        "support_opens": "09:00",
+        "support_closes": "18:00",
+        "support_days_en": "Monday to Friday",
+        "support_days_fr": "du lundi au vendredi",
+        "store_count": 4,
+        "timezone_city": "Paris",
         "stores": load_policy().stores,
     }
     for name in ("return_fee", "goodwill_cap", "guarantee_cap", "receiptless_review_over"):
@@ -242,6 +251,7 @@ def test_a_missing_file_is_a_policy_error(tmp_path: Path) -> None:
 def test_the_timezone_can_be_overridden() -> None:
     policy = load_policy(timezone="America/New_York")
     assert policy.timezone == "America/New_York"
+    assert placeholder_values(policy)["timezone_city"] == "New York"
     assert policy.version == load_policy().version  # same file, same version
 
 
@@ -272,3 +282,20 @@ def test_the_policy_package_imports_neither_flask_nor_sqlalchemy() -> None:
 def test_policy_modules_stay_small() -> None:
     for module in POLICY_DIR.glob("*.py"):
         assert len(module.read_text(encoding="utf-8").splitlines()) <= 400, module.name
+
+
+def test_support_days_read_as_a_range_or_a_list_in_each_language() -> None:
+    assert describe_weekdays(("mon", "tue", "wed", "thu", "fri", "sat"), "fr") == "du lundi au samedi"
+    assert describe_weekdays(("sat", "mon"), "en") == "Monday and Saturday"
+    assert describe_weekdays(("sun",), "fr") == "dimanche"
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("support_opens", '"9h"'), ("support_closes", '"24:00"'), ("support_days", '["monday"]'), ("support_days", "[]")],
+)
+def test_support_hours_and_days_are_checked(key: str, value: str) -> None:
+    text = re.sub(rf"(?m)^{key} = .*$", f"{key} = {value}", DEFAULT_BYTES.decode())
+    with pytest.raises(PolicyError) as info:
+        parse_policy(text.encode())
+    assert info.value.key == key
