@@ -19,12 +19,16 @@ from kb.extensions import db
 from kb.policy import (
     Decision,
     Estimate,
+    ReasonKind,
     RefundCheck,
     Resolution,
     check_refund,
     floor_to_minor,
     parse_money,
+    quantize,
+    reason_kind,
 )
+from kb.policy.codes import WORN_CONDITIONS
 from kb.returns.facts import order_facts
 from kb.returns.models import Order, OrderItem
 from kb.shop import current_policy
@@ -324,7 +328,7 @@ def _refund_check(ticket: Ticket, amount: Decimal, goodwill: Decimal) -> RefundC
     # guarantee are capped per order, so other tickets of the order count for those.
     on_ticket = sum((r.amount for r in ticket.refunds), GOODWILL_ZERO)
     # What the shopper paid for the ticket's items; shipping too when the policy refunds it.
-    items_value = sum((item.value for item in ticket.items), GOODWILL_ZERO)
+    items_value = sum((_refundable_value(item) for item in ticket.items), GOODWILL_ZERO)
     return check_refund(
         current_policy(),
         order_facts(order),
@@ -338,6 +342,19 @@ def _refund_check(ticket: Ticket, amount: Decimal, goodwill: Decimal) -> RefundC
         guarantee=guarantee,
         already_guarantee=guarantee_paid,
     )
+
+
+def _refundable_value(item: TicketItem) -> Decimal:
+    """An item's value for the refund cap: less the policy's deduction when it came back worn.
+
+    The condition the agent recorded on receipt counts over the shopper's declaration, so an
+    item declared unopened but received used is capped as the estimate would have been.
+    """
+    condition = item.condition_received or item.condition
+    if reason_kind(item.reason) is not ReasonKind.CHANGE_OF_MIND or condition not in WORN_CONDITIONS:
+        return item.value
+    kept = Decimal(100 - current_policy().used_refund_percent) / 100
+    return item.value - quantize(item.value * kept, item.ticket.currency)
 
 
 def refund_limits(ticket: Ticket) -> RefundLimits:

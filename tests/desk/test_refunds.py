@@ -317,3 +317,17 @@ def test_a_guarantee_claim_on_part_of_an_order_leaves_its_delivery_charge_out(cl
     error = refused_over_cap(refund(client, ticket, "80.01"), before)
     assert error["caps_left"]["amount"] == "80.00"
     assert refund(client, ticket, "80.00").status_code == 201
+
+
+def test_an_item_received_used_after_a_change_of_mind_is_capped_like_the_estimate(
+    client: FlaskClient, demo: dict
+) -> None:
+    ticket, _ = open_return("A1001")  # two tees, changed mind, declared unopened: 39.80
+    assert ticket.status == "approved"
+    received = client.post(f"/api/v1/tickets/{ticket.reference}/actions", headers=bearer(),
+                           json={"action": "receive", "condition": "used"})
+    assert received.status_code == 200, received.get_json()
+    before = recorded()
+    error = refused_over_cap(refund(client, ticket, "19.91"), before)
+    assert error["caps_left"]["amount"] == "19.90"  # the policy refunds half of a used item
+    assert refund(client, ticket, "19.90").status_code == 201
