@@ -9,7 +9,7 @@ from flask_babel import force_locale
 
 from kb.database import reads_until_written, write_transaction
 from kb.extensions import csrf
-from kb.policy import Estimate
+from kb.policy import SELLER_FAULT_REASONS, Estimate
 from kb.returns import wizard_service as wiz
 from kb.returns.labels import ANSWERS, EVENTS, STATUSES
 from kb.returns.wizard import lookup_rate, photo_rate
@@ -192,6 +192,9 @@ def photos():  # type: ignore[no-untyped-def]
         cleaned = clean_uploads([upload.read(MAX_BYTES + 1) for upload in files])
         with write_transaction():
             session = wiz.load_session(token)
+            if not any(line.reason in SELLER_FAULT_REASONS for line in wiz.selection(session)):
+                raise ApiError(400, "photos_not_needed",
+                               "Photos are for a faulty, damaged or wrong item: choose such a reason first.")
             stored = store_photos(session.id, cleaned)
             body = [{"id": a.id, "mime": a.mime, "size": a.size} for a in stored]
     except wiz.WizardError as exc:

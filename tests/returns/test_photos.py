@@ -75,6 +75,13 @@ def test_bodies_over_one_megabyte_are_refused_outside_the_photo_step(client: Fla
     assert response.get_json()["error"]["code"] == "too_large"
 
 
+def faulty_session(shop: FlaskClient) -> str:
+    """A wizard session on the demo headphones, reported defective: photos are wanted."""
+    session = lookup(shop, "A1005")
+    options(shop, session, [item("HEADPH-NC700", reason="defective")])
+    return session
+
+
 def _upload(shop: FlaskClient, session: str, *names: str, raw: bytes | None = None):  # type: ignore[no-untyped-def]
     files = [(io.BytesIO(raw if raw is not None else jpeg_with_exif()), name) for name in names]
     return shop.post("/api/v1/returns/photos", data={"session": session, "photo": files})
@@ -87,7 +94,7 @@ def _stored_files(app: Flask) -> list[Path]:
 
 def test_refused_photos_leave_no_file_on_disk(content_app: Flask, demo: dict[str, Any]) -> None:
     shop: FlaskClient = content_app.test_client()
-    session = lookup(shop, "A1005")
+    session = faulty_session(shop)
     assert _upload(shop, session, "a.jpg", "b.jpg").status_code == 201
     for _ in range(5):
         assert _upload(shop, session, "c.jpg", "d.jpg").status_code == 400
@@ -97,7 +104,7 @@ def test_refused_photos_leave_no_file_on_disk(content_app: Flask, demo: dict[str
 
 def test_a_bad_file_among_good_ones_stores_nothing(content_app: Flask, demo: dict[str, Any]) -> None:
     shop: FlaskClient = content_app.test_client()
-    session = lookup(shop, "A1005")
+    session = faulty_session(shop)
     files = [(io.BytesIO(jpeg_with_exif()), "good.jpg"), (io.BytesIO(b"<html>"), "bad.jpg")]
     response = shop.post("/api/v1/returns/photos", data={"session": session, "photo": files})
     assert response.status_code == 400
@@ -136,7 +143,7 @@ def test_erasing_a_shopper_leaves_none_of_their_files(content_app: Flask, demo: 
     from kb.ops.privacy import erase_shopper
 
     shop: FlaskClient = content_app.test_client()
-    session = lookup(shop, "A1005")
+    session = faulty_session(shop)
     email = db.session.scalar(select(Order.email).where(Order.number == "A1005"))
     assert _upload(shop, session, "a.jpg", "b.jpg", "c.jpg").status_code == 201
     assert _upload(shop, session, "d.jpg").status_code == 400
@@ -163,7 +170,7 @@ def _decoded_outside_transactions(monkeypatch: pytest.MonkeyPatch) -> list[bool]
 def test_api_photos_are_decoded_before_the_write_lock(content_app: Flask, demo: dict[str, Any],
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     shop: FlaskClient = content_app.test_client()
-    session = lookup(shop, "A1005")
+    session = faulty_session(shop)
     db.session.commit()
     seen = _decoded_outside_transactions(monkeypatch)
     assert _upload(shop, session, "a.jpg", "b.jpg").status_code == 201
@@ -196,3 +203,12 @@ def test_a_jpeg_comment_does_not_survive_the_reencoding() -> None:
     assert b"secret comment payload" not in clean.data
     with Image.open(io.BytesIO(clean.data)) as reopened:
         assert "comment" not in reopened.info
+
+
+def test_photos_are_refused_for_a_change_of_mind(content_app: Flask, demo: dict[str, Any]) -> None:
+    shop: FlaskClient = content_app.test_client()
+    session = lookup(shop, "A1005")
+    options(shop, session, [item("HEADPH-NC700", reason="changed_mind")])
+    response = _upload(shop, session, "a.jpg")
+    assert response.status_code == 400 and response.get_json()["error"]["code"] == "photos_not_needed"
+    assert _stored_files(content_app) == []
