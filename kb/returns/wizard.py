@@ -180,7 +180,10 @@ def solved(lang: str) -> Response | str:
     try:
         with write_transaction():
             wsession = wiz.load_session(session.get(SESSION_KEY))
-            wiz.deflect(wsession, key)
+            # The page's form names the first article offered; the one the shopper opened last
+            # (through wizard.read) is the one that solved it.
+            opened = json.loads(wsession.opened_json or "[]")
+            wiz.deflect(wsession, opened[-1] if opened else key)
     except wiz.WizardError as exc:
         flash(_translated_error(exc), "error")
         return redirect(url_for("wizard.help", lang=lang))

@@ -124,3 +124,20 @@ def test_an_idempotency_key_over_80_characters_shows_an_error(shop: FlaskClient)
                                                   "idempotency_key": "k" * 81})
     assert "This form has expired" in page.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Ticket)) == 0
+
+
+def test_without_javascript_the_article_opened_is_the_one_credited(shop: FlaskClient) -> None:
+    import json as json_module
+    import re as re_module
+
+    _to_help(shop)
+    help_page = shop.get("/en/returns/help").get_data(as_text=True)
+    keys = re_module.findall(r'/en/returns/read/([\w-]+)"', help_page)
+    assert len(keys) >= 2, keys
+    first = re_module.search(r'name="article_key" value="([\w-]+)"', help_page).group(1)
+    opened = next(key for key in keys if key != first)
+    shop.get(f"/en/returns/read/{opened}")
+    assert shop.post("/en/returns/solved", data={"article_key": first}).status_code == 200
+    wsession = db.session.scalar(select(WizardSession))
+    assert opened in json_module.loads(wsession.opened_json)
+    assert wsession.deflected_key == opened
