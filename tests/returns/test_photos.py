@@ -212,3 +212,22 @@ def test_photos_are_refused_for_a_change_of_mind(content_app: Flask, demo: dict[
     response = _upload(shop, session, "a.jpg")
     assert response.status_code == 400 and response.get_json()["error"]["code"] == "photos_not_needed"
     assert _stored_files(content_app) == []
+
+
+def test_erasing_a_shopper_also_removes_stray_upload_files(content_app: Flask, demo: dict[str, Any]) -> None:
+    import os
+    import time as time_module
+
+    from kb.ops.privacy import erase_shopper
+
+    folder = Path(content_app.config["UPLOADS_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    stray, fresh = folder / "0123abcd.jpg", folder / "4567cdef.jpg"
+    stray.write_bytes(b"left by a refused upload long ago")
+    fresh.write_bytes(b"an upload still being committed")
+    old = time_module.time() - 2 * 3600
+    os.utime(stray, (old, old))
+    report = erase_shopper("ana@example.com")
+    db.session.commit()
+    assert not stray.exists() and fresh.exists()
+    assert report.orphan_files == 1 and "stray upload files deleted: 1" in "\n".join(report.lines())
