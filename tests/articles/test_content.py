@@ -156,3 +156,49 @@ def test_english_and_french_state_the_same_policy_examples() -> None:
     for key, langs in by_key.items():
         assert langs["en"], f"{key}: no policy examples"
         assert langs["en"] == langs["fr"], key
+
+
+# A FAQ is the "## Questions" (English) or "## Questions fréquentes" (French) section of an
+# article: each question is a line in bold of its own, followed by its answer.
+FAQ_HEADING = {"en": "Questions", "fr": "Questions fréquentes"}
+SUBHEADING = re.compile(r"^#{3,6} .+$", re.M)
+QUESTION_LINE = re.compile(r"^\*\*[^*\n].*\*\*$", re.M)
+
+
+def _sections(path: Path) -> tuple[str, str, list[tuple[str, str]]]:
+    """An article's key, language and ``##`` sections as (heading, text), without policy blocks."""
+    article = parse_article(path.read_text(encoding="utf-8"), path)
+    parts = re.split(r"^## (.+)$", POLICY_BLOCK.sub("", article.body), flags=re.M)
+    return article.key, article.lang, [("", parts[0]), *zip(parts[1::2], parts[2::2], strict=True)]
+
+
+def test_faq_questions_are_bold_lines_of_the_faq_section_only() -> None:
+    # The count below sees only this format: a question written as a heading, or under
+    # another section's title, would slip past it.
+    misplaced = []
+    for path in FILES:
+        _key, lang, sections = _sections(path)
+        for heading, text in sections:
+            if heading == FAQ_HEADING[lang]:
+                misplaced += [(path.name, line) for line in SUBHEADING.findall(text)]
+            else:
+                misplaced += [(path.name, line) for line in QUESTION_LINE.findall(text)]
+    assert not misplaced
+
+
+def test_english_and_french_faqs_ask_as_many_questions() -> None:
+    questions: dict[str, dict[str, list[str]]] = {}
+    for path in FILES:
+        key, lang, sections = _sections(path)
+        questions.setdefault(key, {})[lang] = [
+            question
+            for heading, text in sections
+            if heading == FAQ_HEADING[lang]
+            for question in QUESTION_LINE.findall(text)
+        ]
+    different = {
+        key: (len(langs["en"]), len(langs["fr"]))
+        for key, langs in sorted(questions.items())
+        if {"en", "fr"} <= langs.keys() and len(langs["en"]) != len(langs["fr"])
+    }
+    assert not different, f"FAQ questions (en, fr) differ: {different}"
