@@ -96,7 +96,8 @@ class StrictJSONProvider(DefaultJSONProvider):
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         """Parse ``s``; ValueError when too deep, not a finite number, or holding a lone surrogate."""
         text = s.decode("utf-8") if isinstance(s, bytes) else s
-        if _json_depth(text) > MAX_JSON_DEPTH:
+        # The character scan only when there are enough brackets to nest too deep (rarely).
+        if text.count("[") + text.count("{") > MAX_JSON_DEPTH and _json_depth(text) > MAX_JSON_DEPTH:
             raise ValueError(f"JSON nested deeper than {MAX_JSON_DEPTH}")
         value = json.loads(text, parse_constant=_refuse_constant, **kwargs)
         _check_strings(value)
