@@ -11,6 +11,7 @@ import frontmatter
 import yaml
 
 from kb.articles.categories import CATEGORY_CODES
+from kb.articles.policy_examples import ExampleError, parse_examples
 from kb.config import LANGUAGES
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -82,6 +83,11 @@ def parse_article(text: str, path: Path | str = "<text>") -> ArticleFile:
         legal_review=_flag(meta, "legal_review", path),
     )
     _validate(article, path)
+    try:
+        # Lines are counted in the whole file, front matter included, so they point at the case.
+        parse_examples(text)
+    except ExampleError as exc:
+        raise ArticleFileError(path, exc.message, exc.line) from exc
     return article
 
 

@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from kb import insights, pagecache, search
-from kb.articles.categories import CATEGORIES, get_category
+from kb.articles.categories import CATEGORIES, RETURN_TOPICS, get_category
 from kb.articles.models import Article, ArticleStatus, Vote
 from kb.articles.public import find_by_slug, published_articles, rendered, translations
 from kb.config import LANGUAGES
@@ -90,6 +90,10 @@ def _render_article(lang: str, slug: str, voted: str | None) -> pagecache.Page |
     g.alternates = {
         code: url_for("articles.article", lang=code, slug=a.slug) for code, a in versions.items()
     }
+    for code in LANGUAGES:
+        # No version in that language: its help centre's search for the topic, never a 404
+        # (the title is the article's own, not anything from the request).
+        g.alternates.setdefault(code, url_for("search.results", lang=code, q=found.title))
     html = render_template(
         "articles/article.html",
         article=found,
@@ -97,6 +101,7 @@ def _render_article(lang: str, slug: str, voted: str | None) -> pagecache.Page |
         category=get_category(found.category),
         versions=versions,
         voted=voted,
+        return_topic=found.category in RETURN_TOPICS,
     )
     return pagecache.keep(html, voted, article_id=found.id, key=found.key)
 

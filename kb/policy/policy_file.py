@@ -116,6 +116,7 @@ def placeholder_values(policy: Policy) -> dict[str, object]:
         "goodwill_percent": policy.goodwill_percent,
         "goodwill_cap": policy.goodwill_cap,
         "guarantee_cap": policy.guarantee_cap,
+        "frequent_returns_over": policy.abuse_max_returns_12m,
         "response_hours": policy.response_hours,
         "receiptless_review_over": policy.receiptless_review_over,
         "ship_back_within_days": policy.ship_back_within_days,

@@ -6,7 +6,7 @@ import io
 
 import qrcode
 import qrcode.image.svg
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -23,7 +23,8 @@ def _ticket_or_404(reference: str) -> tuple[Ticket, str]:
     token = request.values.get("token", "")
     ticket = find_ticket_for_shopper(reference, token)
     if ticket is None:
-        abort(404)
+        # A wrong, cut or old link: say so, and offer to send the links again.
+        abort(make_response(render_template("returns/link_invalid.html"), 404))
     return ticket, token
 
 
@@ -50,8 +51,11 @@ def status(lang: str, reference: str) -> Response | str:
         except TicketError:
             flash(_("Please write a message (at most 5,000 characters)."), "error")
         return redirect(url_for("wizard.status", lang=lang, reference=ticket.reference, token=token))
-    order = db.session.get(Order, ticket.order_id)
+    order = db.session.get(Order, ticket.order_id) if ticket.order_id is not None else None
     events = [e for e in ticket.events if e.public]
+    if ticket.is_question:  # a question from the contact form: what was asked, and the answers
+        return render_template("returns/question_status.html", ticket=ticket, token=token,
+                               order=order, events=events)
     store = next((s for s in current_policy().stores if s.code == ticket.store_code), None)
     return render_template(
         "returns/status.html", ticket=ticket, token=token, order=order, events=events, store=store,
@@ -63,6 +67,8 @@ def status(lang: str, reference: str) -> Response | str:
 def slip(lang: str, reference: str) -> str:
     """A printable return slip: the reference as a QR code, the items, where they go."""
     ticket, token = _ticket_or_404(reference)
+    if ticket.is_question:  # questions have nothing to send back
+        abort(404)
     order = db.session.get(Order, ticket.order_id)
     store = next((s for s in current_policy().stores if s.code == ticket.store_code), None)
     names = {item.sku: item.name for item in order.items} if order else {}

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from kb.articles.files import find_article_files, parse_article, serialize_article
-from kb.articles.rendering import PLACEHOLDER, render, unknown_placeholders
+from kb.articles.rendering import PLACEHOLDER, fill_placeholders, render, unknown_placeholders
 from kb.policy import load_policy
 from kb.shop import article_placeholders
 
@@ -23,6 +23,8 @@ KEYS = {
     "return-shipping-costs", "damaged-or-defective", "wrong-item", "item-not-received",
     "non-returnable-items", "repair-warranty", "marketplace-guarantee", "gift-returns",
     "partial-refund", "track-return", "cancel-order", "size-guide", "contact-support",
+    "returns-policy", "delivery-charge-refund", "send-back-deadline", "item-missing-from-parcel",
+    "return-parcel-lost", "store-credit", "frequent-returns-review",
 }
 FILES = find_article_files(ROOT)
 VALUES = article_placeholders(load_policy())
@@ -87,6 +89,14 @@ def test_placeholders_name_only_policy_values() -> None:
     for path in FILES:
         text = path.read_text(encoding="utf-8")
         assert not unknown_placeholders(text, VALUES), path
+
+
+def test_no_placeholder_is_left_unfilled_on_the_page() -> None:
+    # A name the placeholder pattern cannot read (a digit, a capital) would show up as is.
+    for article in _all():
+        text = render(article.body, article.lang, VALUES).text
+        summary = fill_placeholders(article.summary, VALUES, article.lang)
+        assert "{{" not in text + summary, f"{article.lang}/{article.slug}"
 
 
 def test_policy_numbers_are_placeholders_not_typed_by_hand() -> None:

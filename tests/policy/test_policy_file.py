@@ -123,6 +123,7 @@ def test_placeholder_values_cover_what_articles_quote() -> None:
         "goodwill_percent": 15,
         "goodwill_cap": Decimal("75"),
         "guarantee_cap": Decimal("2500"),
+        "frequent_returns_over": 5,
         "response_hours": 24,
         "receiptless_review_over": Decimal("100"),
         "ship_back_within_days": 14,
