@@ -57,7 +57,7 @@ def test_private_pages_are_never_stored_by_caches(tmp_path: Path) -> None:
         db.session.commit()
     client = app.test_client()
     private = ["/en/returns/start", "/en/returns/status/R-ZZZZZZ?token=x", "/en/returns/status/R-ZZZZZZ/slip",
-               "/login", "/api/v1/returns/R-ZZZZZZ?token=x"]
+               "/login", "/api/v1/returns/R-ZZZZZZ?token=x", "/en/contact"]
     for path in private:
         assert client.get(path).headers.get("Cache-Control") == "no-store", path
     client.post("/login", data={"email": "agent@example.com", "password": "a long enough password"})
