@@ -135,7 +135,7 @@ def test_an_import_killed_half_way_imports_nothing(
                                "Importing articles")
     assert "created" not in output
 
-    # One transaction: the database holds the 42 articles from before, not a part of the 2,000.
+    # One transaction: the database holds the every article from before, not a part of the 2,000.
     articles = db.session.scalar(select(func.count()).select_from(Article))
     revisions = db.session.scalar(select(func.count()).select_from(ArticleRevision))
     assert (articles, revisions) == before
