@@ -65,6 +65,7 @@ def kb_command(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
         KB_UPLOADS_DIR=str(tmp_path / "uploads"),
         KB_SECRET_KEY="test-secret",
         KB_DEMO="0",
+        KB_BASE_URL="http://127.0.0.1",
     )
     return subprocess.Popen(
         [*command, *args], cwd=tmp_path, env=env, text=True,
