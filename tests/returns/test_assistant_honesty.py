@@ -142,3 +142,15 @@ def test_every_class_of_the_assistant_pages_has_a_rule() -> None:
         used.update(word for text in re.findall(r'"([^"]*)"', value) for word in text.split())
     missing = sorted(name for name in used if not re.search(rf"\.{re.escape(name)}(?![\w-])", css))
     assert missing == []
+
+
+def test_the_confirmation_email_names_the_products(client: FlaskClient, demo: dict[str, Any]) -> None:
+    from kb.mail.models import OutboxMessage
+
+    session = lookup(client)
+    lines = [item("TEE-M-BLUE", reason="wrong_size")]
+    options(client, session, lines)
+    assert create(client, session, lines, resolution="exchange", exchange_variant="size L").status_code == 201
+    body = db.session.scalar(select(OutboxMessage.body).where(OutboxMessage.kind == "email"))
+    assert "- Organic tee, blue, M × 1" in body and "TEE-M-BLUE" not in body
+    assert "Size or colour wanted: size L" in body
