@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kb.articles.models import Article, ArticleRevision, ContentVersion, Redirect, Vote
 from kb.auth.models import ApiToken, User
+from kb.desk.models import SavedReply
 from kb.insights.models import ArticleView, HelpVisitDay
 from kb.mail.models import OutboxMessage, Webhook
 from kb.returns.models import Order, OrderItem, WizardSession
@@ -28,6 +29,7 @@ __all__ = [
     "Order",
     "OrderItem",
     "Redirect",
+    "SavedReply",
     "SearchLog",
     "User",
     "Vote",

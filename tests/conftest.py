@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +14,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import inspect as sa_inspect
 
 from kb import create_app, database
 from kb.extensions import db
@@ -64,13 +68,50 @@ def _dispose_engines() -> Iterator[None]:
             db.engine.dispose()
 
 
+# A database migrated once per test run; each test starts from a copy of it (SQLite) or from
+# its emptied tables (PostgreSQL), instead of running every migration again.
+_TEMPLATE_DIR = Path(tempfile.mkdtemp(prefix="kb-test-template-"))
+atexit.register(shutil.rmtree, _TEMPLATE_DIR, True)
+_SQLITE_TEMPLATE = _TEMPLATE_DIR / "migrated.sqlite3"
+
+
 def reset_database(app: Flask) -> None:
-    """Drop everything (PostgreSQL is shared between tests) and migrate from empty."""
+    """Give ``app`` an empty database at the newest migration."""
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as conn:
-                conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
-        database.upgrade()
+            _reset_postgres()
+        else:
+            _reset_sqlite(Path(str(db.engine.url.database)))
+
+
+def _reset_sqlite(path: Path) -> None:
+    db.session.remove()
+    db.engine.dispose()
+    for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+    if _SQLITE_TEMPLATE.exists():
+        shutil.copyfile(_SQLITE_TEMPLATE, path)
+        return
+    database.upgrade()
+    with db.engine.connect() as conn:
+        # Fold the write-ahead log into the file, so that the file alone is the whole database.
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.engine.dispose()
+    shutil.copyfile(path, _SQLITE_TEMPLATE)
+
+
+def _reset_postgres() -> None:
+    """Empty every table when the schema is at head (fast), else drop it and migrate."""
+    db.session.remove()
+    if database.is_up_to_date():
+        tables = [t for t in sa_inspect(db.engine).get_table_names() if t != "alembic_version"]
+        quoted = ", ".join(f'"{table}"' for table in tables)
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
+        return
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+    database.upgrade()
 
 
 @pytest.fixture

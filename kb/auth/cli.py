@@ -1,4 +1,4 @@
-"""``kb users create`` and ``kb tokens create``."""
+"""``kb users create``, ``kb users set-password`` and ``kb tokens create``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 import click
 from flask.cli import AppGroup
 
-from kb.auth.service import create_token, create_user
+from kb.auth.service import create_token, create_user, set_password
 from kb.database import writes_up_front
 from kb.extensions import db
 
@@ -35,6 +35,25 @@ def create_user_command(email: str, role: str, name: str, password_stdin: bool) 
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc
     click.echo(f"created {user.role} {user.email}")
+
+
+@users_cli.command("set-password")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def set_password_command(email: str, password_stdin: bool) -> None:
+    """Give a staff account a new password and sign it out everywhere."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    writes_up_front()
+    try:
+        user = set_password(email, password)
+        db.session.commit()
+    except ValueError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"new password set for {user.email}; their sessions are signed out")
 
 
 @tokens_cli.command("create")

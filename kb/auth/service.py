@@ -44,6 +44,18 @@ def create_user(email: str, password: str, role: str, name: str = "") -> User:
     return user
 
 
+def set_password(email: str, password: str) -> User:
+    """Replace a staff account's password and end its sessions; raise ValueError if refused."""
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise ValueError(f"no user has the e-mail {email.strip().lower()}")
+    if len(password) < MIN_PASSWORD:
+        raise ValueError(f"the password must have at least {MIN_PASSWORD} characters")
+    user.password_hash = hash_password(password)
+    sign_out_everywhere(user)
+    return user
+
+
 def authenticate(email: str, password: str) -> User | None:
     """The active user with these credentials, or None (the same for every failure)."""
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))

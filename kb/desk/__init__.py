@@ -7,7 +7,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the desk's pages and the staff API."""
-    from kb.desk import admin, api, views  # noqa: F401  (admin adds its pages to views.bp)
+    from kb.desk import admin, api, replies, views  # noqa: F401  (admin and replies add pages to views.bp)
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)

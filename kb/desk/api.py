@@ -29,7 +29,7 @@ csrf.exempt(bp)
 API_ACTIONS = ("approve", "decline", "receive", "exchange", "repair", "reply", "note", "close",
                "reopen")
 ACTION_FIELDS = {"action", "message", "reason", "condition"}
-REFUND_FIELDS = {"amount", "goodwill", "method"}
+REFUND_FIELDS = {"amount", "goodwill", "method", "review_checked"}
 
 
 def _actor_name() -> str:
@@ -57,7 +57,7 @@ def _api_error(exc: TicketError) -> ApiError:
 @token_required("agent")
 def tickets() -> Response:
     """The queue: tickets oldest first, filtered by status, reason and channel, paginated."""
-    unknown = set(request.args) - {"status", "reason", "channel", "lang", "age", "assigned",
+    unknown = set(request.args) - {"status", "reason", "channel", "lang", "age", "assigned", "q",
                                    "page", "per_page"}
     if unknown:
         names = ", ".join(sorted(unknown))
@@ -124,9 +124,14 @@ def refund(reference: str) -> tuple[Response, int]:
     amount = _decimal_string(data, "amount", True)
     goodwill = _decimal_string(data, "goodwill", False)
     method = string_field(data, "method", 40, required=True)
+    checked = data.get("review_checked", False)
+    if not isinstance(checked, bool):
+        raise ApiError(400, "invalid_field", "review_checked must be true or false.")
     try:
         with write_transaction():
-            created = issue_refund(_ticket_or_404(reference), amount=amount, goodwill=goodwill,
+            ticket = _ticket_or_404(reference)
+            service.require_review_checked(ticket, checked)
+            created = issue_refund(ticket, amount=amount, goodwill=goodwill,
                                    method=method or "", actor=_actor_name(), actor_key=_actor_key())
             body = refund_payload(created)
     except TicketError as exc:

@@ -66,6 +66,9 @@ ROLES = {"writer": _l("Writer"), "agent": _l("Agent"), "admin": _l("Administrato
 ERRORS = {
     "illegal_transition": _l("That action is not possible in the ticket's current status."),
     "over_cap": _l("This is more than the order still allows."),
+    "review_not_checked": _l(
+    "This ticket is still under review: approve it first, or tick the box to confirm you checked why it was flagged."
+    ),
     "invalid_amount": _l("Amounts must be plain numbers such as 12.50, and more than zero in all."),
     "invalid_method": _l("Choose how the money is paid back."),
     "invalid_reason": _l("Choose why the return is declined."),

@@ -10,6 +10,7 @@ from kb.desk.service import (
     CHANNEL_CHOICES,
     LANG_CHOICES,
     MAX_PER_PAGE,
+    MAX_QUERY,
     PER_PAGE,
     REASON_CHOICES,
     STATUS_CHOICES,
@@ -148,6 +149,8 @@ STAFF_PATHS: dict[str, Any] = {
             _query("age", {"type": "integer", "enum": list(AGE_CHOICES)}, "Older than N days"),
             _query("assigned", {"type": "string", "enum": list(ASSIGNED_CHOICES)},
                    "'me' (a signed-in agent's own) or 'none' (unassigned)"),
+            _query("q", {"type": "string", "maxLength": MAX_QUERY},
+                   "An order number (any case, '#' ignored), the shopper's e-mail or a ticket reference"),
             _query("page", {"type": "integer", "minimum": 1, "default": 1}, "Page number"),
             _query("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE,
                                 "default": PER_PAGE}, "Tickets per page"),
@@ -198,7 +201,11 @@ STAFF_PATHS: dict[str, Any] = {
         "requestBody": {"required": True, "content": {"application/json": {"schema": {
             "type": "object", "required": ["amount", "method"], "additionalProperties": False,
             "properties": {"amount": MONEY, "goodwill": MONEY,
-                           "method": {"type": "string", "enum": list(REFUND_METHODS)}}}}}},
+                           "method": {"type": "string", "enum": list(REFUND_METHODS)},
+                           "review_checked": {
+                               "type": "boolean", "default": False,
+                               "description": "Required as true on a ticket still in needs_review: "
+                                              "the agent checked why it was flagged (else 409)"}}}}}},
         "responses": {"201": _json(_ref("StaffRefund"), "Created (confirmed or pending)"),
                       **_errors(400, 401, 403, 404, 409, 415, 422)},
     }},

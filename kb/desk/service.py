@@ -7,12 +7,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Select, false, func, select
+from sqlalchemy import ColumnElement, Select, false, func, or_, select
 
 from kb.auth.models import Role, User
 from kb.extensions import db
 from kb.policy import Channel, Reason
-from kb.tickets.models import Refund, Ticket, TicketEvent, TicketStatus
+from kb.returns.models import Order, OrderItem
+from kb.tickets.models import Refund, Ticket, TicketEvent, TicketItem, TicketStatus
+from kb.tickets.service import TicketError
 from kb.types import utcnow
 
 PER_PAGE = 25
@@ -34,6 +36,7 @@ AGE_CHOICES = (1, 3, 7)
 ASSIGNED_CHOICES = ("me", "none")
 # Events written by the shopper: the ticket waits for the desk from the last one of these.
 SHOPPER_EVENTS = ("opened", "shopper_reply")
+MAX_QUERY = 254  # the longest e-mail address
 
 
 class FilterError(ValueError):
@@ -54,11 +57,13 @@ class QueueFilters:
     lang: str | None = None
     older_than_days: int | None = None
     assigned: str | None = None  # "me", "none", or None for everyone's
+    query: str | None = None  # an order number, an e-mail address or a ticket reference
 
     def as_args(self) -> dict[str, str]:
         """The filters as URL query arguments (to keep them across pages)."""
         args = {"status": self.status or "all", "reason": self.reason, "channel": self.channel,
-                "lang": self.lang, "age": self.older_than_days, "assigned": self.assigned}
+                "lang": self.lang, "age": self.older_than_days, "assigned": self.assigned,
+                "q": self.query}
         return {name: str(value) for name, value in args.items() if value is not None}
 
 
@@ -70,6 +75,8 @@ class QueueRow:
     assignee: str | None
     waiting_since: datetime | None
     overdue: bool
+    order_number: str = ""
+    item_names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -100,7 +107,13 @@ def parse_filters(args: Mapping[str, str], *, strict: bool) -> QueueFilters:
             raise FilterError(name, allowed)
         return default  # a page keeps working when an old bookmark has a stale filter
 
-    status = pick("status", STATUS_CHOICES, "open" if not strict else "all")
+    query = " ".join((args.get("q") or "").split())
+    if len(query) > MAX_QUERY:
+        if strict:
+            raise FilterError("q", (f"at most {MAX_QUERY} characters",))
+        query = query[:MAX_QUERY]
+    # A search looks through every status unless the agent also picked one.
+    status = pick("status", STATUS_CHOICES, "open" if not (strict or query) else "all")
     age = pick("age", tuple(str(days) for days in AGE_CHOICES))
     return QueueFilters(
         status=None if status == "all" else status,
@@ -109,6 +122,7 @@ def parse_filters(args: Mapping[str, str], *, strict: bool) -> QueueFilters:
         lang=pick("lang", LANG_CHOICES),
         older_than_days=int(age) if age else None,
         assigned=pick("assigned", ASSIGNED_CHOICES),
+        query=query or None,
     )
 
 
@@ -147,7 +161,18 @@ def _filtered(query: Select, filters: QueueFilters, me: int | None) -> Select:
         query = query.where(Ticket.assigned_to_id == me if me is not None else false())
     elif filters.assigned == "none":
         query = query.where(Ticket.assigned_to_id.is_(None))
+    if filters.query:
+        query = query.where(_matches(filters.query))
     return query
+
+
+def _matches(text: str) -> ColumnElement[bool]:
+    """Tickets whose reference, shopper e-mail or order number is ``text`` (any case, "#" ignored)."""
+    if "@" in text:
+        return Ticket.email == text.lower()
+    code = text.lstrip("#").strip().upper()
+    orders = select(Order.id).where(func.upper(Order.number) == code)
+    return or_(Ticket.reference == code, Ticket.order_id.in_(orders))
 
 
 def queue_page(
@@ -165,13 +190,35 @@ def queue_page(
 
 
 def queue_rows(tickets: list[Ticket]) -> list[QueueRow]:
-    """Tickets with their assignee's name and how long they have waited for the desk."""
+    """Tickets with their order, items, assignee and how long they have waited for the desk."""
     waiting = waiting_since(tickets)
     names = agent_names({t.assigned_to_id for t in tickets if t.assigned_to_id})
+    numbers: dict[int, str] = {}
+    if tickets:
+        found = db.session.execute(select(Order.id, Order.number).where(Order.id.in_({t.order_id for t in tickets})))
+        numbers = {order_id: number for order_id, number in found}
+    items = _item_names([t.id for t in tickets])
     return [
-        QueueRow(t, names.get(t.assigned_to_id or 0), waiting[t.id], is_overdue(waiting[t.id]))
+        QueueRow(t, names.get(t.assigned_to_id or 0), waiting[t.id], is_overdue(waiting[t.id]),
+                 numbers.get(t.order_id, ""), items.get(t.id, ()))
         for t in tickets
     ]
+
+
+def _item_names(ticket_ids: list[int]) -> dict[int, tuple[str, ...]]:
+    """The product names of each ticket's items, in the ticket's order, in one query."""
+    if not ticket_ids:
+        return {}
+    rows = db.session.execute(
+        select(TicketItem.ticket_id, OrderItem.name)
+        .join(OrderItem, OrderItem.id == TicketItem.order_item_id)
+        .where(TicketItem.ticket_id.in_(ticket_ids))
+        .order_by(TicketItem.id)
+    )
+    names: dict[int, list[str]] = {}
+    for ticket_id, name in rows:
+        names.setdefault(ticket_id, []).append(name)
+    return {ticket_id: tuple(found) for ticket_id, found in names.items()}
 
 
 def waiting_since(tickets: list[Ticket]) -> dict[int, datetime | None]:
@@ -252,3 +299,18 @@ def pending_refunds() -> list[Refund]:
 def find_ticket(reference: str) -> Ticket | None:
     """The ticket with this reference (case does not matter)."""
     return db.session.scalar(select(Ticket).where(Ticket.reference == reference.upper()[:12]))
+
+
+def require_review_checked(ticket: Ticket, confirmed: bool) -> None:
+    """Refuse a refund on a ticket still under review unless the agent confirmed its reasons.
+
+    One click once refunded a flagged frequent returner whose parcel never came back: the
+    agent must approve the ticket first, or say they checked why it was flagged.
+    """
+    if ticket.status == TicketStatus.NEEDS_REVIEW and not confirmed:
+        reasons = ", ".join(ticket.review_reasons) or "review"
+        raise TicketError(
+            "review_not_checked",
+            f"the ticket is still under review ({reasons}): approve it first, or confirm the review reasons",
+            409,
+        )

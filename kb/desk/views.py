@@ -19,6 +19,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import format_timedelta
 from flask_babel import gettext as _
 
 from kb.auth.access import current_actor, role_required
@@ -26,6 +27,8 @@ from kb.auth.models import User
 from kb.database import write_transaction
 from kb.desk import labels, service
 from kb.desk.details import ticket_details
+from kb.desk.models import SavedReply
+from kb.desk.saved_replies import replies_for
 from kb.extensions import db
 from kb.tickets.models import Attachment, Refund, Ticket
 from kb.tickets.photos import photo_path
@@ -38,6 +41,7 @@ from kb.tickets.service import (
     confirm_refund,
     issue_refund,
 )
+from kb.types import utcnow
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
 CONDITIONS = ("unopened", "like_new", "used", "damaged")
@@ -65,7 +69,7 @@ def actor_key() -> str | None:
 @bp.get("", strict_slashes=False)
 @role_required("agent")
 def queue() -> str:
-    """The return tickets, oldest first, with filters, counts per status and pages."""
+    """The return tickets, oldest first, with a search, filters, counts per status and pages."""
     filters = service.parse_filters(request.args, strict=False)
     page, per_page = service.parse_page(request.args, strict=False)
     me = g.actor.user.id if g.actor.user else None
@@ -78,6 +82,8 @@ def queue() -> str:
         counts=service.status_counts(),
         pending=service.pending_refunds(),
         target_hours=current_app.config["RESPONSE_TARGET_HOURS"],
+        now=utcnow(),
+        format_timedelta=format_timedelta,
         page_url=lambda number: url_for("desk.queue", page=number, **kept),
         status_url=lambda status: url_for("desk.queue", **{**kept, "status": status}),
     )
@@ -105,6 +111,7 @@ def render_ticket(
         errors=errors or {},
         values=values or {},
         agents=service.assignable_agents(),
+        saved_replies=replies_for(details.ticket.lang),
         me=g.actor.user,
         actor_name=actor_name(),
         threshold=current_app.config["REFUND_SECOND_APPROVAL_OVER"],
@@ -115,8 +122,12 @@ def render_ticket(
 @bp.get("/tickets/<reference>")
 @role_required("agent")
 def ticket(reference: str) -> tuple[str, int]:
-    """Everything about one ticket, and the actions its state allows."""
-    return render_ticket(reference)
+    """Everything about one ticket, and the actions its state allows (``?reply=`` inserts a saved one)."""
+    chosen = request.args.get("reply", "")
+    reply = None
+    if chosen.isascii() and chosen.isdigit() and len(chosen) < 10:
+        reply = db.session.get(SavedReply, int(chosen))
+    return render_ticket(reference, values={"reply-message": reply.body} if reply is not None else None)
 
 
 def _refused(reference: str, form: str, exc: TicketError) -> tuple[str, int]:
@@ -151,8 +162,10 @@ def refund(reference: str) -> ResponseReturnValue:
     """Refund within the caps; above the threshold it waits for a second agent."""
     try:
         with write_transaction():
+            ticket = _ticket_or_404(reference)
+            service.require_review_checked(ticket, request.form.get("review_checked") == "yes")
             created = issue_refund(
-                _ticket_or_404(reference),
+                ticket,
                 # French agents type 12,50: the form accepts a decimal comma (the API does not).
                 amount=request.form.get("amount", "").strip().replace(",", "."),
                 goodwill=request.form.get("goodwill", "").strip().replace(",", "."),

@@ -1,7 +1,8 @@
 """Charts drawn on the server as inline SVG: bars for rankings, an area line for days.
 
 Every chart is an image with a spoken summary (``role="img"`` and ``aria-label``); each bar
-or day carries its exact figure in a ``<title>``, shown on hover. The same figures are in a
+or day carries its exact figure in a ``<title>``, shown on hover. The SVG comes from Jinja
+templates (``templates/insights/_*_chart.svg``), which escape every label. The same figures are in a
 table under each chart, for screen readers and for copying. Colours come from kb.css classes,
 so the charts follow the site's palette and need no inline style (the CSP forbids it).
 """
@@ -12,9 +13,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from flask import render_template
 from flask_babel import format_decimal
 from flask_babel import gettext as _
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 WIDTH = 640
 LABEL_WIDTH = 210
@@ -23,7 +25,10 @@ ROW_HEIGHT = 26
 BAR_HEIGHT = 16
 LINE_HEIGHT = 220
 PLOT_LEFT, PLOT_RIGHT, PLOT_TOP, PLOT_BOTTOM = 52, 12, 12, 30
-MAX_LABEL = 34
+# Labels are 12 px text; at about 7 px a character, 27 fit in the label column.
+CHAR_WIDTH = 7
+MAX_LABEL = 27
+LINE_STEP = 14
 SPOKEN_ITEMS = 5
 
 
@@ -47,29 +52,27 @@ class Point:
 
 
 def bar_chart(title: str, bars: Sequence[Bar], summary: str = "") -> Markup:
-    """A horizontal bar chart, longest bar at full width, labels on the left."""
+    """A horizontal bar chart, longest bar at full width, labels on the left.
+
+    A long label wraps onto a second line and is shortened only past that, with the whole
+    label in the row's hover title; the value column grows with the longest figure.
+    """
     if not bars:
         return Markup("")
-    height = len(bars) * ROW_HEIGHT + 8
     longest = max((bar.value for bar in bars), default=0) or 1
-    span = WIDTH - LABEL_WIDTH - VALUE_WIDTH
-    parts = [_open_svg(title, summary or _spoken(title, bars), height)]
-    for index, bar in enumerate(bars):
-        y = 4 + index * ROW_HEIGHT
+    value_width = max(VALUE_WIDTH, max(len(bar.text) for bar in bars) * CHAR_WIDTH + 12)
+    span = WIDTH - LABEL_WIDTH - value_width
+    rows, y = [], 4
+    for bar in bars:
+        lines = _wrap(bar.label)
+        height = ROW_HEIGHT + (len(lines) - 1) * LINE_STEP
         length = max(bar.value, 0) / longest * span
-        parts.append(
-            f'<g class="chart-row"><title>{escape(bar.label)}: {escape(bar.text)}</title>'
-            f'<rect class="chart-hit" x="0" y="{y}" width="{WIDTH}" height="{ROW_HEIGHT}"/>'
-            f'<text class="chart-label" x="{LABEL_WIDTH - 8}" y="{y + 17}" text-anchor="end">'
-            f"{escape(_short(bar.label))}</text>"
-            f'<rect class="chart-bar" x="{LABEL_WIDTH}" y="{y + 5}" width="{length:.1f}" '
-            f'height="{BAR_HEIGHT}" rx="2"/>'
-            f'<text class="chart-value" x="{LABEL_WIDTH + length + 6:.1f}" y="{y + 17}">'
-            f"{escape(bar.text)}</text></g>"
-        )
-    parts.append("</svg>")
-    # Every text and attribute value above went through escape(); the rest is our own markup.
-    return Markup("".join(parts))  # nosec B704
+        rows.append({"bar": bar, "lines": lines, "y": y, "height": height,
+                     "bar_y": y + (height - BAR_HEIGHT) / 2, "length": round(length, 1)})
+        y += height
+    return _svg("insights/_bar_chart.svg", title=title, summary=summary or _spoken(title, bars),
+                height=y + 4, rows=rows, label_x=LABEL_WIDTH - 8, plot_x=LABEL_WIDTH,
+                bar_height=BAR_HEIGHT, line_step=LINE_STEP)
 
 
 def line_chart(
@@ -83,60 +86,48 @@ def line_chart(
     if not points:
         return Markup("")
     values = [p.value for p in points if p.value is not None]
-    highest = top if top is not None else max(values, default=0)
-    highest = highest or 1
+    highest = (top if top is not None else max(values, default=0)) or 1
     plot_w = WIDTH - PLOT_LEFT - PLOT_RIGHT
     plot_h = LINE_HEIGHT - PLOT_TOP - PLOT_BOTTOM
     step = plot_w / len(points)
     base = PLOT_TOP + plot_h
 
     def x(i: int) -> float:
-        return PLOT_LEFT + step * (i + 0.5)
+        return round(PLOT_LEFT + step * (i + 0.5), 1)
 
     def y(v: float) -> float:
-        return base - v / highest * plot_h
+        return round(base - v / highest * plot_h, 1)
 
-    parts = [_open_svg(title, summary or _spoken_days(title, points), LINE_HEIGHT)]
-    for fraction in (0, 0.5, 1):
-        gy = base - fraction * plot_h
-        label = (axis or _figure)(highest * fraction)
-        parts.append(
-            f'<line class="chart-grid" x1="{PLOT_LEFT}" x2="{WIDTH - PLOT_RIGHT}" '
-            f'y1="{gy:.1f}" y2="{gy:.1f}"/>'
-            f'<text class="chart-axis" x="{PLOT_LEFT - 6}" y="{gy + 4:.1f}" text-anchor="end">'
-            f"{escape(label)}</text>"
-        )
+    grid = [{"y": round(base - f * plot_h, 1), "label": (axis or _figure)(highest * f)} for f in (0, 0.5, 1)]
+    runs = []
     for run in _runs(points):
-        line = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in run)
-        area = f"{x(run[0][0]):.1f},{base:.1f} {line} {x(run[-1][0]):.1f},{base:.1f}"
-        parts.append(f'<polygon class="chart-area" points="{area}"/>')
-        parts.append(f'<polyline class="chart-line" points="{line}"/>')
-        if len(run) == 1:
-            i, v = run[0]
-            parts.append(f'<circle class="chart-dot" cx="{x(i):.1f}" cy="{y(v):.1f}" r="3"/>')
-    for i in sorted({0, len(points) // 2, len(points) - 1}):
-        anchor = "start" if i == 0 else "end" if i == len(points) - 1 else "middle"
-        parts.append(
-            f'<text class="chart-axis" x="{x(i):.1f}" y="{LINE_HEIGHT - 8}" '
-            f'text-anchor="{anchor}">{escape(points[i].label)}</text>'
-        )
-    for i, point in enumerate(points):
-        parts.append(
-            f'<rect class="chart-hit" x="{PLOT_LEFT + step * i:.1f}" y="{PLOT_TOP}" '
-            f'width="{step:.2f}" height="{plot_h}"><title>{escape(point.label)}: '
-            f"{escape(point.text)}</title></rect>"
-        )
-    parts.append("</svg>")
-    # Every text and attribute value above went through escape(); the rest is our own markup.
-    return Markup("".join(parts))  # nosec B704
+        line = " ".join(f"{x(i)},{y(v)}" for i, v in run)
+        runs.append({"line": line, "area": f"{x(run[0][0])},{base} {line} {x(run[-1][0])},{base}",
+                     "dot": (x(run[0][0]), y(run[0][1])) if len(run) == 1 else None})
+    last = len(points) - 1
+    ticks = [{"x": x(i), "label": points[i].label,
+              "anchor": "start" if i == 0 else "end" if i == last else "middle"}
+             for i in sorted({0, len(points) // 2, last})]
+    hits = [{"x": round(PLOT_LEFT + step * i, 1), "point": p} for i, p in enumerate(points)]
+    return _svg("insights/_line_chart.svg", title=title, summary=summary or _spoken_days(title, points),
+                height=LINE_HEIGHT, grid=grid, runs=runs, ticks=ticks, hits=hits, step=round(step, 2),
+                left=PLOT_LEFT, right=WIDTH - PLOT_RIGHT, top=PLOT_TOP, plot_h=plot_h,
+                tick_y=LINE_HEIGHT - 8)
 
 
-def _open_svg(title: str, summary: str, height: int) -> str:
-    return (
-        f'<svg class="chart" role="img" aria-label="{escape(summary)}" '
-        f'viewBox="0 0 {WIDTH} {height}" preserveAspectRatio="xMinYMin meet" '
-        f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>'
-    )
+def _svg(template: str, **context: object) -> Markup:
+    """Render a chart template; Jinja escapes every label and figure (``.svg`` autoescapes)."""
+    return Markup(render_template(template, width=WIDTH, **context))  # nosec B704
+
+
+def _wrap(label: str) -> list[str]:
+    """The label on one line, or two, the second shortened with an ellipsis if still too long."""
+    if len(label) <= MAX_LABEL:
+        return [label]
+    cut = label.rfind(" ", 0, MAX_LABEL + 1)
+    cut = cut if cut > MAX_LABEL // 2 else MAX_LABEL
+    first, rest = label[:cut].rstrip(), label[cut:].strip()
+    return [first, _short(rest)]
 
 
 def _runs(points: Sequence[Point]) -> list[list[tuple[int, float]]]:

@@ -8,6 +8,7 @@ import json
 import logging
 import smtplib
 import socket
+import sys
 import urllib.request
 from datetime import timedelta
 from email.message import EmailMessage
@@ -135,11 +136,23 @@ def send_pending(worker: str | None = None, limit: int = 100) -> tuple[int, int]
     return sent, failed
 
 
+def _console_copy(message: OutboxMessage) -> str:
+    """An e-mail as the console shows it when no SMTP server is configured."""
+    rule = "-" * 72
+    return (f"{rule}\nE-mail (not sent: KB_SMTP_URL is unset)\nTo: {message.recipient}\n"
+            f"Subject: {message.subject}\n\n{message.body}\n{rule}")
+
+
 def _send_email(message: OutboxMessage) -> None:
     url = current_app.config.get("SMTP_URL")
     if not url:
-        # No SMTP server configured (development): the subject is logged, the body (with its
-        # secret link) only at DEBUG level.
+        if current_app.config.get("DEMO"):
+            # A demo without a mail server: print the whole e-mail on the console, so that a
+            # newcomer can follow the status link it carries.
+            print(_console_copy(message), file=sys.stderr, flush=True)
+            return
+        # No SMTP server in production: the subject is logged, the body (with its secret
+        # link) only at DEBUG level.
         log.info("e-mail to %s: %s", message.recipient, message.subject)
         log.debug("e-mail body:\n%s", message.body)
         return

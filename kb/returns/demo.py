@@ -101,10 +101,11 @@ def demo_orders(now: datetime | None = None) -> list[dict[str, Any]]:
         # A1016: receipt-less return worth more than 100 (goes to review).
         _order("A1016", today, 6, 4, [_item("BOOTS-39-BROWN", "Chelsea boots, brown, 39", "shoes", "139.00")],
                transaction_id="P01-5550123-9988776", email="leo@example.fr"),
-        # A1017: a big order for goodwill at the 75 cap (15% of it is more than 75).
+        # A1017: a big order for goodwill at the 75 cap: 15 % of its 520.99 is 78.14, more than 75.
         _order("A1017", today, 9, 7, [_item("HEADPH-NC700", "Noise-cancelling headphones", "electronics", "249.00"),
                                       _item("BLENDER-PRO", "Blender Pro 1200 W", "appliances", "129.00"),
-                                      _item("LAMP-OAK", "Oak table lamp", "home", "59.00")]),
+                                      _item("LAMP-OAK", "Oak table lamp", "home", "59.00"),
+                                      _item("THROW-WOOL", "Wool throw, grey", "home", "79.00")]),
         # A1018: French shopper, in-store return of an online order.
         _order("A1018", today, 11, 9, [_item("JEANS-32-INDIGO", "Jean droit, indigo, 32", "apparel", "69.00")],
                email="camille@example.fr"),

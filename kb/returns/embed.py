@@ -265,8 +265,12 @@ def loader() -> Response:
     for code in LANGUAGES:
         with force_locale(code):
             frames[code] = {"path": url_for("embed.page", lang=code),
-                            "title": _("Returns assistant")}
-    body = render_template("returns/embed.js", frames=frames)
+                            "title": _("Returns assistant"),
+                            "hub": url_for("returns.hub", lang=code),
+                            "link": _("Start a return")}
+    # Without allowed origins the frame would stay blank (nobody may frame it): a shop that
+    # has not been configured yet shows a plain link to the returns hub instead.
+    body = render_template("returns/embed.js", frames=frames, framed=bool(embed_origins()))
     response = Response(body, mimetype="application/javascript")
     response.cache_control.public = True
     response.cache_control.max_age = EMBED_JS_MAX_AGE

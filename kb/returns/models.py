@@ -12,15 +12,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from kb.extensions import db
 from kb.types import Money, UTCDateTime, utcnow
 
-
-class Channel(StrEnum):
-    """Where the order was placed."""
-
-    ONLINE = "online"
-    STORE = "store"
-    MARKETPLACE = "marketplace"
-
-
 CURRENCIES = ("EUR", "GBP", "USD")
 
 

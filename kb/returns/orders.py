@@ -12,8 +12,9 @@ from typing import Any
 from sqlalchemy import select
 
 from kb.extensions import db
+from kb.policy import Channel
 from kb.policy.money import quantize
-from kb.returns.models import CURRENCIES, Channel, Order, OrderItem
+from kb.returns.models import CURRENCIES, Order, OrderItem
 from kb.types import utcnow
 
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,63}$")

@@ -16,6 +16,7 @@ from markupsafe import escape
 from sqlalchemy import func, or_, select
 
 from kb.articles.models import Article, ArticleStatus
+from kb.articles.policy_examples import remove_examples
 from kb.articles.rendering import fill_placeholders, render
 from kb.articles.service import content_version
 from kb.extensions import db
@@ -265,9 +266,10 @@ def _database_search(
 
     def score(article: Article) -> int:
         title, summary = article.title.lower(), article.summary.lower()
-        body = article.body.lower()
+        body = remove_examples(article.body).lower()  # policy examples are not for readers
         return sum(3 * (w in title) + 2 * (w in summary) + (w in body) for w in words)
 
+    rows = [a for a in rows if score(a) > 0]
     rows.sort(key=lambda a: (-score(a), a.title))
     hits = tuple(
         Hit(

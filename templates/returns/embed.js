@@ -6,6 +6,7 @@
   "use strict";
 
   var FRAMES = {{ frames | tojson }};
+  var FRAMED = {{ framed | tojson }}; // false until KB_EMBED_ORIGINS names the shop
   var HEIGHT_MESSAGE = "kb-embed:height";
   var MAX_HEIGHT = 20000; // a bound, so a broken page cannot make the shop's page endless
 
@@ -21,6 +22,14 @@
   }
 
   var frame = FRAMES[chooseLang()];
+  if (!FRAMED) {
+    // This shop may not frame the assistant yet: link to the returns hub rather than show a blank frame.
+    var link = document.createElement("a");
+    link.href = origin + frame.hub;
+    link.textContent = frame.link;
+    script.parentNode.insertBefore(link, script.nextSibling);
+    return;
+  }
   var iframe = document.createElement("iframe");
   iframe.src = origin + frame.path;
   iframe.title = frame.title;

@@ -16,7 +16,7 @@ from kb.tickets.models import Attachment, Ticket
 from tests.desk.conftest import bearer, open_return, sign_in, staff_user
 
 AGENT_PAGES = ["/desk", "/desk/tickets/{ref}", "/desk/tickets/{ref}/photos/{photo}"]
-ADMIN_PAGES = ["/desk/webhooks", "/desk/admin/users", "/desk/admin/tokens"]
+ADMIN_PAGES = ["/desk/webhooks", "/desk/admin/users", "/desk/admin/tokens", "/desk/admin/replies"]
 # Posts that change something: refused before any change for the wrong role.
 AGENT_POSTS = [
     ("/desk/tickets/{ref}/actions", {"action": "note", "message": "hello"}),
@@ -32,6 +32,7 @@ ADMIN_POSTS = [
     ("/desk/admin/users/{user}/sign-out", {}),
     ("/desk/admin/tokens", {"name": "erp", "role": "agent"}),
     ("/desk/admin/tokens/{token}/revoke", {}),
+    ("/desk/admin/replies", {"lang": "en", "title": "Hello", "body": "Hello there"}),
 ]
 API_CALLS = [
     ("get", "/api/v1/tickets", None),
@@ -146,7 +147,7 @@ def test_the_api_serves_agent_and_admin_tokens(client: FlaskClient, ids: dict, r
                            json={"action": "note", "message": "checked"})
     assert response.status_code == 200
     response = client.post(_url("/api/v1/tickets/{ref}/refund", ids), headers=headers,
-                           json={"amount": "1.00", "method": "store_credit"})
+                           json={"amount": "1.00", "method": "store_credit", "review_checked": True})
     assert response.status_code == 201
     # No pending refund has that id: the token got through, the refund did not exist.
     response = client.post("/api/v1/refunds/999/confirm", headers=headers)

@@ -217,3 +217,40 @@ def test_pending_refunds_are_listed_on_the_queue(agent: FlaskClient, app: Flask,
     assert "Refunds waiting for a second agent" in html
     assert f'/desk/tickets/{ticket.reference}#refunds-title' in html
     assert db.session.scalar(select(TicketEvent).where(TicketEvent.kind == "refund_pending"))
+
+
+def test_agents_find_a_ticket_by_order_number_email_or_reference(agent: FlaskClient, demo: dict) -> None:
+    mine, _ = open_return("A1001")
+    french, _ = open_return("A1018", lang="fr")
+    declined, _ = open_return("A1002", exception=True)
+    agent.post(f"/desk/tickets/{declined.reference}/actions", data={"action": "decline", "reason": "outside_policy"})
+    assert _references(_queue(agent, q="a1018")) == [french.reference]
+    assert _references(_queue(agent, q="#A1018")) == [french.reference]
+    assert _references(_queue(agent, q="CAMILLE@example.fr")) == [french.reference]
+    assert _references(_queue(agent, q=mine.reference.lower())) == [mine.reference]
+    # A search looks beyond the open tickets, unless a status is picked too.
+    assert _references(_queue(agent, q="A1002")) == [declined.reference]
+    assert _references(_queue(agent, q="A1002", status="open")) == []
+    assert "No ticket has the order number, e-mail or reference A9999" in _queue(agent, q="A9999")
+
+
+def test_each_queue_row_shows_the_order_its_items_and_their_value(agent: FlaskClient, demo: dict) -> None:
+    open_return("A1001")
+    html = _queue(agent)
+    row = html[html.index('<tr', html.index("<tbody")):html.index("</tr>", html.index("<tbody"))]
+    assert "A1001" in row
+    assert "Organic tee, blue, M" in row
+    assert "€39.80" in row  # two tees at 19.90
+    assert re.search(r"\d+ (second|minute)s? ago", row)
+
+
+def test_the_api_refuses_an_overlong_search(agent: FlaskClient, app: Flask) -> None:
+    from kb.desk.service import FilterError, parse_filters
+
+    assert parse_filters({"q": "  A1001 "}, strict=True).query == "A1001"
+    try:
+        parse_filters({"q": "x" * 300}, strict=True)
+    except FilterError as exc:
+        assert exc.name == "q"
+    else:
+        raise AssertionError("an overlong search was accepted")

@@ -22,6 +22,13 @@ def refund(client: FlaskClient, ticket: Ticket, amount: str, goodwill: str = "0"
                        json={"amount": amount, "goodwill": goodwill, "method": method})
 
 
+def approve(client: FlaskClient, ticket: Ticket) -> None:
+    """An agent approves a ticket sent for review, as before any refund on it."""
+    response = client.post(f"/api/v1/tickets/{ticket.reference}/actions", headers=bearer(),
+                           json={"action": "approve"})
+    assert response.status_code == 200, response.get_json()
+
+
 def recorded() -> tuple[int, ...]:
     """Refunds, history entries and outbox messages so far."""
     return tuple(db.session.scalar(select(func.count()).select_from(model)) or 0
@@ -96,6 +103,7 @@ def test_refunds_add_up_against_the_items_cap(client: FlaskClient, app: Flask,
 
 def test_a_guarantee_claim_refunds_the_shipping_too(client: FlaskClient, demo: dict) -> None:
     ticket, _ = open_return("A1008")  # armchair 420.00 + shipping 39.00, never delivered
+    approve(client, ticket)
     before = recorded()
     refused_over_cap(refund(client, ticket, "459.01"), before)
     response = refund(client, ticket, "459.00")
@@ -112,9 +120,15 @@ def _big_marketplace_order(demo: dict) -> Ticket:
     return ticket
 
 
+def _approved_big_marketplace_order(client: FlaskClient, demo: dict) -> Ticket:
+    ticket = _big_marketplace_order(demo)
+    approve(client, ticket)
+    return ticket
+
+
 def test_the_guarantee_pays_at_most_2500_shipping_included(client: FlaskClient,
                                                            demo: dict) -> None:
-    ticket = _big_marketplace_order(demo)  # 2,480.00 + 39.00 shipping = 2,519.00
+    ticket = _approved_big_marketplace_order(client, demo)  # 2,480.00 + 39.00 shipping = 2,519.00
     before = recorded()
     error = refused_over_cap(refund(client, ticket, "2500.01"), before)
     assert error["caps_left"]["guarantee"] == "2500.00"
@@ -126,7 +140,7 @@ def test_the_guarantee_pays_at_most_2500_shipping_included(client: FlaskClient,
 
 
 def test_the_guarantee_cap_counts_earlier_payouts(client: FlaskClient, demo: dict) -> None:
-    ticket = _big_marketplace_order(demo)
+    ticket = _approved_big_marketplace_order(client, demo)
     assert refund(client, ticket, "2000.00").get_json()["status"] == "pending_confirmation"
     before = recorded()
     error = refused_over_cap(refund(client, ticket, "500.01"), before)
@@ -243,3 +257,51 @@ def test_bad_refund_input_is_refused(client: FlaskClient, demo: dict) -> None:
         assert response.status_code == 400, body
         assert response.get_json()["error"]["code"] == code, body
     assert recorded() == before
+
+
+def test_a_ticket_under_review_is_refunded_only_once_its_reasons_are_checked(client: FlaskClient,
+                                                                            demo: dict) -> None:
+    ticket, _ = open_return("A1008")  # never delivered: sent for review
+    assert ticket.status == "needs_review"
+    before = recorded()
+    response = refund(client, ticket, "10.00")
+    assert response.status_code == 409
+    assert response.get_json()["error"]["code"] == "review_not_checked"
+    assert "not_received" in response.get_json()["error"]["message"]
+    assert recorded() == before
+    checked = client.post(f"/api/v1/tickets/{ticket.reference}/refund", headers=bearer(),
+                          json={"amount": "10.00", "method": "original_payment", "review_checked": True})
+    assert checked.status_code == 201
+
+
+def test_the_desk_form_names_the_review_reasons_before_refunding(client: FlaskClient, demo: dict) -> None:
+    from tests.desk.conftest import sign_in
+
+    ticket, _ = open_return("A1008")
+    sign_in(client, "agent")
+    page = client.get(f"/desk/tickets/{ticket.reference}").get_data(as_text=True)
+    assert "This ticket was sent for review" in page and "Parcel reported as not received" in page
+    refused = client.post(f"/desk/tickets/{ticket.reference}/refund",
+                          data={"amount": "10.00", "method": "original_payment"})
+    assert refused.status_code == 409
+    assert "still under review" in refused.get_data(as_text=True)
+    assert not db.session.scalars(select(Refund)).all()
+    done = client.post(f"/desk/tickets/{ticket.reference}/refund",
+                       data={"amount": "10.00", "method": "original_payment", "review_checked": "yes"})
+    assert done.status_code == 302
+
+
+def test_a_guarantee_claim_on_part_of_an_order_leaves_its_delivery_charge_out(client: FlaskClient,
+                                                                               demo: dict) -> None:
+    delivered = (demo["now"] - timedelta(days=3)).isoformat()
+    add_order("M5002", demo, channel="marketplace", seller="Grand Atelier", shipping="6.00",
+              delivered_at=delivered, items=[
+                  {"sku": "MKT-VASE", "name": "Glass vase", "category": "home", "quantity": 1, "unit_price": "80.00"},
+                  {"sku": "MKT-BOWL", "name": "Glass bowl", "category": "home", "quantity": 1, "unit_price": "50.00"}])
+    ticket, _ = open_return("M5002", [("MKT-VASE", 1, "damaged_in_transit", "damaged")])
+    assert ticket.resolution == "guarantee_claim"
+    approve(client, ticket)
+    before = recorded()
+    error = refused_over_cap(refund(client, ticket, "80.01"), before)
+    assert error["caps_left"]["amount"] == "80.00"
+    assert refund(client, ticket, "80.00").status_code == 201

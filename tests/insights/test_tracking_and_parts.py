@@ -93,9 +93,35 @@ def test_bar_chart_escapes_labels_and_shortens_long_ones(app: Flask) -> None:
         svg = str(bar_chart("Queries", [Bar("<script>alert(1)</script>" * 3, 2, "2"),
                                         Bar("short", 1, "1")]))
     assert "<script>" not in svg and "&lt;script&gt;" in svg
-    assert "…</text>" in svg
+    assert "…</tspan>" in svg
     assert svg.count('class="chart-bar"') == 2
     assert 'width="340.0"' in svg and 'width="170.0"' in svg  # half the value, half the bar
+
+
+def test_a_long_product_name_wraps_and_keeps_within_the_label_column(app: Flask) -> None:
+    import re
+
+    from kb.insights.charts import CHAR_WIDTH, LABEL_WIDTH
+
+    name = "Noise-cancelling wireless headphones with charging case, midnight blue"
+    with app.test_request_context():
+        svg = str(bar_chart("Returns by product", [Bar(name, 3, "3"), Bar("Mug", 1, "1")]))
+    first_row = svg.split('<g class="chart-row">')[1]
+    lines = re.findall(r"<tspan[^>]*>([^<]*)</tspan>", first_row)
+    assert lines[0] == "Noise-cancelling wireless"
+    assert len(lines) == 2 and lines[1].endswith("…")
+    assert all(len(line) * CHAR_WIDTH <= LABEL_WIDTH - 8 for line in lines)
+    assert f"<title>{name}: 3</title>" in first_row  # the whole name on hover
+
+
+def test_the_value_column_grows_with_the_longest_figure(app: Flask) -> None:
+    with app.test_request_context():
+        svg = str(bar_chart("Money", [Bar("Refunds", 2, "€123,456.78 (45 %)"), Bar("Credit", 1, "€1.00")]))
+    import re
+
+    widths = [float(w) for w in re.findall(r'class="chart-bar"[^>]*width="([0-9.]+)"', svg)]
+    # The longest bar leaves room for its 18-character figure before the right edge (640).
+    assert 210 + widths[0] + 6 + 18 * 7 <= 640
 
 
 def test_line_chart_leaves_gaps_for_days_without_figures(app: Flask) -> None:

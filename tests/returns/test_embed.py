@@ -47,6 +47,16 @@ def test_embed_js_is_cacheable_javascript_that_frames_the_embed_page(client: Fla
     assert again.status_code == 304
 
 
+def test_embed_js_links_to_the_hub_until_the_shop_may_frame_it(app: Flask, client: FlaskClient) -> None:
+    unconfigured = client.get("/embed.js").get_data(as_text=True)
+    assert "var FRAMED = false;" in unconfigured
+    assert '"hub": "/fr/returns", "link": "Faire un retour"' in unconfigured
+    assert '"hub": "/en/returns", "link": "Start a return"' in unconfigured
+    app.config["EMBED_ORIGINS"] = "https://shop.example"
+    configured = client.get("/embed.js").get_data(as_text=True)
+    assert "var FRAMED = true;" in configured
+
+
 def test_nobody_may_frame_the_embed_page_without_configuration(client: FlaskClient) -> None:
     response = client.get("/embed/en")
     assert response.status_code == 200
