@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 
 from kb.articles.models import Article
+from kb.desk.saved_replies import save_reply
 from kb.extensions import db
 from tests.browser.conftest import sign_in
 
@@ -106,11 +107,15 @@ def staff_pages(page: Any, base: str, app: Any, reference: str, visits: Visits, 
     """Every staff page, signed in as an administrator (who may open them all)."""
     sign_in(page, base, "admin@example.com", password)
     visits.check(page, "auth.staff_home")
-    with app.app_context():
+    with app.test_request_context():
         article_id = db.session.scalar(select(Article.id).where(Article.lang == "fr").limit(1))
+        reply = save_reply(None, "fr", "Étiquette", "Voici votre étiquette de retour.", "admin@example.com")
+        db.session.commit()
+        reply_id = reply.id
     paths = [
         ("desk.queue", "/desk"), ("desk.ticket", f"/desk/tickets/{reference}"), ("desk.webhooks", "/desk/webhooks"),
         ("desk.users", "/desk/admin/users"), ("desk.tokens", "/desk/admin/tokens"), ("insights.index", "/insights"),
+        ("desk.replies", "/desk/admin/replies"), ("desk.edit_reply", f"/desk/admin/replies/{reply_id}"),
         ("studio.index", "/studio"), ("studio.new", "/studio/new"), ("studio.edit", f"/studio/{article_id}/edit"),
         ("studio.history", f"/studio/{article_id}/history"), ("studio.diff", f"/studio/{article_id}/diff"),
         ("studio.delete", f"/studio/{article_id}/delete"),
