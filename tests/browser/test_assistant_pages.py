@@ -135,3 +135,18 @@ def test_a_dropoff_label_has_a_code_for_the_counter(live_server: dict[str, Any],
     assert any(text.startswith(f"RETURN {created['reference']}\nColissimo\nReturns centre") for text in texts)
     page.emulate_media(media="print")
     expect(counter).to_be_hidden()  # a printed label needs no counter code
+
+
+def test_a_parcel_that_never_arrived_is_reported_not_returned(live_server: dict[str, Any], page: Any) -> None:
+    page.goto(f"{live_server['url']}/en/returns")
+    app = page.locator("#wizard-app")
+    app.locator("#wapp-order-number").fill("A1013")
+    app.locator("#wapp-email").fill("ana@example.com")
+    app.locator("button[type=submit]").click()
+    app.locator("#wapp-pick-THROW-WOOL").check()
+    expect(app.locator("#wapp-condition-THROW-WOOL")).to_be_visible()
+    app.locator("#wapp-reason-THROW-WOOL").select_option("not_received")
+    expect(app.locator("#wapp-condition-THROW-WOOL")).to_be_hidden()  # no condition to tell
+    app.locator("button[type=submit]").click()
+    expect(app.get_by_role("button", name="Report it as not received")).to_be_visible()
+    expect(app.get_by_role("button", name="I still want to return it")).to_have_count(0)
