@@ -154,3 +154,13 @@ def test_the_confirmation_email_names_the_products(client: FlaskClient, demo: di
     body = db.session.scalar(select(OutboxMessage.body).where(OutboxMessage.kind == "email"))
     assert "- Organic tee, blue, M × 1" in body and "TEE-M-BLUE" not in body
     assert "Size or colour wanted: size L" in body
+
+
+@pytest.mark.parametrize("variant", [5, "x" * 121])
+def test_a_bad_exchange_variant_is_a_json_error(client: FlaskClient, demo: dict[str, Any], variant: Any) -> None:
+    session = lookup(client)
+    lines = [item("TEE-M-BLUE", reason="wrong_size")]
+    options(client, session, lines)
+    refused = create(client, session, lines, resolution="exchange", exchange_variant=variant)
+    assert refused.status_code == 400
+    assert refused.get_json()["error"]["code"] == "invalid_exchange_variant"
