@@ -879,8 +879,13 @@
   root.classList.add("wizard-app");
   fill(root, [h("nav", { class: "wapp-progress", "aria-label": T.progress }, [progressList]), live, stage]);
   // Every choice the shopper makes is kept in this history entry, so a reload loses nothing.
+  // Typing is remembered after a pause: browsers limit how often a page may write its history.
+  let typing = 0;
   stage.addEventListener("change", remember);
-  stage.addEventListener("input", remember);
+  stage.addEventListener("input", () => {
+    window.clearTimeout(typing);
+    typing = window.setTimeout(remember, 400);
+  });
   const saved = window.history.state;
   const asked = STEP_NAMES.indexOf(new URL(window.location.href).searchParams.get("step") || "find");
   if (saved && saved.kbWizard && saved.state) {
