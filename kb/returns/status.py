@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from kb.database import write_transaction
@@ -19,7 +19,8 @@ def _ticket_or_404(reference: str) -> tuple[Ticket, str]:
     token = request.values.get("token", "")
     ticket = find_ticket_for_shopper(reference, token)
     if ticket is None:
-        abort(404)
+        # A wrong, cut or old link: say so, and offer to send the links again.
+        abort(make_response(render_template("returns/link_invalid.html"), 404))
     return ticket, token
 
 
@@ -36,8 +37,11 @@ def status(lang: str, reference: str) -> Response | str:
         except TicketError:
             flash(_("Please write a message (at most 5,000 characters)."), "error")
         return redirect(url_for("wizard.status", lang=lang, reference=ticket.reference, token=token))
-    order = db.session.get(Order, ticket.order_id)
+    order = db.session.get(Order, ticket.order_id) if ticket.order_id is not None else None
     events = [e for e in ticket.events if e.public]
+    if ticket.is_question:  # a question from the contact form: what was asked, and the answers
+        return render_template("returns/question_status.html", ticket=ticket, token=token,
+                               order=order, events=events)
     policy = current_policy()
     store = next((s for s in policy.stores if s.code == ticket.store_code), None)
     return render_template(
@@ -56,6 +60,8 @@ def _names(order: Order | None) -> dict[str, str]:
 def slip(lang: str, reference: str) -> str:
     """The printable return label (carrier, drop-off) or slip (store): address, codes, items, date."""
     ticket, token = _ticket_or_404(reference)
+    if ticket.is_question:  # questions have nothing to send back
+        abort(404)
     order = db.session.get(Order, ticket.order_id)
     policy = current_policy()
     store = next((s for s in policy.stores if s.code == ticket.store_code), None)

@@ -5,7 +5,7 @@ product catalogue lists each product's variants, the shopper writes it in a few 
 column stays a short text so that a variant chosen from the catalogue can fill it later.
 
 Revision ID: 0010
-Revises: 0007 (main's head when merged; the lead re-chains)
+Revises: 0008 (main's head when merged; the lead re-chains)
 Create Date: 2026-12-04 16:00:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
