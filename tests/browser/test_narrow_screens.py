@@ -15,7 +15,8 @@ PHONE = {"width": 390, "height": 844}
 LOCALES = {"en": "en-GB", "fr": "fr-FR"}
 # GET routes that answer no HTML page, or only redirect to one that is visited anyway.
 NOT_HTML = {
-    "static", "health.healthz", "articles.robots", "articles.sitemap", "embed.loader", "openapi.openapi",
+    "static", "health.healthz", "contact.read", "articles.robots", "articles.sitemap", "embed.loader",
+    "openapi.openapi",
     "insights.report_csv", "desk.photo", "wizard.read", "articles.root",
     "articles_api.list_articles", "articles_api.get_article", "insights_api.report", "returns_api.show",
     "search_api.search_api", "search_api.suggest", "desk_api.tickets", "desk_api.ticket",
@@ -100,6 +101,19 @@ def page_per_step(browser: Any, base: str, lang: str, visits: Visits) -> None:
     page.wait_for_url(f"{base}/{lang}/returns/help")
     visits.check(page, "wizard.help")
     visits.check(page, "wizard.confirm", f"{base}/{lang}/returns/confirm?exception=1")
+    visits.check(page, "wizard.resend", f"{base}/{lang}/returns/resend")
+    visits.check(page, "wizard.resend_sent", f"{base}/{lang}/returns/resend/sent")
+    # The contact form: the question, the answers offered, the confirmation.
+    visits.check(page, "contact.ask", f"{base}/{lang}/contact")
+    page.fill("#subject", "Une question sur ma commande" if lang == "fr" else "A question about my order")
+    page.fill("#message", "Where is my refund for the jeans I sent back last week? " * 3)
+    page.fill("#email", "ana@example.com")
+    page.click("main form.form button[type=submit]")
+    page.wait_for_url(f"{base}/{lang}/contact/answers")
+    visits.check(page, "contact.answers")
+    page.click(f"form[action='/{lang}/contact/send'] button[type=submit]")
+    page.wait_for_url(f"{base}/{lang}/contact/sent")
+    visits.check(page, "contact.sent")
     context.close()
 
 
