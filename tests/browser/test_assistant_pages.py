@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -123,6 +124,9 @@ def test_the_label_prints_with_codes_that_scan(live_server: dict[str, Any], page
     codes = decoded(page)
     assert (zxingcpp.BarcodeFormat.Code128, reference) in codes
     assert (zxingcpp.BarcodeFormat.QRCode, reference) in codes
+    # Chromium's own print: the label fits on one A4 page.
+    pdf = page.pdf(format="A4", print_background=True)
+    assert len(re.findall(rb"/Type\s*/Page(?!s)", pdf)) == 1
 
 
 def test_a_dropoff_label_has_a_code_for_the_counter(live_server: dict[str, Any], page: Any) -> None:
