@@ -49,6 +49,7 @@ def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
 def _errors(*codes: int) -> dict[str, Any]:
     words = {400: "Bad input", 401: "No valid token", 403: "Not allowed", 404: "Not found",
              409: "Conflict (already returned, out of order)", 413: "Too large", 415: "Not JSON",
+             414: "Address too long (a long q in many multi-byte characters)",
              422: "Not eligible or over a cap", 429: "Too many requests"}
     return {str(code): _json({"$ref": "#/components/schemas/Error"}, words[code]) for code in codes}
 
@@ -81,14 +82,14 @@ PUBLIC_PATHS: dict[str, Any] = {
                                                    "total": {"type": "integer"},
                                                    "results": {"type": "array", "items": {"type": "object"}},
                                                    "suggestion": {"type": ["string", "null"]}}}),
-                      **_errors(400)}}},
+                      **_errors(400, 414)}}},
     "/api/v1/suggest": {"get": {
         "summary": "Titles as the shopper types",
         "parameters": [{"name": "q", "in": "query", "required": False, "schema": {"type": "string", "maxLength": 200}},
                        LANG_PARAM,
                        {"name": "limit", "in": "query", "required": False,
                         "schema": {"type": "integer", "minimum": 1, "maximum": 10}}],
-        "responses": {"200": _json({"type": "object"}), **_errors(400)}}},
+        "responses": {"200": _json({"type": "object"}), **_errors(400, 414)}}},
     "/api/v1/returns/lookup": {"post": {
         "summary": "Find an order and open a wizard session",
         "requestBody": _body({"type": "object", "required": ["email"], "additionalProperties": False,
@@ -168,7 +169,8 @@ PUBLIC_PATHS: dict[str, Any] = {
         "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
             "type": "object", "required": ["session", "photo"],
             "properties": {"session": {"type": "string"},
-                           "photo": {"type": "array", "items": {"type": "string", "format": "binary"}}}}}}},
+                           "photo": {"type": "array", "minItems": 1, "maxItems": 3,
+                                     "items": {"type": "string", "format": "binary"}}}}}}},
         "responses": {"201": _json({"type": "object"}, "Stored"), **_errors(400, 404, 413)}}},
     "/api/v1/returns/{reference}": {"get": {
         "summary": "A return's status, history and replies (with its token)",

@@ -9,13 +9,13 @@ from flask_babel import force_locale
 
 from kb.database import reads_until_written, write_transaction
 from kb.extensions import csrf
-from kb.policy import Estimate
+from kb.policy import SELLER_FAULT_REASONS, Estimate
 from kb.returns import wizard_service as wiz
 from kb.returns.labels import ANSWERS, EVENTS, STATUSES
 from kb.returns.resend import CONFIRMATION, resend_links
-from kb.returns.wizard import lookup_rate
+from kb.returns.wizard import lookup_rate, photo_rate
 from kb.tickets.models import Ticket
-from kb.tickets.photos import MAX_BYTES, PhotoError, store_photo
+from kb.tickets.photos import MAX_BYTES, PhotoError, clean_uploads, store_photos
 from kb.tickets.service import TicketError, find_ticket_for_shopper, shopper_reply
 from kb.web import ApiError, json_body, string_field
 
@@ -207,18 +207,22 @@ def estimate():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/photos")
+@photo_rate
 def photos():  # type: ignore[no-untyped-def]
     """Attach up to three photos (JPEG, PNG or WebP, 5 MB each) for a faulty or damaged item."""
     token = request.form.get("session", "")
     files = request.files.getlist("photo")
     if not files:
         raise ApiError(400, "missing_field", "Send one or more files in the 'photo' field.")
-    stored = []
     try:
+        # Decoded before the write lock, and before anything is written.
+        cleaned = clean_uploads([upload.read(MAX_BYTES + 1) for upload in files])
         with write_transaction():
             session = wiz.load_session(token)
-            for upload in files:
-                stored.append(store_photo(session.id, upload.read(MAX_BYTES + 1)))
+            if not any(line.reason in SELLER_FAULT_REASONS for line in wiz.selection(session)):
+                raise ApiError(400, "photos_not_needed",
+                               "Photos are for a faulty, damaged or wrong item: choose such a reason first.")
+            stored = store_photos(session.id, cleaned)
             body = [{"id": a.id, "mime": a.mime, "size": a.size} for a in stored]
     except wiz.WizardError as exc:
         raise _wizard_error(exc) from exc

@@ -34,7 +34,7 @@ from kb.returns.labels import (
 )
 from kb.returns.models import WizardOutcome
 from kb.shop import current_policy
-from kb.tickets.photos import MAX_BYTES, PhotoError, store_photo
+from kb.tickets.photos import MAX_BYTES, PhotoError, clean_uploads, store_photos
 
 bp = Blueprint("wizard", __name__)
 SESSION_KEY = "wizard_token"
@@ -64,6 +64,16 @@ def _restart(lang: str) -> Response:
 lookup_rate = limiter.shared_limit(lookup_limit, scope="order-lookup", methods=["POST"])
 
 
+def photo_limit() -> str:
+    """The photo upload rate limit from the configuration (e.g. "20 per hour")."""
+    return str(current_app.config["RATELIMIT_PHOTOS"])
+
+
+# One budget for requests carrying photos, through this form or the API: each costs a decode.
+photo_rate = limiter.shared_limit(photo_limit, scope="photo-upload", methods=["POST"],
+                                  exempt_when=lambda: not request.files)
+
+
 @bp.route("/<lang:lang>/returns/start", methods=["GET", "POST"])
 @lookup_rate
 def start(lang: str) -> Response | str:
@@ -90,6 +100,7 @@ def start(lang: str) -> Response | str:
 
 
 @bp.route("/<lang:lang>/returns/items", methods=["GET", "POST"])
+@photo_rate
 def items(lang: str) -> Response | str:
     """Steps 2 and 3: pick the items and quantities, then the reason and condition of each."""
     wsession = _current(lang)
@@ -104,12 +115,16 @@ def items(lang: str) -> Response | str:
         uploads = [f for f in request.files.getlist("photos") if f and f.filename]
         if not errors:
             try:
+                # Photos only for a fault of the seller's; decoded before the write lock.
+                wants_photos = uploads and any(line.reason in SELLER_FAULT_REASONS for line in lines)
+                if wants_photos:
+                    db.session.commit()  # a POST's reads hold the write lock: end them first
+                cleaned = clean_uploads([u.read(MAX_BYTES + 1) for u in uploads]) if wants_photos else []
                 with write_transaction():
                     wsession = wiz.load_session(session.get(SESSION_KEY))
                     wiz.self_help(wsession, lines, note)
-                    if uploads and any(line.reason in SELLER_FAULT_REASONS for line in lines):
-                        for upload in uploads:
-                            store_photo(wsession.id, upload.read(MAX_BYTES + 1))
+                    if cleaned:
+                        store_photos(wsession.id, cleaned)
                 return redirect(url_for("wizard.help", lang=lang))
             except wiz.WizardError as exc:
                 errors.append(_translated_error(exc))
@@ -175,7 +190,10 @@ def solved(lang: str) -> Response | str:
     try:
         with write_transaction():
             wsession = wiz.load_session(session.get(SESSION_KEY))
-            wiz.deflect(wsession, key)
+            # The page's form names the first article offered; the one the shopper opened last
+            # (through wizard.read) is the one that solved it.
+            opened = json.loads(wsession.opened_json or "[]")
+            wiz.deflect(wsession, opened[-1] if opened else key)
     except wiz.WizardError as exc:
         flash(_translated_error(exc), "error")
         return redirect(url_for("wizard.help", lang=lang))
@@ -276,5 +294,6 @@ def _translated_error(exc: wiz.WizardError) -> str:
         "invalid_resolution": _("Please choose what you would like."),
         "invalid_method": _("Please choose how you will send the item back."),
         "invalid_note": _("The note may have at most 2,000 characters."),
+        "invalid_idempotency_key": _("This form has expired. Please reload the page and try again."),
     }
     return str(messages.get(exc.code, exc.message))

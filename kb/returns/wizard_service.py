@@ -29,6 +29,7 @@ from kb.policy import (
 )
 from kb.returns.facts import item_facts, order_facts, reserved_quantities
 from kb.returns.models import Order, OrderItem, WizardOutcome, WizardSession
+from kb.returns.orders import normalise_order_number, normalise_transaction_id
 from kb.returns.selfhelp import keys_for_lines
 from kb.search import suggest_for
 from kb.shop import current_policy
@@ -94,8 +95,8 @@ def find_order(*, email: str, order_number: str | None, transaction_id: str | No
     The same error whatever is wrong.
     """
     email = (email or "").strip().lower()
-    number = (order_number or "").strip().upper()
-    transaction = (transaction_id or "").strip()
+    number = normalise_order_number(order_number)
+    transaction = normalise_transaction_id(transaction_id) or ""
     if not EMAIL.match(email) or len(email) > 254:
         raise WizardError(400, "invalid_email", "Please enter the e-mail address used for the order.")
     if bool(number) == bool(transaction):
@@ -103,9 +104,12 @@ def find_order(*, email: str, order_number: str | None, transaction_id: str | No
     if len(number) > 40 or len(transaction) > 80:
         raise WizardError(400, "invalid_order", "That order number or transaction ID is too long.")
     if number:
-        order = db.session.scalar(select(Order).where(Order.number == number))
+        # Rows imported before numbers were normalised may hold the shopper's exact spelling.
+        raw = (order_number or "").strip()
+        order = db.session.scalar(select(Order).where(Order.number.in_({number, raw})).limit(1))
     else:
-        order = db.session.scalar(select(Order).where(Order.transaction_id == transaction))
+        raw = (transaction_id or "").strip()
+        order = db.session.scalar(select(Order).where(Order.transaction_id.in_({transaction, raw})).limit(1))
     # Compare in constant time, and answer the same for a wrong number and a wrong e-mail.
     if order is None or not secrets.compare_digest(order.email.encode(), email.encode()):
         raise WizardError(404, "order_not_found",
@@ -358,6 +362,8 @@ def create_return(
     exchange_variant: Any = None,
 ) -> tuple[Ticket, str, bool]:
     """Open the return ticket; returns (ticket, status token, created now)."""
+    if idempotency_key is not None and not 1 <= len(idempotency_key) <= 80:
+        raise WizardError(400, "invalid_idempotency_key", "The idempotency key must have 1 to 80 characters.")
     # Lock the order's row first (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises
     # writers): a concurrent retry then waits here and finds the ticket its twin created.
     db.session.execute(select(Order.id).where(Order.id == session.order_id).with_for_update())
