@@ -139,7 +139,10 @@ PUBLIC_PATHS: dict[str, Any] = {
                                              "method": METHOD,
                                              "store": {"type": "string"},
                                              "note": {"type": "string", "maxLength": 2000},
-                                             "exception": {"type": "boolean"}}}),
+                                             "exception": {"type": "boolean"},
+                                             "exchange_variant": {"type": "string", "maxLength": 120,
+                                                                  "description": "For an exchange: the size "
+                                                                  "or colour wanted instead"}}}),
         "responses": {"201": _json({"type": "object",
                                     "required": ["reference", "status", "token", "status_url", "estimate"],
                                     "properties": {"reference": {"type": "string"},
@@ -156,7 +159,10 @@ PUBLIC_PATHS: dict[str, Any] = {
                                              "items": {"type": "array", "minItems": 1, "items": ITEM_CHOICE},
                                              "resolution": RESOLUTION, "method": METHOD,
                                              "exception": {"type": "boolean"}}}),
-        "responses": {"200": _json({"type": "object", "properties": {"estimate": ESTIMATE}}),
+        "responses": {"200": _json({"type": "object", "properties": {
+            "estimate": ESTIMATE,
+            "review_reasons": {"type": "array", "items": {"type": "string"},
+                               "description": "Why the return would go to an agent; empty: approved at once"}}}),
                       **_errors(400, 404, 415)}}},
     "/api/v1/returns/photos": {"post": {
         "summary": "Attach photos of a faulty, damaged or wrong item (up to 3, 5 MB each)",

@@ -6,8 +6,9 @@ import re
 import secrets
 from typing import Any
 
+from babel.dates import get_timezone_name
 from flask import Flask, Response, current_app, g, jsonify, render_template, request, url_for
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, get_locale, get_timezone
 from flask_babel import gettext as _
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, SecurityError
@@ -45,6 +46,19 @@ def select_locale() -> str:
     if forced in LANGUAGES:
         return str(forced)
     return request.accept_languages.best_match(LANGUAGES) or "en"
+
+
+def select_timezone() -> str:
+    """The shop's time zone (the policy's): every page shows times as the shop lives them."""
+    from kb.shop import current_policy
+
+    return current_policy().timezone
+
+
+def format_shop_datetime(value: Any, format: str = "medium") -> str:
+    """A date and time in the shop's zone, with the zone named: "4 Dec 2026, 16:00:00 (Central European Time)"."""
+    name = get_timezone_name(get_timezone(), "long", locale=get_locale())
+    return f"{format_datetime(value, format)} ({name})"
 
 
 def current_lang() -> str:
@@ -150,7 +164,8 @@ def _template_context() -> dict[str, Any]:
         "languages": LANGUAGES,
         "switch_language_url": switch_language_url,
         "format_date": format_date,
-        "format_datetime": format_datetime,
+        # Times are read in the shop's zone, so the zone is named after each one.
+        "format_datetime": format_shop_datetime,
     }
 
 

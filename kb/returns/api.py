@@ -160,7 +160,8 @@ def deflect():  # type: ignore[no-untyped-def]
 @bp.post("")
 def create():  # type: ignore[no-untyped-def]
     """Open the return ticket (approved within policy, needs_review otherwise)."""
-    data = json_body({"session", "items", "resolution", "method", "store", "note", "exception"},
+    data = json_body({"session", "items", "resolution", "method", "store", "note", "exception",
+                      "exchange_variant"},
                      {"session", "items", "resolution", "method"})
     key = request.headers.get("Idempotency-Key")
     if key is not None and not 1 <= len(key) <= 80:
@@ -174,6 +175,7 @@ def create():  # type: ignore[no-untyped-def]
                 session, lines, resolution=data["resolution"], method=data["method"],
                 store_code=data.get("store"), note=data.get("note"),
                 exception=data.get("exception", False), idempotency_key=key,
+                exchange_variant=data.get("exchange_variant"),
             )
             body = _created_body(ticket, token)
     except wiz.WizardError as exc:
@@ -197,10 +199,11 @@ def estimate():  # type: ignore[no-untyped-def]
             if data["resolution"] not in resolutions or data["method"] not in methods:
                 raise ApiError(400, "invalid_choice", "Choose a resolution and a method offered for these items.")
             result = wiz.estimate_for(session, evaluated, data["resolution"], data["method"])
+            review = wiz.review_preview(session, evaluated, result, exception)
     except wiz.WizardError as exc:
         raise _wizard_error(exc) from exc
     return jsonify({"resolutions": [str(r) for r in resolutions], "methods": [str(m) for m in methods],
-                    "estimate": _money(result)})
+                    "estimate": _money(result), "review_reasons": review})
 
 
 @bp.post("/photos")

@@ -22,8 +22,16 @@ from flask_babel import gettext as _
 from kb.database import write_transaction
 from kb.extensions import db, limiter
 from kb.policy import SELLER_FAULT_REASONS
+from kb.returns import money
 from kb.returns import wizard_service as wiz
-from kb.returns.labels import CONDITIONS, METHODS, REASONS, RESOLUTIONS
+from kb.returns.labels import (
+    CONDITIONS,
+    METHODS,
+    MISSING_PARCEL_CONDITION,
+    REASONS,
+    RESOLUTIONS,
+    review_explanations,
+)
 from kb.returns.models import WizardOutcome
 from kb.shop import current_policy
 from kb.tickets.photos import MAX_BYTES, PhotoError, clean_uploads, store_photos
@@ -141,6 +149,8 @@ def _lines_from_form(previews: list) -> tuple[list[wiz.LineChoice], list[str]]:
         quantity = int(raw_qty) if (raw_qty.isascii() and raw_qty.isdigit()) else 0
         reason = request.form.get(f"reason-{item.sku}", "")
         condition = request.form.get(f"condition-{item.sku}", "")
+        if reason == "not_received" and condition not in CONDITIONS:
+            condition = MISSING_PARCEL_CONDITION  # a parcel that never came has no condition to ask
         if not 1 <= quantity <= max(left, 1):
             errors.append(_("Choose a quantity for %(name)s.", name=item.name))
         if reason not in REASONS:
@@ -225,11 +235,16 @@ def confirm(lang: str) -> Response | str:
     resolution = request.values.get("resolution") or (resolutions[0].value if resolutions else "")
     method = request.values.get("method") or (methods[0].value if methods else "")
     store = request.values.get("store") or ""
+    variant = request.values.get("exchange_variant", "")[:wiz.MAX_VARIANT]
     errors: list[str] = []
-    estimate = None
+    estimate, review = None, []
     if resolution in resolutions and method in methods:
         estimate = wiz.estimate_for(wsession, evaluated, resolution, method)
+        review = wiz.review_preview(wsession, evaluated, estimate, exception and any_ineligible)
     if request.method == "POST" and request.form.get("action") == "create":
+        if resolution == "exchange" and not variant.strip():
+            errors.append(_("Tell us which size or colour you would like instead."))
+    if request.method == "POST" and request.form.get("action") == "create" and not errors:
         try:
             with write_transaction():
                 wsession = wiz.load_session(session.get(SESSION_KEY))
@@ -237,6 +252,7 @@ def confirm(lang: str) -> Response | str:
                     wsession, lines, resolution=resolution, method=method, store_code=store or None,
                     note=request.form.get("note"), exception=exception,
                     idempotency_key=request.form.get("idempotency_key") or None,
+                    exchange_variant=variant,
                 )
             session.pop(SESSION_KEY, None)
             return redirect(url_for("wizard.status", lang=lang, reference=ticket.reference, token=token, new=1))
@@ -248,6 +264,8 @@ def confirm(lang: str) -> Response | str:
         methods=methods, resolution=resolution, method=method, store=store, estimate=estimate,
         exception=exception, any_ineligible=any_ineligible, errors=errors, labels_res=RESOLUTIONS,
         labels_met=METHODS, stores=current_policy().stores, idempotency_key=wiz.secrets.token_urlsafe(16),
+        variant=variant, review=review_explanations(
+            review, money(current_policy().receiptless_review_over, wsession.order.currency)),
     ), 400 if errors else 200
 
 

@@ -103,6 +103,7 @@ def open_ticket(
     review_reasons: tuple[str, ...] = (),
     session_id: int | None = None,
     idempotency_key: str | None = None,
+    exchange_variant: str = "",
 ) -> tuple[Ticket, str]:
     """Create a ticket reserving its quantities; returns it with its secret status token."""
     needs_review = (
@@ -140,6 +141,7 @@ def open_ticket(
         estimate_deduction=estimate.deduction,
         estimate_total=estimate.total,
         idempotency_key=idempotency_key,
+        exchange_variant=exchange_variant if resolution == "exchange" else "",
     )
     token = status_token(ticket)
     ticket.token_hash = token_hash(token)

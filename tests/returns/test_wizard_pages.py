@@ -37,12 +37,15 @@ def test_full_return_without_javascript(shop: FlaskClient) -> None:
     assert "/en/returns/read/" in help_page  # the suggested articles
     confirm = shop.get("/en/returns/confirm").get_data(as_text=True)
     assert "Your estimated refund" in confirm and "€" in confirm
-    done = shop.post("/en/returns/confirm", data={"action": "create", "resolution": "exchange", "method": "carrier"})
+    done = shop.post("/en/returns/confirm", data={"action": "create", "resolution": "exchange", "method": "carrier",
+                                                  "exchange_variant": "size L"})
     assert done.status_code == 302
     location = done.headers["Location"]
     assert re.search(r"/en/returns/status/R-[0-9A-Z]{6}\?token=[\w-]{32,}&new=1$", location)
     status = shop.get(location).get_data(as_text=True)
-    assert "Approved: waiting for your item" in status and "Open the return slip" in status
+    assert "Approved: waiting for your item" in status and "Open the return label" in status
+    assert "size L" in status and "Organic tee, blue, M" in status and "TEE-M-BLUE" not in status
+    assert "Estimated refund" not in status and "refunds reach" not in status  # an exchange pays no refund
     slip_url = re.search(r'href="([^"]*/slip\?token=[^"]+)"', status).group(1).replace("&amp;", "&")
     slip = shop.get(slip_url).get_data(as_text=True)
     assert "<svg" in slip and "Organic tee" in slip
