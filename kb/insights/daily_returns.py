@@ -72,7 +72,7 @@ def order_keys(placed_at: Any, lines: Iterable[Any]) -> Counter[Key]:
 
 
 def _ticket_query(with_kind: bool = True) -> Any:
-    # Migration 0004 rebuilds these rollups before migration 0008 adds the ticket's kind.
+    # Migration 0004 rebuilds these rollups before migration 0010 adds the ticket's kind.
     kind = [Ticket.kind] if with_kind else []
     return (
         select(Ticket.id, Ticket.created_at, Ticket.lang, Ticket.reason, Ticket.channel,

@@ -1,6 +1,6 @@
 """Saved replies: the canned answers admins keep per language for agents to insert
 
-Revision ID: 0011
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-04 16:20:00
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 import kb.types
 
-revision = "0011"
+revision = "0007"
 down_revision = "0006"
 branch_labels = None
 depends_on = None

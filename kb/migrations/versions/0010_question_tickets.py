@@ -4,8 +4,8 @@ Tickets get a kind (return for every existing row, or question), a subject, and 
 a question may lack. contact_request keeps each run of the contact form: the question until it
 becomes a ticket, the articles offered and opened, and the outcome, for the self-help reports.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-04 16:00:00
 """
 
@@ -16,8 +16,8 @@ from alembic import op
 
 import kb.types
 
-revision = "0008"
-down_revision = "0007"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

@@ -4,8 +4,8 @@ When the published text of an article changes, its translation is marked "out of
 the revision of the changed article it last matched, until a writer updates it or confirms
 that it still holds.
 
-Revision ID: 0007
-Revises: 0012
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-04 16:00:00
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0012"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

@@ -4,8 +4,8 @@ An exchange used to reach the desk without saying what the shopper wanted instea
 product catalogue lists each product's variants, the shopper writes it in a few words; the
 column stays a short text so that a variant chosen from the catalogue can fill it later.
 
-Revision ID: 0010
-Revises: 0008 (main's head when merged; the lead re-chains)
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-04 16:00:00
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010"
-down_revision = "0008"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
