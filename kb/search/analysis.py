@@ -45,7 +45,8 @@ _EXTRA_STOPS: dict[str, frozenset[str]] = {
         "i im ive id ill me my mine want wanted wants would could please pls hi hello "
         "thanks thank hey also still yet ve ll re get got getting go going went do does did "
         "done can cannot cant couldn wont won didn doesn isn wasn hasn haven shouldn ok okay "
-        "anyone someone something anything thing things way via etc".split()
+        "anyone someone something anything thing things way via etc dont doesnt didnt isnt "
+        "wasnt arent werent".split()
     ),
     "fr": frozenset(
         "je j me m moi mon ma mes veux voudrais voudrait veut vouloir peux peut puis pouvez "
@@ -708,3 +709,13 @@ def mask_of(docs: Iterable[int]) -> int:
     for d in docs:
         bits[d >> 3] |= 1 << (d & 7)
     return int.from_bytes(bits, "little")
+
+
+def docs_of(mask: int) -> set[int]:
+    """The doc numbers of a bit set (the inverse of mask_of)."""
+    out: set[int] = set()
+    for i, byte in enumerate(mask.to_bytes((mask.bit_length() + 7) // 8, "little")):
+        if byte:
+            base = i << 3
+            out.update(base + j for j in range(8) if byte >> j & 1)
+    return out

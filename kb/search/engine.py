@@ -43,6 +43,7 @@ from kb.search.analysis import (
     SegmentCache,
     Snapshot,
     doc_fields,
+    docs_of,
     fold,
     mask_of,
     open_reader,
@@ -53,6 +54,7 @@ from kb.search.spelling import (
     Alt,
     SymSpell,
     best_snippet,
+    most_words,
     parse,
     rank,
     suggestion,
@@ -363,6 +365,10 @@ class SearchIndex:
             prepared.sort(key=lambda p: (p[1], max((a.mult for a in p[0]), default=0.0)),
                           reverse=True)
             del prepared[MAX_SCORED:]
+        eligible, need = most_words([alts for alts, _ in prepared])
+        if need > 1:
+            allowed = ((docs_of(eligible), eligible) if allowed is None
+                       else (allowed[0] & docs_of(eligible), allowed[1] & eligible))
         depth = max(offset + limit, RERANK)
         ranked, total = rank(prepared, depth, (snap.deleted, snap.deleted_mask), allowed)
         # Only the first RERANK get the title bonus, whatever the page: the bonus only raises
@@ -375,7 +381,7 @@ class SearchIndex:
         if parsed.corrections and not texts and ranked:
             self._hit(snap, ranked[0][0], 0.0, lang, terms, texts)
         said = suggestion(parsed, lang, texts[:9])
-        return SearchResult(query, lang, total, hits, said, bool(parsed.corrections))
+        return SearchResult(query, lang, total, hits, said, said is not None)
 
     @staticmethod
     def _hit(

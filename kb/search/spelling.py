@@ -46,6 +46,8 @@ MAX_DISTANCE = 2
 # Only the first characters of a term feed the deletes index (as in SymSpell): typos past
 # them are still found because candidates are verified with the full distance.
 PREFIX_LEN = 7
+# Terms this long or longer may be corrected by two edits; shorter ones by one at most.
+LONG_WORD = 8
 
 # Quotes a shopper may type around a phrase, normalised to ASCII '"'.
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "＂": '"'})
@@ -168,26 +170,54 @@ class SymSpell:
 
 
 def allowed_distance(term: str) -> int:
-    """Edits tolerated for a term: none for tiny words, one for short, two for long."""
+    """Edits tolerated for a term: none for tiny words, one for most, two for long ones."""
     if len(term) <= 3:
         return 0
-    return 1 if len(term) <= 5 else 2
+    return 1 if len(term) < LONG_WORD else 2
 
 
 def correct(term: str, vocab: Mapping[str, int], speller: SymSpell) -> str | None:
-    """Return the best known term for an unknown one (nearest, then most frequent)."""
+    """Return the likeliest known term for an unknown one, or None when none is plausible.
+
+    Nearest first; among equally near ones, the one keeping more of the typed letters in
+    order ("receit": "receipt" keeps all six, "receive" five), then the most frequent.
+    """
     max_d = allowed_distance(term)
     if not max_d:
         return None
-    best: tuple[int, int, str] | None = None
+    best: tuple[int, int, int, str] | None = None
     for cand, dist in speller.lookup(term, max_d):
         df = vocab.get(cand, 0)
-        if df <= 0:
+        if df <= 0 or not plausible_fix(term, cand, dist):
             continue  # the term left the index since it was added to the speller
-        key = (dist, -df, cand)
+        key = (dist, -common_letters(term, cand), -df, cand)
         if best is None or key < best:
             best = key
-    return best[2] if best else None
+    return best[3] if best else None
+
+
+def plausible_fix(term: str, cand: str, dist: int) -> bool:
+    """Whether `cand` is what a shopper who typed `term` likely meant.
+
+    Shoppers rarely mistype a word's first letter, so "cake" is not read as "take" nor
+    "tower" as "lower" (a swap of the first two letters still is: "rteurn"). Two edits
+    (long words only) never drop or add two letters: "tonight" is not "tight".
+    No correction beats a far one, which turns an unrelated word into a returns word.
+    """
+    if term[0] != cand[0] and term[:2] != cand[1::-1]:
+        return False
+    return dist < 2 or abs(len(term) - len(cand)) < 2
+
+
+def common_letters(a: str, b: str) -> int:
+    """Length of the longest common subsequence of two short words."""
+    prev = [0] * (len(b) + 1)
+    for ca in a:
+        cur = [0]
+        for j, cb in enumerate(b):
+            cur.append(prev[j] + 1 if ca == cb else max(prev[j + 1], cur[j]))
+        prev = cur
+    return prev[-1]
 
 
 def rare_neighbour(term: str, vocab: Mapping[str, int], speller: SymSpell) -> str | None:
@@ -202,17 +232,6 @@ def rare_neighbour(term: str, vocab: Mapping[str, int], speller: SymSpell) -> st
             if best is None or cdf > best[0]:
                 best = (cdf, cand)
     return best[1] if best else None
-
-
-def surface_for(word: str, stem: str, corrected: str) -> str:
-    """Spell a corrected stem like the word the shopper typed: "retrun" -> "return"."""
-    folded = fold(word)
-    k = 0
-    while k < min(len(folded), len(stem)) and folded[k] == stem[k]:
-        k += 1
-    # Replace the stem's part of the word, keep the shopper's ending ("-ement", "-ed").
-    keep = len(corrected) - (len(stem) - k)
-    return corrected[: max(keep, 0)] + folded[k:] if keep > 0 else corrected
 
 
 def parse(
@@ -266,7 +285,11 @@ def parse(
 
 def suggestion(parsed: ParsedQuery, lang: str, texts: Iterable[str]) -> str | None:
     """The "did you mean" text: the query with each corrected word respelled like the
-    closest word of the results' texts that has the corrected term (so with its accents)."""
+    closest word of the results' texts that has the corrected term (so with its accents).
+
+    Only corrections the results hold are suggested: one that found nothing (or that the
+    results matched without) did not make the query match and is not worth a suggestion.
+    """
     if not parsed.corrections:
         return None
     wanted = frozenset(c.fix for c in parsed.corrections)
@@ -277,13 +300,12 @@ def suggestion(parsed: ParsedQuery, lang: str, texts: Iterable[str]) -> str | No
     out = parsed.text
     for c in parsed.corrections:
         options = seen.get(c.fix)
+        if not options:
+            continue
         typed = fold(c.word)
-        if options:
-            best = min(options, key=lambda w: (distance(fold(w), typed, 99), -options[w], w))
-        else:
-            best = surface_for(c.word, c.stem, c.fix)
+        best = min(options, key=lambda w: (distance(fold(w), typed, 99), -options[w], w))
         out = re.sub(rf"(?<!\w){re.escape(c.word)}(?!\w)", best, out)
-    return out
+    return out if out != parsed.text else None
 
 
 # Shoppers' words -> the words the articles use ("word: article words"), searched as
@@ -447,6 +469,29 @@ def rank(
         scores = list(map(mul, scores, map(factor.__getitem__, map(matched.__getitem__, keys))))
     ranked = heapq.nlargest(k, zip(scores, map(neg, keys), strict=True))
     return [(-d, sc) for sc, d in ranked], total
+
+
+def most_words(groups: list[list[Alt]]) -> tuple[int, int]:
+    """(bit set of the documents holding most of the query's words, words needed).
+
+    Precision: an article answers a query only when it holds more than half of the
+    shopper's informative words (each word as typed, as corrected or as a synonym; a word
+    no article has still counts as asked). "football scores tonight" matching "store" in
+    one article is not an answer; "can I bring it back to the shop" needs two of "bring",
+    "back" and "shop". A rule a writer can check by reading the article, unlike a score.
+    """
+    need = len(groups) // 2 + 1
+    # at_least[j]: documents holding at least j of the words seen so far (a counter of
+    # bit sets, one C-speed operation per word and count).
+    at_least = [-1] + [0] * need
+    for alts in groups:
+        held = 0
+        for alt in alts:
+            for off, _, vec in alt.parts:
+                held |= vec.mask() << off
+        for j in range(need, 0, -1):
+            at_least[j] |= at_least[j - 1] & held
+    return at_least[need], need
 
 
 def _merge(into: dict[int, float], other: dict[int, float], op: Callable[..., float]) -> None:
