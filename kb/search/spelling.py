@@ -48,6 +48,8 @@ MAX_DISTANCE = 2
 PREFIX_LEN = 7
 # Terms this long or longer may be corrected by two edits; shorter ones by one at most.
 LONG_WORD = 8
+# A typo this close to a word's end is looked for on the word itself (see repair_ending).
+ENDING_WINDOW = 5
 
 # Quotes a shopper may type around a phrase, normalised to ASCII '"'.
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "＂": '"'})
@@ -220,6 +222,42 @@ def common_letters(a: str, b: str) -> int:
     return prev[-1]
 
 
+def repair_ending(
+    word: str, lang: str, vocab: Mapping[str, int], window: int = ENDING_WINDOW
+) -> str | None:
+    """The known term of the word one edit away in its last letters, or None.
+
+    A typo near a word's end ("remboursment", "defectueus", "reparasion") also spoils
+    its stemming: the stemmer no longer recognises the ending, so the term is far from
+    the right one ("remboursment" vs "rembours") even though the word is one letter off.
+    Editing the typed word itself, then stemming, finds it; only words of letters and
+    only the last few letters, so a query costs a few hundred cached stemmer calls.
+    """
+    folded = fold(word)
+    if len(folded) < LONG_WORD - 2 or not (folded.isascii() and folded.isalpha()):
+        return None
+    conv = language(lang).term
+    start = len(folded) - window
+    head, tail = folded[:start], folded[start:]
+    variants = {tail[:i] + tail[i + 1 :] for i in range(len(tail))}
+    variants.update(tail[:i] + tail[i + 1] + tail[i] + tail[i + 2 :] for i in range(len(tail) - 1))
+    for i in range(len(tail) + 1):
+        for c in _LETTERS:
+            variants.add(tail[:i] + c + tail[i:])
+            if i < len(tail):
+                variants.add(tail[:i] + c + tail[i + 1 :])
+    best: tuple[int, str] | None = None
+    for variant in variants:
+        term = conv(head + variant)
+        df = vocab.get(term, 0) if term is not None else 0
+        if df and (best is None or (df, term) > best):
+            best = (df, term)  # type: ignore[assignment]
+    return best[1] if best else None
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
 def rare_neighbour(term: str, vocab: Mapping[str, int], speller: SymSpell) -> str | None:
     """For a known but very rare term (a typo inside an article?), its far commoner twin."""
     df = vocab.get(term, 0)
@@ -250,7 +288,7 @@ def parse(
         """The group of one word: itself, its correction or rare twin, its synonyms."""
         g = Group(surface=word, terms=[(term, 1.0)])
         if term not in vocab:
-            fix = correct(term, vocab, speller)
+            fix = correct(term, vocab, speller) or repair_ending(word, lang, vocab)
             if fix is not None:
                 # The original term stays in (weight 1) so an exact hit outranks the fuzzy
                 # ones should the index gain the word.

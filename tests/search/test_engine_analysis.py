@@ -19,6 +19,7 @@ from kb.search.spelling import (
     correct,
     distance,
     find_terms,
+    repair_ending,
     sanitize,
     split_phrases,
 )
@@ -126,3 +127,12 @@ def test_a_correction_keeps_the_typed_letters_and_never_changes_the_first() -> N
     assert correct("cake", vocab, speller) is None  # not "take": another first letter
     assert correct("tonight", vocab, speller) is None  # not "tight": two letters dropped
     assert correct("stoer", vocab, speller) == "store"
+
+
+def test_a_typo_that_spoils_the_stemming_is_found_on_the_word_itself() -> None:
+    vocab = {"rembours": 12, "defectu": 4, "repar": 3}
+    assert repair_ending("remboursment", "fr", vocab) == "rembours"  # an "e" left out
+    assert repair_ending("Défectueus", "fr", vocab) == "defectu"  # "x" typed as "s"
+    assert repair_ending("reparasion", "fr", vocab) == "repar"
+    assert repair_ending("photosynthese", "fr", vocab) is None  # nothing one edit away
+    assert repair_ending("repas", "fr", vocab) is None  # too short to guess

@@ -77,6 +77,22 @@ FR: list[tuple[str, str, int]] = [
     ("annuler ma comande", "cancel-order", 1),
     ("quelle pointure choisir", "size-guide", 1),
     ("parler a un conseiller", "contact-support", 1),
+    # Typos in a word's last letters, where they also spoil its stemming.
+    ("remboursment pas recu", "refund-timing", 1),
+    ("produit defectueus", "damaged-or-defective", 1),
+    ("demande de reparasion", "repair-warranty", 1),
+    ("echanje de taille", "exchange", 1),
+    ("fraix de retour", "return-shipping-costs", 1),
+    ("colis jamais arriver", "item-not-received", 1),
+]
+
+# (query with a typo near a word's end, the did-you-mean offered)
+FR_ENDINGS: list[tuple[str, str]] = [
+    ("remboursment", "remboursement"),
+    ("produit defectueus", "produit défectueux"),
+    ("demande de reparasion", "demande de réparation"),
+    ("echanje de taille", "échange de taille"),
+    ("fraix de retour", "frais de retour"),
 ]
 
 
@@ -106,3 +122,12 @@ def test_english_queries(index: SearchIndex, query: str, key: str, rank: int) ->
 def test_french_queries(index: SearchIndex, query: str, key: str, rank: int) -> None:
     got = [h.key for h in index.search(query, "fr", limit=rank).hits]
     assert key in got, f"{query!r}: expected {key} in the top {rank}, got {got}"
+
+
+@pytest.mark.parametrize(("query", "suggestion"), FR_ENDINGS, ids=[q for q, _ in FR_ENDINGS])
+def test_french_typos_at_the_end_of_a_word_are_corrected(
+    index: SearchIndex, query: str, suggestion: str
+) -> None:
+    result = index.search(query, "fr")
+    assert (result.suggestion, result.corrected) == (suggestion, True)
+    assert result.hits
