@@ -9,12 +9,11 @@ Snapshot of one index generation that searches run against.
 
 from __future__ import annotations
 
-import heapq
 import re
 import threading
 import unicodedata
 from array import array
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
@@ -361,6 +360,7 @@ class SegmentCache:
         self.vectors: dict[tuple[str, str], Vec] = {}
         self._lengths: dict[str, list[int]] = {}
         self._vocab: dict[str, dict[str, int]] = {}
+        self._summaries: list[str] | None = None
 
     def vocab(self, lang: str) -> dict[str, int]:
         """Term -> document frequency (summed over the fields) in this segment."""
@@ -389,6 +389,16 @@ class SegmentCache:
                     del self._keys[old]
             keys = self._keys[d] = (frozenset().union(*fields), fields)
         return keys
+
+    def summaries(self) -> list[str]:
+        """The stored summary of every document of the segment (read once)."""
+        if self._summaries is None:
+            self._summaries = [
+                (self.reader.stored_fields(d) or {}).get("summary", "")
+                if not self.reader.is_deleted(d) else ""
+                for d in range(len(self.meta))
+            ]
+        return self._summaries
 
     def lengths(self, fieldname: str) -> list[int]:
         """Field length (in terms) of every document of the segment."""
@@ -617,18 +627,23 @@ class Snapshot:
         return found
 
     def titles(self, lang: str) -> Titles:
-        """The titles of one language, folded and indexed by word (built once)."""
+        """The titles of one language, folded and indexed by the words of their title,
+        tags and summary (built once per generation; summaries read once per segment)."""
         t = self._titles.get(lang)
         if t is None:
             # Built aside and published whole: another thread may be suggesting meanwhile.
-            t = Titles([], [], [], {})
+            t = Titles([], [], [], {}, [])
             for _, offset, cache in self.leaves:
+                with self.lock:
+                    summaries = cache.summaries()
                 for d, meta in enumerate(cache.meta):
                     if meta.lang == lang and offset + d not in self.deleted:
                         words = WORD_RE.findall(fold(meta.title))
-                        for w in set(words):
+                        tags = WORD_RE.findall(fold(" ".join(meta.tags)))
+                        for w in {*words, *tags, *WORD_RE.findall(fold(summaries[d]))}:
                             t.where.setdefault(w, []).append(len(t.lines))
                         t.lines.append(" ".join(words))
+                        t.heads.append(frozenset(words + tags))
                         t.entries.append((meta.key, meta.slug, meta.title))
             t.words.extend(sorted(t.where))
             self._titles[lang] = t
@@ -662,35 +677,16 @@ class Snapshot:
         with self.lock:
             return dict(self.searcher.stored_fields(d))
 
-    def suggest(self, words: list[str], lang: str, limit: int) -> list[tuple[str, str, str]]:
-        """(key, slug, title) of titles holding the typed words, the last one as a prefix;
-        titles starting with what was typed first, then holding it as typed, then shorter."""
-        t = self.titles(lang)
-        *whole, last = words
-        lo, hi = bisect_left(t.words, last), bisect_left(t.words, last + "\uffff")
-        found: set[int] = set()
-        for w in t.words[lo:hi]:
-            found.update(t.where[w])
-        for w in whole:
-            found.intersection_update(t.where.get(w, ()))
-        typed = " " + " ".join(words)
-
-        def order(i: int) -> tuple[int, int, int]:
-            """Typed at the start, typed elsewhere, or scattered; then shorter titles."""
-            at = (" " + t.lines[i]).find(typed)
-            return (0 if at == 0 else 1 if at > 0 else 2, len(t.entries[i][2]), i)
-
-        return [t.entries[i] for i in heapq.nsmallest(limit, found, key=order)]
-
-
 class Titles(NamedTuple):
-    """Folded titles (words joined by spaces), their (key, slug, title), and an index of
-    their words: word -> line numbers, and the words sorted for prefix look-ups."""
+    """Folded titles (words joined by spaces), their (key, slug, title), an index of the
+    words of their title, tags and summary (word -> line numbers, and the words sorted for
+    prefix look-ups), and the words of each title with its tags."""
 
     lines: list[str]
     entries: list[tuple[str, str, str]]
     words: list[str]
     where: dict[str, list[int]]
+    heads: list[frozenset[str]]  # the words of each title and its tags
 
 
 def open_reader(ix: Any) -> Any:

@@ -57,6 +57,7 @@ from kb.search.spelling import (
     most_words,
     parse,
     rank,
+    suggest_titles,
     suggestion,
     synonyms_for,
     title_bonus,
@@ -396,12 +397,12 @@ class SearchIndex:
         return Hit(m.key, m.lang, m.slug, m.title, m.category, snippet, round(score, 4))
 
     def suggest(self, prefix: str, lang: str, *, limit: int = 8) -> list[tuple[str, str, str]]:
-        """Return (key, slug, title) of titles with a word starting with what was typed."""
+        """Return (key, slug, title) of articles matching what is typed (see suggest_titles)."""
         if lang not in LANGS or not isinstance(prefix, str) or limit <= 0:
             return []
         words = WORD_RE.findall(fold(prefix[:200]))
         snap = self._current() if words else None
-        return snap.suggest(words, lang, limit) if snap is not None else []
+        return suggest_titles(snap, words, lang, limit) if snap is not None else []
 
     # --- writing --------------------------------------------------------------------
 

@@ -382,6 +382,86 @@ def synonyms_for(lang: str) -> dict[str, tuple[str, ...]]:
     return table
 
 
+# --- suggestions as the shopper types ---------------------------------------------------
+
+def suggest_titles(
+    snap: Snapshot, words: list[str], lang: str, limit: int
+) -> list[tuple[str, str, str]]:
+    """(key, slug, title) of articles whose title, tags or summary hold the typed (folded)
+    words, the last one as a prefix; stop words are skipped and a word the articles lack
+    is read as its nearest one ("refnud", "echange tai"). Titles starting with what was
+    typed come first, then titles holding it, then by how much of it the title and tags
+    hold; shorter titles first."""
+    t = snap.titles(lang)
+    stops = language(lang).stops
+    *whole, last = words
+    found: set[int] | None = None
+    title_words: list[str] = []
+    for w in whole:
+        if w in stops:
+            continue
+        known = w if w in t.where else _nearest_word(t.words, w)
+        if known is None:
+            return []
+        title_words.append(known)
+        found = set(t.where[known]) if found is None else found.intersection(t.where[known])
+    prefixes = _with_prefix(t.words, last) or _near_prefix(t.words, last)
+    if prefixes:
+        lines = {i for p in prefixes for i in t.where[p]}
+        found = lines if found is None else found & lines
+    elif found is None or last not in stops:
+        return []  # nothing starts like the last word (a stop word may just end the query)
+    typed = " " + " ".join(words)
+    wanted = [(w,) for w in title_words] + ([tuple(prefixes)] if prefixes else [])
+
+    def order(i: int) -> tuple[int, int, int, int]:
+        """Typed at the start of the title, or in it; then how many of the typed words
+        the title and tags hold (a word as the start of theirs: "echange", "echanger")."""
+        at = (" " + t.lines[i]).find(typed)
+        held = sum(any(h.startswith(w) for h in t.heads[i] for w in ws) for ws in wanted)
+        return (0 if at == 0 else 1 if at > 0 else 2, -held, len(t.entries[i][2]), i)
+
+    return [t.entries[i] for i in heapq.nsmallest(limit, found or (), key=order)]
+
+
+def _first_letter(words: list[str], w: str) -> list[str]:
+    """The sorted `words` that start with the first letter of `w`."""
+    return words[bisect_left(words, w[0]) : bisect_left(words, w[0] + "\uffff")]
+
+
+def _with_prefix(words: list[str], prefix: str) -> list[str]:
+    """The sorted `words` that start with `prefix`."""
+    return words[bisect_left(words, prefix) : bisect_left(words, prefix + "\uffff")]
+
+
+def _nearest_word(words: list[str], w: str) -> str | None:
+    """The indexed word nearest to a whole typed word (as correct() chooses), or None."""
+    limit = allowed_distance(w)
+    best: tuple[int, int, str] | None = None
+    for cand in _first_letter(words, w) if limit else ():
+        dist = distance(w, cand, limit)
+        if dist <= limit and plausible_fix(w, cand, dist):
+            key = (dist, -common_letters(w, cand), cand)
+            best = key if best is None or key < best else best
+    return best[2] if best else None
+
+
+def _near_prefix(words: list[str], prefix: str) -> list[str]:
+    """The indexed words starting one edit away from `prefix` (four letters or more),
+    keeping only the nearest: "receit" finds "receipt", not "receive"."""
+    if len(prefix) < 4:
+        return []
+    n = len(prefix)
+    scored: list[tuple[tuple[int, int], str]] = []
+    for cand in _first_letter(words, prefix):
+        dist = min((distance(prefix, cand[:k], 1) for k in (n - 1, n, n + 1) if k <= len(cand)),
+                   default=2)
+        if dist <= 1:
+            scored.append(((dist, -common_letters(prefix, cand[: n + 1])), cand))
+    best = min((key for key, _ in scored), default=None)
+    return [cand for key, cand in scored if key == best]
+
+
 # --- ranking ---------------------------------------------------------------------------
 
 @dataclass

@@ -131,3 +131,21 @@ def test_french_typos_at_the_end_of_a_word_are_corrected(
     result = index.search(query, "fr")
     assert (result.suggestion, result.corrected) == (suggestion, True)
     assert result.hits
+
+
+@pytest.mark.parametrize(
+    ("typed", "lang", "key"),
+    [("refnud", "en", "refund-timing"), ("echange tai", "fr", "exchange"),
+     ("my parcel nev…", "en", "item-not-received"), ("lost my reciept", "en", "return-without-receipt"),
+     ("colis jamais arr", "fr", "item-not-received")],
+)
+def test_suggestions_as_the_shopper_types_survive_typos(
+    index: SearchIndex, typed: str, lang: str, key: str
+) -> None:
+    assert key in [k for k, _, _ in index.suggest(typed, lang, limit=6)]
+
+
+def test_a_typed_word_is_read_as_the_closest_indexed_word(index: SearchIndex) -> None:
+    # "receit" is one letter from "receipt" and from "receive": the one keeping every typed
+    # letter wins, so the receiving articles are not suggested.
+    assert [k for k, _, _ in index.suggest("receit", "en")] == ["return-without-receipt"]

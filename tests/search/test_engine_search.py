@@ -215,3 +215,10 @@ def test_suggest_completes_titles_as_the_shopper_types(index: SearchIndex) -> No
     assert index.suggest("return", "en", limit=1) == [
         ("return-in-store", "return-in-store", "Return an item in store")]
     assert index.suggest("", "en") == [] and index.suggest("zzz", "en") == []
+
+
+def test_suggest_reads_tags_and_summaries_too(index: SearchIndex) -> None:
+    assert [k for k, _, _ in index.suggest("prepa", "en")] == ["return-label"]  # its summary
+    assert [k for k, _, _ in index.suggest("package nev", "en")] == ["item-not-received"]  # a tag
+    # Stop words typed along do not have to be in the article.
+    assert [k for k, _, _ in index.suggest("my package nev", "en")] == ["item-not-received"]
