@@ -643,7 +643,7 @@ class Snapshot:
                         for w in {*words, *tags, *WORD_RE.findall(fold(summaries[d]))}:
                             t.where.setdefault(w, []).append(len(t.lines))
                         t.lines.append(" ".join(words))
-                        t.heads.append(frozenset(words + tags))
+                        t.heads.append(" " + " ".join(dict.fromkeys(words + tags)))
                         t.entries.append((meta.key, meta.slug, meta.title))
             t.words.extend(sorted(t.where))
             self._titles[lang] = t
@@ -686,7 +686,7 @@ class Titles(NamedTuple):
     entries: list[tuple[str, str, str]]
     words: list[str]
     where: dict[str, list[int]]
-    heads: list[frozenset[str]]  # the words of each title and its tags
+    heads: list[str]  # the words of each title and its tags, each after a space
 
 
 def open_reader(ix: Any) -> Any:

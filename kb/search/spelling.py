@@ -22,6 +22,7 @@ from operator import add, mul, neg, sub
 from kb.search.analysis import (
     WORD_RE,
     Snapshot,
+    Titles,
     Vec,
     fold,
     language,
@@ -400,7 +401,7 @@ def suggest_titles(
     for w in whole:
         if w in stops:
             continue
-        known = w if w in t.where else _nearest_word(t.words, w)
+        known = w if w in t.where else _nearest_word(t, w)
         if known is None:
             return []
         title_words.append(known)
@@ -412,21 +413,20 @@ def suggest_titles(
     elif found is None or last not in stops:
         return []  # nothing starts like the last word (a stop word may just end the query)
     typed = " " + " ".join(words)
-    wanted = [(w,) for w in title_words] + ([tuple(prefixes)] if prefixes else [])
+    exact = bool(prefixes) and prefixes[0].startswith(last)
+    wanted = [(" " + w,) for w in title_words]
+    if prefixes:
+        wanted.append((" " + last,) if exact else tuple(" " + p for p in prefixes))
 
     def order(i: int) -> tuple[int, int, int, int]:
         """Typed at the start of the title, or in it; then how many of the typed words
         the title and tags hold (a word as the start of theirs: "echange", "echanger")."""
         at = (" " + t.lines[i]).find(typed)
-        held = sum(any(h.startswith(w) for h in t.heads[i] for w in ws) for ws in wanted)
+        heads = t.heads[i]
+        held = sum(any(w in heads for w in ws) for ws in wanted)
         return (0 if at == 0 else 1 if at > 0 else 2, -held, len(t.entries[i][2]), i)
 
     return [t.entries[i] for i in heapq.nsmallest(limit, found or (), key=order)]
-
-
-def _first_letter(words: list[str], w: str) -> list[str]:
-    """The sorted `words` that start with the first letter of `w`."""
-    return words[bisect_left(words, w[0]) : bisect_left(words, w[0] + "\uffff")]
 
 
 def _with_prefix(words: list[str], prefix: str) -> list[str]:
@@ -434,16 +434,28 @@ def _with_prefix(words: list[str], prefix: str) -> list[str]:
     return words[bisect_left(words, prefix) : bisect_left(words, prefix + "\uffff")]
 
 
-def _nearest_word(words: list[str], w: str) -> str | None:
-    """The indexed word nearest to a whole typed word (as correct() chooses), or None."""
-    limit = allowed_distance(w)
-    best: tuple[int, int, str] | None = None
-    for cand in _first_letter(words, w) if limit else ():
-        dist = distance(w, cand, limit)
-        if dist <= limit and plausible_fix(w, cand, dist):
-            key = (dist, -common_letters(w, cand), cand)
-            best = key if best is None or key < best else best
-    return best[2] if best else None
+def _one_edit(word: str) -> set[str]:
+    """Every string one edit from `word` that keeps its first letter (or swaps the first
+    two): a few hundred set or bisect look-ups cost less than comparing every word."""
+    head, out = word[0], {word[1] + word[0] + word[2:]}
+    rest = word[1:]
+    for i in range(len(rest) + 1):
+        out.update(head + rest[:i] + c + rest[i:] for c in _LETTERS)
+        if i < len(rest):
+            out.add(head + rest[:i] + rest[i + 1 :])
+            out.update(head + rest[:i] + c + rest[i + 1 :] for c in _LETTERS)
+        if i + 1 < len(rest):
+            out.add(head + rest[:i] + rest[i + 1] + rest[i] + rest[i + 2 :])
+    out.discard(word)
+    return out
+
+
+def _nearest_word(t: Titles, w: str) -> str | None:
+    """The indexed word one edit from a whole typed word keeping most of its letters."""
+    if allowed_distance(w) == 0:
+        return None
+    found = [c for c in _one_edit(w) if c in t.where]
+    return min(found, key=lambda c: (-common_letters(w, c), -len(t.where[c]), c), default=None)
 
 
 def _near_prefix(words: list[str], prefix: str) -> list[str]:
@@ -452,14 +464,10 @@ def _near_prefix(words: list[str], prefix: str) -> list[str]:
     if len(prefix) < 4:
         return []
     n = len(prefix)
-    scored: list[tuple[tuple[int, int], str]] = []
-    for cand in _first_letter(words, prefix):
-        dist = min((distance(prefix, cand[:k], 1) for k in (n - 1, n, n + 1) if k <= len(cand)),
-                   default=2)
-        if dist <= 1:
-            scored.append(((dist, -common_letters(prefix, cand[: n + 1])), cand))
+    scored = {(-common_letters(prefix, c[: n + 1]), c)
+              for v in _one_edit(prefix) for c in _with_prefix(words, v)}
     best = min((key for key, _ in scored), default=None)
-    return [cand for key, cand in scored if key == best]
+    return sorted(c for key, c in scored if key == best)
 
 
 # --- ranking ---------------------------------------------------------------------------
