@@ -57,6 +57,7 @@ from kb.search.spelling import (
     most_words,
     parse,
     rank,
+    readable,
     suggest_titles,
     suggestion,
     synonyms_for,
@@ -391,7 +392,7 @@ class SearchIndex:
         cache, local = snap.leaf_of(d)
         m = cache.meta[local]
         stored = snap.stored(d)
-        summary, body = stored.get("summary", ""), stored.get("body", "")
+        summary, body = readable(stored.get("summary", "")), readable(stored.get("body", ""))
         texts.extend((m.title, summary, body))
         snippet = best_snippet((summary, body), terms, lang)
         return Hit(m.key, m.lang, m.slug, m.title, m.category, snippet, round(score, 4))

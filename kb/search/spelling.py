@@ -749,6 +749,16 @@ def _fold_latin1(text: str) -> str:
     return text.encode("latin-1", "replace").translate(_LATIN1_FOLD).decode("latin-1")
 
 
+# Flattened HTML keeps a space where each tag ended: "see <a>exchanges</a>." reads "see
+# exchanges ." and "(<a>R-7K2P9Q</a>)" reads "(R-7K2P9Q )". Snippets put the punctuation back.
+_LOOSE_PUNCTUATION = re.compile(r"(?<=[\w»\"’)]) +(?=[,.](?:\s|$)|\))|(?<=\() +")
+
+
+def readable(text: str) -> str:
+    """Article text as a snippet shows it: no space before a comma, full stop or bracket."""
+    return _LOOSE_PUNCTUATION.sub("", text)
+
+
 def _window(text: str, lead: int, width: int, marks: list[tuple[int, int]]) -> str:
     end = min(len(text), lead + width)
     if end < len(text):
@@ -763,5 +773,6 @@ def _window(text: str, lead: int, width: int, marks: list[tuple[int, int]]) -> s
         parts.append(f"<mark>{html.escape(text[s:e])}</mark>")
         cursor = e
     parts.append(html.escape(text[cursor:end]))
-    parts.append("…" if end < len(text) else "")
+    # No "…" after a full stop: "methods.…" reads as a typo, and the sentence is whole.
+    parts.append("…" if end < len(text) and not text[:end].endswith(".") else "")
     return "".join(parts)

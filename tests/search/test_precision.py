@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -48,3 +49,16 @@ def test_unrelated_words_are_not_corrected_into_returns_words(
 ) -> None:
     result = search_articles(query, lang)
     assert (result.total, result.suggestion) == (0, None)
+
+
+def test_snippets_read_as_text_after_the_html_is_flattened(content_app: Flask) -> None:
+    # Links and emphasis end right before punctuation in the articles ("see <a>exchanges</a>."):
+    # flattened, that left "exchanges ." and "methods .…" in the snippets.
+    snippets = [hit.snippet
+                for lang, query in [("en", "refund"), ("en", "return"), ("en", "order"),
+                                    ("en", "contact"), ("fr", "retour"), ("fr", "remboursement")]
+                for hit in search_articles(query, lang, limit=30).hits]
+    assert len(snippets) > 40
+    texts = [re.sub(r"</?mark>", "", s) for s in snippets]
+    loose = [t for t in texts if re.search(r"\w [,.)]|\( |\.…", t)]
+    assert loose == []
