@@ -268,6 +268,13 @@ def _database_search(
         body = article.body.lower()
         return sum(3 * (w in title) + 2 * (w in summary) + (w in body) for w in words)
 
+    def held(article: Article) -> int:
+        text = " ".join((article.title, article.summary, article.tags_json, article.body)).lower()
+        return sum(w in text for w in words)
+
+    # As the index does (spelling.most_words): an article answers only when it holds more
+    # than half of the query's words.
+    rows = [a for a in rows if 2 * held(a) > len(words)]
     rows.sort(key=lambda a: (-score(a), a.title))
     hits = tuple(
         Hit(

@@ -7,6 +7,8 @@ from flask import Flask
 from kb.buffers import flush_all
 from kb.insights.period import Period
 from kb.insights.reports import gaps_report
+from kb.search import search_articles
+from kb.search.service import _keeper
 from kb.types import utcnow
 
 
@@ -22,3 +24,11 @@ def test_a_search_only_weak_matches_answered_counts_as_a_gap(content_app: Flask)
     assert [(row["key"], row["lang"]) for row in report["no_results"]] == [
         ("best pizza recipe", "en")]
     assert [row["key"] for row in report["not_opened"]] == ["cancel my order"]
+
+
+def test_the_database_fallback_also_needs_most_of_the_query(content_app: Flask) -> None:
+    _keeper().degraded = True  # the index cannot answer: the database does
+    _keeper().failed_at = float("inf")
+    assert search_articles("cancel my order", "en").hits[0].key == "cancel-order"
+    # "for" is in every article: before, a LIKE on any word listed them all.
+    assert search_articles("weather forecast for tomorrow", "en").total == 0
