@@ -359,7 +359,8 @@ class SearchIndex:
                 parts = snap.vector(lang, term)
                 if parts:
                     boost = PHRASE_BOOST if g.phrase else 1.0
-                    alts.append(Alt(parts, snap.idf(lang, parts) * weight * boost))
+                    alts.append(Alt(parts, snap.idf(lang, parts) * weight * boost,
+                                    term in g.guesses))
             prepared.append((alts, bool(g.phrase)))
         if len(prepared) > MAX_SCORED:
             # A pasted paragraph: rank on its most telling words (phrases always count),

@@ -49,6 +49,9 @@ MAX_DISTANCE = 2
 PREFIX_LEN = 7
 # Terms this long or longer may be corrected by two edits; shorter ones by one at most.
 LONG_WORD = 8
+# A correction of a shorter term is a guess (one edit changes a fifth of it: "foot" and
+# "fort", "match" and "marche"), counted as half a word by most_words.
+SURE_FIX = 6
 # A typo this close to a word's end is looked for on the word itself (see repair_ending).
 ENDING_WINDOW = 5
 
@@ -64,6 +67,7 @@ class Group:
     surface: str
     terms: list[tuple[str, float]] = field(default_factory=list)
     phrase: tuple[str, ...] = ()  # the terms of a quoted phrase, in order
+    guesses: set[str] = field(default_factory=set)  # corrections of short words: guesses
 
 
 @dataclass(frozen=True)
@@ -294,11 +298,14 @@ def parse(
                 # The original term stays in (weight 1) so an exact hit outranks the fuzzy
                 # ones should the index gain the word.
                 g.terms.append((fix, 0.7))
+                if len(term) < SURE_FIX:
+                    g.guesses.add(fix)
                 corrections.append(Correction(word, term, fix))
         else:
             twin = rare_neighbour(term, vocab, speller)
             if twin is not None:
                 g.terms.append((twin, 0.5))
+                g.guesses.add(twin)
         known = {t for t, _ in g.terms}
         for t in list(known):
             for syn in synonyms.get(t, ()):
@@ -478,6 +485,7 @@ class Alt:
 
     parts: list[tuple[int, int, Vec]]  # (first doc number, end doc number, vector)
     mult: float
+    guess: bool = False  # a correction of a short word (counts half in most_words)
 
     def postings(self) -> int:
         """Number of postings over all segments."""
@@ -598,25 +606,35 @@ def rank(
 
 
 def most_words(groups: list[list[Alt]]) -> tuple[int, int]:
-    """(bit set of the documents holding most of the query's words, words needed).
+    """(bit set of the documents holding most of the query's words, half-words needed).
 
     Precision: an article answers a query only when it holds more than half of the
-    shopper's informative words (each word as typed, as corrected or as a synonym; a word
-    no article has still counts as asked). "football scores tonight" matching "store" in
-    one article is not an answer; "can I bring it back to the shop" needs two of "bring",
-    "back" and "shop". A rule a writer can check by reading the article, unlike a score.
+    shopper's informative words (each word as typed, corrected or as a synonym; a word no
+    article has still counts as asked). A short word found only through a correction is a
+    guess and counts half (see SURE_FIX): "match de foot" read as "marche" and "fort" is
+    not an answer, while "retrun lable" is. A lone word needs only to be found.
+    "football scores tonight" matching "store" in one article is not an answer; "can I
+    bring it back to the shop" needs two of "bring", "back" and "shop". A rule a writer
+    can check by reading the article, unlike a score.
     """
-    need = len(groups) // 2 + 1
-    # at_least[j]: documents holding at least j of the words seen so far (a counter of
-    # bit sets, one C-speed operation per word and count).
+    n = len(groups)
+    need = n + 1 if n > 1 else 1  # in half-words: more than half of 2n
+    # at_least[j]: documents holding at least j half-words of the words seen so far (a
+    # counter of bit sets, a few C-speed operations per word and count).
     at_least = [-1] + [0] * need
     for alts in groups:
-        held = 0
+        exact = guess = 0
         for alt in alts:
+            held = 0
             for off, _, vec in alt.parts:
                 held |= vec.mask() << off
+            if alt.guess:
+                guess |= held
+            else:
+                exact |= held
+        guess &= ~exact
         for j in range(need, 0, -1):
-            at_least[j] |= at_least[j - 1] & held
+            at_least[j] |= (at_least[max(j - 2, 0)] & exact) | (at_least[j - 1] & guess)
     return at_least[need], need
 
 

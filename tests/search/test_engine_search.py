@@ -133,6 +133,14 @@ def test_articles_holding_less_than_most_of_the_query_are_not_results(
     assert keys(index.search("parcel", "en"))[0] == "item-not-received"
 
 
+def test_a_correction_of_a_short_word_counts_as_half_a_word(index: SearchIndex) -> None:
+    # "parcl" and "labl" are guesses (short words): with a word no article has, two
+    # guesses are not most of the query; a long word's correction ("retrun") is trusted.
+    assert index.search("parcl trak xylophone", "en").total == 0
+    assert keys(index.search("retrun labl", "en"))[0] == "return-label"
+    assert keys(index.search("parcl tracking", "en"))[0] == "item-not-received"
+
+
 def test_phrase_query_needs_the_words_together(index: SearchIndex) -> None:
     result = index.search('"return label"', "en")
     assert keys(result) == ["return-label"]
