@@ -25,7 +25,7 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -40,10 +40,10 @@ from kb.search.analysis import (
     SCHEMA,
     SCHEMA_VERSION,
     WORD_RE,
+    DocSet,
     SegmentCache,
     Snapshot,
     doc_fields,
-    docs_of,
     fold,
     mask_of,
     open_reader,
@@ -57,7 +57,6 @@ from kb.search.spelling import (
     most_words,
     parse,
     rank,
-    readable,
     suggest_titles,
     suggestion,
     synonyms_for,
@@ -343,7 +342,7 @@ class SearchIndex:
         parsed = parse(query, lang, snap.vocab(lang), self._spellers[lang], synonyms_for(lang))
         if not parsed.groups:
             return SearchResult(query, lang, 0, (), None, False)
-        allowed: tuple[set[int], int] | None = None
+        allowed: tuple[Container[int], int] | None = None
         for g in parsed.groups:
             if g.phrase:  # quoted: only documents with the words together
                 docs = snap.phrase_docs(lang, g.phrase)
@@ -370,8 +369,9 @@ class SearchIndex:
             del prepared[MAX_SCORED:]
         eligible, need = most_words([alts for alts, _ in prepared])
         if need > 1:
-            allowed = ((docs_of(eligible), eligible) if allowed is None
-                       else (allowed[0] & docs_of(eligible), allowed[1] & eligible))
+            among = DocSet(eligible)
+            allowed = ((among, eligible) if allowed is None
+                       else (among.among(allowed[0]), allowed[1] & eligible))
         depth = max(offset + limit, RERANK)
         ranked, total = rank(prepared, depth, (snap.deleted, snap.deleted_mask), allowed)
         # Only the first RERANK get the title bonus, whatever the page: the bonus only raises
@@ -393,7 +393,7 @@ class SearchIndex:
         cache, local = snap.leaf_of(d)
         m = cache.meta[local]
         stored = snap.stored(d)
-        summary, body = readable(stored.get("summary", "")), readable(stored.get("body", ""))
+        summary, body = stored.get("summary", ""), stored.get("body", "")
         texts.extend((m.title, summary, body))
         snippet = best_snippet((summary, body), terms, lang)
         return Hit(m.key, m.lang, m.slug, m.title, m.category, snippet, round(score, 4))

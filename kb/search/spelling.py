@@ -14,7 +14,7 @@ import re
 import unicodedata
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import repeat
 from operator import add, mul, neg, sub
@@ -25,6 +25,7 @@ from kb.search.analysis import (
     Titles,
     Vec,
     fold,
+    keep_allowed,
     language,
     longest_run,
     query_words,
@@ -514,7 +515,7 @@ def rank(
     groups: list[tuple[list[Alt], bool]],
     k: int,
     deleted: tuple[set[int], int],
-    allowed: tuple[set[int], int] | None,
+    allowed: tuple[Container[int], int] | None,
 ) -> tuple[list[tuple[int, float]], int]:
     """The k best (doc, score), best first, and the number of matching documents.
 
@@ -566,7 +567,7 @@ def rank(
             bound += reach
         seen -= deleted[0]
         if allowed is not None:
-            seen &= allowed[0]
+            seen = keep_allowed(seen, allowed[0])
         cands = sorted(seen)
         scores = list(map(acc.get, cands, repeat(0.0)))
         counts = list(map(matched.get, cands, repeat(0)))
@@ -595,7 +596,7 @@ def rank(
     for d in deleted[0]:
         acc.pop(d, None)
     if allowed is not None:
-        keep = list(acc.keys() & allowed[0])
+        keep = list(keep_allowed(acc, allowed[0]))
         acc = dict(zip(keep, map(acc.__getitem__, keep), strict=True))
     keys = list(acc)
     scores = list(acc.values())
@@ -709,14 +710,14 @@ def best_snippet(
                 best = (score, text, [(s, e) for s, e, _ in window], start)
     if best is None:
         first = next((t for t in texts if t.strip()), "")
-        return _window(first, 0, width, [])
+        return readable(_window(first, 0, width, []))
     _, text, marks, start = best
     # Start a little before the first match, on a word boundary, so it reads naturally.
     lead = max(0, start - width // 5)
     if lead:
         space = text.find(" ", lead, start)
         lead = space + 1 if space != -1 else lead
-    return _window(text, lead, width, marks)
+    return readable(_window(text, lead, width, marks))
 
 
 def find_terms(text: str, terms: frozenset[str], lang: str) -> list[tuple[int, int, str]]:
@@ -768,13 +769,14 @@ def _fold_latin1(text: str) -> str:
 
 
 # Flattened HTML keeps a space where each tag ended: "see <a>exchanges</a>." reads "see
-# exchanges ." and "(<a>R-7K2P9Q</a>)" reads "(R-7K2P9Q )". Snippets put the punctuation back.
-_LOOSE_PUNCTUATION = re.compile(r"(?<=[\w»\"’)]) +(?=[,.](?:\s|$)|\))|(?<=\() +")
+# exchanges ." and "(<a>R-7K2P9Q</a>)" reads "(R-7K2P9Q )". Snippets put the punctuation
+# back (after a word, a </mark>, an entity or a closing quote or bracket).
+_LOOSE_PUNCTUATION = re.compile(r"(?<=[\w»’)>;]) +(?=[,.](?:\s|$|…)|\))|(?<=\() +")
 
 
-def readable(text: str) -> str:
-    """Article text as a snippet shows it: no space before a comma, full stop or bracket."""
-    return _LOOSE_PUNCTUATION.sub("", text)
+def readable(snippet: str) -> str:
+    """A snippet's HTML with no space before a comma, full stop or bracket."""
+    return _LOOSE_PUNCTUATION.sub("", snippet)
 
 
 def _window(text: str, lead: int, width: int, marks: list[tuple[int, int]]) -> str:
