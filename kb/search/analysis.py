@@ -360,7 +360,7 @@ class SegmentCache:
         self.vectors: dict[tuple[str, str], Vec] = {}
         self._lengths: dict[str, list[int]] = {}
         self._vocab: dict[str, dict[str, int]] = {}
-        self._summaries: list[str] | None = None
+        self._suggest: list[tuple[str, str, frozenset[str]]] | None = None
 
     def vocab(self, lang: str) -> dict[str, int]:
         """Term -> document frequency (summed over the fields) in this segment."""
@@ -390,15 +390,20 @@ class SegmentCache:
             keys = self._keys[d] = (frozenset().union(*fields), fields)
         return keys
 
-    def summaries(self) -> list[str]:
-        """The stored summary of every document of the segment (read once)."""
-        if self._summaries is None:
-            self._summaries = [
-                (self.reader.stored_fields(d) or {}).get("summary", "")
-                if not self.reader.is_deleted(d) else ""
-                for d in range(len(self.meta))
-            ]
-        return self._summaries
+    def suggest_words(self) -> list[tuple[str, str, frozenset[str]]]:
+        """Per document, for suggestions: its folded title, the words of its title and tags
+        (each after a space), and every word of its title, tags and summary (read once)."""
+        if self._suggest is None:
+            out = []
+            for d, meta in enumerate(self.meta):
+                summary = "" if self.reader.is_deleted(d) else (
+                    (self.reader.stored_fields(d) or {}).get("summary", ""))
+                words = WORD_RE.findall(fold(meta.title))
+                tags = WORD_RE.findall(fold(" ".join(meta.tags)))
+                every = frozenset((*words, *tags, *WORD_RE.findall(fold(summary))))
+                out.append((" ".join(words), " " + " ".join(dict.fromkeys(words + tags)), every))
+            self._suggest = out
+        return self._suggest
 
     def lengths(self, fieldname: str) -> list[int]:
         """Field length (in terms) of every document of the segment."""
@@ -628,22 +633,21 @@ class Snapshot:
 
     def titles(self, lang: str) -> Titles:
         """The titles of one language, folded and indexed by the words of their title,
-        tags and summary (built once per generation; summaries read once per segment)."""
+        tags and summary (built once per generation from words read once per segment)."""
         t = self._titles.get(lang)
         if t is None:
             # Built aside and published whole: another thread may be suggesting meanwhile.
             t = Titles([], [], [], {}, [])
             for _, offset, cache in self.leaves:
                 with self.lock:
-                    summaries = cache.summaries()
+                    words = cache.suggest_words()
                 for d, meta in enumerate(cache.meta):
                     if meta.lang == lang and offset + d not in self.deleted:
-                        words = WORD_RE.findall(fold(meta.title))
-                        tags = WORD_RE.findall(fold(" ".join(meta.tags)))
-                        for w in {*words, *tags, *WORD_RE.findall(fold(summaries[d]))}:
+                        line, head, every = words[d]
+                        for w in every:
                             t.where.setdefault(w, []).append(len(t.lines))
-                        t.lines.append(" ".join(words))
-                        t.heads.append(" " + " ".join(dict.fromkeys(words + tags)))
+                        t.lines.append(line)
+                        t.heads.append(head)
                         t.entries.append((meta.key, meta.slug, meta.title))
             t.words.extend(sorted(t.where))
             self._titles[lang] = t
