@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 PO := $(wildcard kb/translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: run test test-postgres security install install-test translations browser bench loadtest lint clean messages
+.PHONY: run test check-articles test-postgres security install install-test translations browser bench loadtest lint clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ browser:
 	else \
 		echo "The browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; \
 	fi
+
+# Every policy example of every article, run against the policy engine.
+check-articles: install
+	$(BIN)/kb articles check --path articles
 
 test: install-test browser
 	$(BIN)/pytest $(PYTEST_ARGS)

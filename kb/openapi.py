@@ -99,6 +99,20 @@ PUBLIC_PATHS: dict[str, Any] = {
         "responses": {"200": _json({"type": "object", "required": ["session", "order"],
                                     "properties": {"session": {"type": "string"}, "order": {"type": "object"}}}),
                       **_errors(400, 404, 413, 415, 429)}}},
+    "/api/v1/returns/resend": {"post": {
+        "summary": "E-mail an order's return links again, to the address on the order",
+        "description": "Answers 202 with the same body whether or not an order matched, so that it "
+                       "tells nobody whether an order exists. Rate limited with the order lookups.",
+        "requestBody": _body({"type": "object", "required": ["email"], "additionalProperties": False,
+                              "properties": {"email": {"type": "string", "maxLength": 254},
+                                             "order_number": {"type": "string", "maxLength": 40},
+                                             "transaction_id": {"type": "string", "maxLength": 80},
+                                             "lang": {"type": "string", "enum": ["en", "fr"]}}}),
+        "responses": {"202": _json({"type": "object", "required": ["status", "message"],
+                                    "properties": {"status": {"type": "string", "enum": ["accepted"]},
+                                                   "message": {"type": "string"}}},
+                                   "Accepted (whether or not an order matched)"),
+                      **_errors(400, 413, 415, 429)}}},
     "/api/v1/returns/options": {"post": {
         "summary": "The self-help step: decisions, articles and an answer",
         "requestBody": _body({"type": "object", "required": ["session", "items"], "additionalProperties": False,

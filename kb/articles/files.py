@@ -11,10 +11,13 @@ import frontmatter
 import yaml
 
 from kb.articles.categories import CATEGORY_CODES
+from kb.articles.policy_examples import ExampleError, parse_examples
 from kb.config import LANGUAGES
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 FIELDS = ("key", "lang", "slug", "title", "category", "tags", "status", "summary")
+# Fields a file may leave out; legal_review marks an article the shop's lawyers must read.
+OPTIONAL_FIELDS = ("legal_review",)
 STATUSES = ("draft", "published")
 
 
@@ -41,6 +44,7 @@ class ArticleFile:
     status: str = "published"
     summary: str = ""
     body: str = ""
+    legal_review: bool = False
 
 
 def file_hash(text: str) -> str:
@@ -63,7 +67,7 @@ def parse_article(text: str, path: Path | str = "<text>") -> ArticleFile:
     missing = [name for name in FIELDS if name not in meta and name != "tags"]
     if missing:
         raise ArticleFileError(path, f"front matter is missing: {', '.join(missing)}", 1)
-    unknown = sorted(set(meta) - set(FIELDS))
+    unknown = sorted(set(meta) - set(FIELDS) - set(OPTIONAL_FIELDS))
     if unknown:
         raise ArticleFileError(path, f"unknown front matter field: {', '.join(unknown)}", 1)
     article = ArticleFile(
@@ -76,8 +80,14 @@ def parse_article(text: str, path: Path | str = "<text>") -> ArticleFile:
         status=_text(meta, "status", path, 20),
         summary=_text(meta, "summary", path, 300, allow_empty=True),
         body=post.content.strip() + "\n",
+        legal_review=_flag(meta, "legal_review", path),
     )
     _validate(article, path)
+    try:
+        # Lines are counted in the whole file, front matter included, so they point at the case.
+        parse_examples(text)
+    except ExampleError as exc:
+        raise ArticleFileError(path, exc.message, exc.line) from exc
     return article
 
 
@@ -92,6 +102,13 @@ def _text(meta: dict, name: str, path: Path | str, limit: int, allow_empty: bool
         raise ArticleFileError(path, f"'{name}' must not be empty")
     if len(value) > limit:
         raise ArticleFileError(path, f"'{name}' is longer than {limit} characters")
+    return value
+
+
+def _flag(meta: dict, name: str, path: Path | str) -> bool:
+    value = meta.get(name, False)
+    if not isinstance(value, bool):
+        raise ArticleFileError(path, f"'{name}' must be true or false")
     return value
 
 
@@ -128,6 +145,9 @@ def serialize_article(article: ArticleFile) -> str:
         "status": article.status,
         "summary": article.summary,
     }
+    if article.legal_review:
+        # Written only when set, so that every other file keeps its exact text.
+        meta["legal_review"] = True
     head = yaml.safe_dump(
         meta, sort_keys=False, allow_unicode=True, default_flow_style=None, width=10_000
     )

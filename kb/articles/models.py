@@ -43,12 +43,17 @@ class Article(db.Model):
     # Bumped on every saved change; the search index records the revision it holds.
     revision: Mapped[int] = mapped_column(default=1)
     needs_translation: Mapped[bool] = mapped_column(default=False)
+    # Out of date: the other-language version's revision this one last matched, before that
+    # version's published text changed. None while the two are in step.
+    out_of_date_since: Mapped[int | None] = mapped_column()
     # Hash of the Markdown file as of the last import/export, to spot edits on both sides.
     synced_hash: Mapped[str | None] = mapped_column(String(64))
     synced_revision: Mapped[int | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # States the law: the shop's lawyers must read it (the file's legal_review flag).
+    legal_review: Mapped[bool] = mapped_column(default=False)
 
     revisions: Mapped[list[ArticleRevision]] = relationship(
         back_populates="article", order_by="ArticleRevision.number", cascade="all, delete-orphan"
@@ -67,6 +72,11 @@ class Article(db.Model):
     def is_published(self) -> bool:
         """Whether shoppers can see it."""
         return self.status == ArticleStatus.PUBLISHED
+
+    @property
+    def out_of_date(self) -> bool:
+        """Whether the other-language version changed since this one was last in step."""
+        return self.out_of_date_since is not None
 
     @property
     def doc_id(self) -> str:

@@ -12,6 +12,8 @@ import markdown
 import nh3
 from babel.numbers import format_decimal
 
+from kb.articles.policy_examples import remove_examples
+
 PLACEHOLDER = re.compile(r"\{\{\s*policy\.([a-z_]+)\s*\}\}")
 MARKDOWN_EXTENSIONS = ["toc", "tables", "fenced_code", "admonition", "sane_lists"]
 ADMONITION_KINDS = {"note", "tip", "warning", "important", "danger", "info"}
@@ -69,8 +71,11 @@ def _store_line(store: Any) -> str:
 
 
 def render(source: str, lang: str, values: dict[str, Any] | None = None) -> Rendered:
-    """Render an article's Markdown, with policy values filled in, to sanitized HTML."""
-    filled = fill_placeholders(source, values or {}, lang)
+    """Render an article's Markdown, with policy values filled in, to sanitized HTML.
+
+    The ```policy example blocks are for the checker only: readers and search never see them.
+    """
+    filled = fill_placeholders(remove_examples(source), values or {}, lang)
     raw = markdown.markdown(filled, extensions=MARKDOWN_EXTENSIONS, output_format="html")
     safe = sanitize(raw)
     text, headings = _text_and_headings(safe)

@@ -21,7 +21,7 @@ from kb.articles.models import Article, ArticleRevision, ArticleStatus, ContentV
 from kb.extensions import db
 from kb.types import utcnow
 
-EDITABLE = ("slug", "title", "category", "tags", "summary", "body", "status")
+EDITABLE = ("slug", "title", "category", "tags", "summary", "body", "status", "legal_review")
 
 
 class RevisionConflict(Exception):
@@ -99,6 +99,7 @@ def create_article(fields: ArticleFile, author: str, message: str) -> Article:
         summary=fields.summary,
         body=fields.body,
         status=fields.status,
+        legal_review=fields.legal_review,
         revision=1,
         created_at=now,
         updated_at=now,
@@ -136,6 +137,7 @@ def update_article(
     current = {name: getattr(article, name) for name in EDITABLE}
     if all(current[name] == value for name, value in changes.items()):
         return False
+    revision_before = article.revision
     new_slug = changes.get("slug", article.slug)
     if new_slug != article.slug:
         _check_slug_free(article.lang, str(new_slug), article.id)
@@ -147,7 +149,44 @@ def update_article(
     article.revision += 1
     article.updated_at = utcnow()
     _record_revision(article, author, message)
+    _keep_translation_in_step(article, revision_before, current)
     bump_content_version()
+    return True
+
+
+def _keep_translation_in_step(article: Article, revision_before: int, before: dict[str, object]) -> None:
+    """A change of the published text (title, summary, body) puts the other language out of date.
+
+    Only a change readers see counts: the tags, a draft's text, deleting or restoring do not.
+
+    An article that was itself out of date and whose text changed has been brought in step: its
+    flag goes, and that update does not in turn flag the version it followed. Neither does the
+    work on a translation still marked "needs translation".
+    """
+    text_changed = any(before[name] != getattr(article, name) for name in ("title", "summary", "body"))
+    if article.out_of_date_since is not None:
+        if text_changed:
+            article.out_of_date_since = None
+        return
+    if article.needs_translation:
+        return
+    if not text_changed or article.status != ArticleStatus.PUBLISHED:
+        return
+    other = db.session.scalar(
+        select(Article).where(
+            Article.key == article.key, Article.lang != article.lang, Article.status != ArticleStatus.DELETED
+        )
+    )
+    if other is not None and other.out_of_date_since is None:
+        other.out_of_date_since = revision_before
+
+
+def confirm_in_step(article: Article) -> bool:
+    """A writer confirms the article still holds after its other version changed."""
+    if article.out_of_date_since is None:
+        return False
+    # A flag of the studio's workflow, not content: no revision, and the public page stays.
+    article.out_of_date_since = None
     return True
 
 
@@ -174,6 +213,7 @@ def fields_of(article: Article) -> ArticleFile:
         status="draft" if article.status == ArticleStatus.DRAFT else "published",
         summary=article.summary,
         body=article.body,
+        legal_review=article.legal_review,
     )
 
 
@@ -236,6 +276,7 @@ def _import_one(fields: ArticleFile, text: str, name: str, author: str, report: 
         "summary": fields.summary,
         "body": fields.body,
         "status": fields.status,
+        "legal_review": fields.legal_review,
     }
     if article.status == ArticleStatus.DELETED:
         changes.pop("status")

@@ -90,6 +90,10 @@ def _render_article(lang: str, slug: str, voted: str | None) -> pagecache.Page |
     g.alternates = {
         code: url_for("articles.article", lang=code, slug=a.slug) for code, a in versions.items()
     }
+    for code in LANGUAGES:
+        # No version in that language: its help centre's search for the topic, never a 404
+        # (the title is the article's own, not anything from the request).
+        g.alternates.setdefault(code, url_for("search.results", lang=code, q=found.title))
     html = render_template(
         "articles/article.html",
         article=found,

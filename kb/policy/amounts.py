@@ -184,7 +184,9 @@ def estimate_return(
         return Estimate(currency, items_total, zero, zero, zero, zero)
 
     if resolution is Resolution.GUARANTEE_CLAIM:
-        shipping = quantize(order.shipping, currency)
+        # The guarantee covers the delivery charge like any seller fault: only when the claim
+        # is for the whole order (a shopper who keeps part of it had that part delivered).
+        shipping = quantize(order.shipping, currency) if covers_whole_order(order, lines) else zero
         cap = floor_to_minor(policy.guarantee_cap, currency)
         total = min(items_total + shipping, cap)
         return Estimate(currency, items_total, zero, zero, total, shipping)

@@ -116,6 +116,7 @@ def placeholder_values(policy: Policy) -> dict[str, object]:
         "goodwill_percent": policy.goodwill_percent,
         "goodwill_cap": policy.goodwill_cap,
         "guarantee_cap": policy.guarantee_cap,
+        "frequent_returns_over": policy.abuse_max_returns_12m,
         "response_hours": policy.response_hours,
         "receiptless_review_over": policy.receiptless_review_over,
         "ship_back_within_days": policy.ship_back_within_days,
@@ -125,8 +126,14 @@ def placeholder_values(policy: Policy) -> dict[str, object]:
         "support_days_en": describe_weekdays(policy.support_days, "en"),
         "support_days_fr": describe_weekdays(policy.support_days, "fr"),
         "store_count": len(policy.stores),
+        "timezone_city": timezone_city(policy.timezone),
         "stores": policy.stores,
     }
+
+
+def timezone_city(zone: str) -> str:
+    """The place a reader knows the shop's zone by: "Paris" for Europe/Paris, "UTC" for UTC."""
+    return zone.rsplit("/", 1)[-1].replace("_", " ")
 
 
 def describe_weekdays(days: tuple[str, ...], lang: str) -> str:

@@ -18,7 +18,8 @@ def money(amount: Decimal, currency: str) -> str:
 
 def init_app(app: Flask) -> None:
     """Register the hub, the assistant (pages, API and embed), and ``kb orders``."""
-    from kb.returns import api, embed, status, views, wizard  # noqa: F401  (status adds routes to wizard.bp)
+    # status and resend_pages add routes to wizard.bp.
+    from kb.returns import api, embed, resend_pages, status, views, wizard  # noqa: F401
     from kb.returns.cli import orders_cli
 
     app.register_blueprint(views.bp)

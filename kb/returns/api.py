@@ -12,6 +12,7 @@ from kb.extensions import csrf
 from kb.policy import Estimate
 from kb.returns import wizard_service as wiz
 from kb.returns.labels import ANSWERS, EVENTS, STATUSES
+from kb.returns.resend import CONFIRMATION, resend_links
 from kb.returns.wizard import lookup_rate
 from kb.tickets.models import Ticket
 from kb.tickets.photos import MAX_BYTES, PhotoError, store_photo
@@ -63,6 +64,29 @@ def lookup():  # type: ignore[no-untyped-def]
     except wiz.WizardError as exc:
         raise _wizard_error(exc) from exc
     return jsonify({"session": token, "expires_in": int(wiz.SESSION_IDLE.total_seconds()), "order": order})
+
+
+@bp.post("/resend")
+@lookup_rate
+@reads_until_written
+def resend():  # type: ignore[no-untyped-def]
+    """E-mail an order's return links to the order's address: 202, the same whether it matched or not."""
+    data = json_body({"order_number", "transaction_id", "email", "lang"}, {"email"})
+    lang = string_field(data, "lang", 5) or request.args.get("lang")
+    if lang is not None and lang not in ("en", "fr"):
+        raise ApiError(400, "invalid_lang", "lang must be en or fr.")
+    try:
+        resend_links(
+            email=string_field(data, "email", 254, required=True) or "",
+            order_number=string_field(data, "order_number", 40),
+            transaction_id=string_field(data, "transaction_id", 80),
+            lang=lang,
+        )
+    except wiz.WizardError as exc:
+        raise _wizard_error(exc) from exc
+    with force_locale(lang or "en"):
+        message = str(CONFIRMATION)
+    return jsonify({"status": "accepted", "message": message}), 202
 
 
 def _session(data: dict[str, Any], *, touch: bool = True) -> wiz.WizardSession:

@@ -14,6 +14,7 @@ from kb.config import LANGUAGES
 from kb.policy import SELLER_FAULT_REASONS, Reason
 from kb.returns import labels
 from kb.returns import wizard_service as wiz
+from kb.returns.resend import CONFIRMATION
 from kb.shop import current_policy
 
 bp = Blueprint("embed", __name__)
@@ -84,6 +85,9 @@ def _text() -> dict[str, str]:
         "final_sale": _("Final sale"),
         "already_in_return": _("Already in a return"),
         "pick": _("Return this item"),
+        "resend_lead": _("Lost the link to that return?"),
+        "resend": _("Resend my link"),
+        "resend_done": str(CONFIRMATION),
         "how_many": _("How many"),
         "why": _("Why"),
         "choose_reason": _("Choose a reason"),

@@ -6,7 +6,7 @@ import io
 
 import qrcode
 import qrcode.image.svg
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -23,7 +23,8 @@ def _ticket_or_404(reference: str) -> tuple[Ticket, str]:
     token = request.values.get("token", "")
     ticket = find_ticket_for_shopper(reference, token)
     if ticket is None:
-        abort(404)
+        # A wrong, cut or old link: say so, and offer to send the links again.
+        abort(make_response(render_template("returns/link_invalid.html"), 404))
     return ticket, token
 
 

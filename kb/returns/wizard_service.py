@@ -29,6 +29,7 @@ from kb.policy import (
 )
 from kb.returns.facts import item_facts, order_facts, reserved_quantities
 from kb.returns.models import Order, OrderItem, WizardOutcome, WizardSession
+from kb.returns.selfhelp import keys_for_lines
 from kb.search import suggest_for
 from kb.shop import current_policy
 from kb.tickets.models import Ticket
@@ -244,8 +245,8 @@ def advise(session: WizardSession, lines: list[LineChoice], note: Any) -> tuple[
     """Decide each line and find the articles that answer the case (reads only)."""
     evaluated = evaluate(session, lines)
     note_text = _clean_note(note)
-    first = evaluated[0]
-    articles = suggest_for(first.choice.reason, first.item.category, note_text, session.lang)
+    keys, never = keys_for_lines([(e.decision, e.choice.reason) for e in evaluated])
+    articles = suggest_for(keys, note_text, session.lang, exclude=never)
     return evaluated, articles, note_text
 
 

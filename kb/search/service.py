@@ -7,7 +7,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from markupsafe import escape
 from sqlalchemy import func, or_, select
 
 from kb.articles.models import Article, ArticleStatus
+from kb.articles.policy_examples import remove_examples
 from kb.articles.rendering import fill_placeholders, render
 from kb.articles.service import content_version
 from kb.extensions import db
@@ -265,16 +266,17 @@ def _database_search(
 
     def score(article: Article) -> int:
         title, summary = article.title.lower(), article.summary.lower()
-        body = article.body.lower()
+        body = remove_examples(article.body).lower()  # policy examples are not for readers
         return sum(3 * (w in title) + 2 * (w in summary) + (w in body) for w in words)
 
     def held(article: Article) -> int:
-        text = " ".join((article.title, article.summary, article.tags_json, article.body)).lower()
+        text = " ".join((article.title, article.summary, article.tags_json,
+                         remove_examples(article.body))).lower()
         return sum(w in text for w in words)
 
     # As the index does (spelling.most_words): an article answers only when it holds more
-    # than half of the query's words.
-    rows = [a for a in rows if 2 * held(a) > len(words)]
+    # than half of the query's words, outside its policy examples.
+    rows = [a for a in rows if score(a) > 0 and 2 * held(a) > len(words)]
     rows.sort(key=lambda a: (-score(a), a.title))
     hits = tuple(
         Hit(
@@ -302,29 +304,18 @@ def _mark(text: str, words: list[str]) -> str:
     return escaped
 
 
-# The articles that answer each return reason first, before whatever the note matches.
-REASON_ARTICLES: dict[str, tuple[str, ...]] = {
-    "changed_mind": ("return-window", "return-shipping-costs", "exchange"),
-    "wrong_size": ("exchange", "size-guide", "return-window"),
-    "not_as_described": ("damaged-or-defective", "marketplace-guarantee", "wrong-item"),
-    "defective": ("damaged-or-defective", "repair-warranty"),
-    "damaged_in_transit": ("damaged-or-defective", "return-shipping-costs"),
-    "wrong_item": ("wrong-item", "exchange"),
-    "missing_parts": ("damaged-or-defective", "wrong-item"),
-    "not_received": ("item-not-received", "marketplace-guarantee"),
-    "arrived_late": ("item-not-received", "cancel-order", "return-window"),
-    "other": ("start-a-return", "contact-support"),
-}
+def suggest_for(
+    keys: Sequence[str], note: str, lang: str, limit: int = 4, exclude: Collection[str] = ()
+) -> list[Article]:
+    """The articles most likely to solve a shopper's case: the given keys first, then the note's.
 
-
-def suggest_for(reason: str, category: str, note: str, lang: str, limit: int = 4) -> list[Article]:
-    """The articles most likely to solve a shopper's case: the reason's own, then the note's."""
-    keys = list(REASON_ARTICLES.get(reason, ()))
-    if category in ("electronics", "appliances") and reason == "defective":
-        keys.insert(0, "repair-warranty")
+    ``keys`` come from the decision (the returns room's self-help file), most specific first;
+    the note's matches never bring in an ``exclude``d article.
+    """
+    keys = list(keys)
     if note.strip():
         found = search_articles(note, lang, limit=limit)
-        keys.extend(hit.key for hit in found.hits)
+        keys.extend(hit.key for hit in found.hits if hit.key not in exclude)
     ordered = list(dict.fromkeys(keys))
     articles = db.session.scalars(
         select(Article).where(

@@ -389,7 +389,8 @@
       h("p", { class: "item-meta muted" }, meta),
     ]);
     if (item.returnable_quantity < 1) {
-      append(card, h("p", {}, [h("span", { class: "badge", text: T.already_in_return })]));
+      append(card, h("p", {}, [h("span", { class: "badge", text: T.already_in_return }), ` ${T.resend_lead}`]));
+      append(card, resendLink());
       return card;
     }
     const pick = state.picks[item.sku] ||
@@ -414,6 +415,19 @@
       choices,
     ]);
     return card;
+  }
+
+  /** "Resend my link": the order's return links go again to the address on the order. */
+  function resendLink() {
+    const done = h("p", { class: "muted", role: "status" });
+    const row = h("div", { class: "wapp-resend" }, [done]);
+    const again = button(T.resend, () => busy(row, async () => {
+      await call("/resend", { json: { order_number: state.order.number, email: state.email, lang } });
+      done.textContent = T.resend_done;
+      again.remove();
+    }));
+    row.insertBefore(again, done);
+    return row;
   }
 
   function itemsStep() {
@@ -491,12 +505,9 @@
         lines.push(h("p", { text }));
       }
       if (item.needs_review) { lines.push(h("p", { class: "muted", text: T.review })); }
-    } else {
-      let text = S.not_eligible[item.not_eligible_reason] || "";
-      if (item.window_ends && item.not_eligible_reason === "too_early") {
-        text += ` ${format(T.report_from, { date: longDate(item.window_ends) })}`;
-      }
-      lines.push(h("p", { text }));
+    } else if (item.window_ends && item.not_eligible_reason === "too_early") {
+      // A refused line says why once, in its answer above; only the day claims open is added.
+      lines.push(h("p", { text: format(T.report_from, { date: longDate(item.window_ends) }) }));
     }
     return h("li", { class: `wapp-decision${item.eligible ? "" : " wapp-decision-no"}` }, lines);
   }

@@ -12,12 +12,14 @@ from typing import Any
 from sqlalchemy import func, select
 
 from kb import pagecache, search
+from kb.articles.example_checks import ArticleCheck, check_text, check_text_cached
 from kb.articles.files import ArticleFile
 from kb.articles.models import Article, ArticleRevision, ArticleStatus, Redirect
 from kb.articles.rendering import render
 from kb.articles.service import create_article, update_article
 from kb.config import LANGUAGES
 from kb.extensions import db
+from kb.policy import Policy
 
 PAGE_SIZE = 25
 MAX_TAGS = 20
@@ -31,6 +33,10 @@ class TranslationStatus(StrEnum):
     MISSING_EN = "missing_en"
     MISSING_FR = "missing_fr"
     NEEDS_TRANSLATION = "needs_translation"
+    # This article's other version changed since: update it or confirm it still holds.
+    OUT_OF_DATE = "out_of_date"
+    # The other version is out of date since this one changed.
+    TRANSLATION_OUT_OF_DATE = "translation_out_of_date"
 
 
 def other_language(lang: str) -> str:
@@ -215,6 +221,16 @@ def status_before_deletion(article: Article) -> str:
     return status or ArticleStatus.DRAFT
 
 
+def check_examples(body: str, policy: Policy) -> ArticleCheck:
+    """The text's policy examples run against the engine (lines of the text field)."""
+    return check_text(normalize_body(body), policy)
+
+
+def check_saved_examples(article: Article, policy: Policy) -> ArticleCheck:
+    """``check_examples`` for a saved article, remembered: the list and the to-do ask often."""
+    return check_text_cached(normalize_body(article.body), policy)
+
+
 def preview_html(body: str, lang: str, values: dict[str, Any]) -> str:
     """The body as the public page shows it: the same renderer, sanitizer and policy values."""
     return render(normalize_body(body), lang, values).html
@@ -264,6 +280,10 @@ def translation_status(article: Article, other: Article | None) -> TranslationSt
     live = other if other is not None and other.status != ArticleStatus.DELETED else None
     if article.needs_translation or (live is not None and live.needs_translation):
         return TranslationStatus.NEEDS_TRANSLATION
+    if article.out_of_date and live is not None:
+        return TranslationStatus.OUT_OF_DATE
+    if live is not None and live.out_of_date:
+        return TranslationStatus.TRANSLATION_OUT_OF_DATE
     if live is None:
         return TranslationStatus(f"missing_{other_language(article.lang)}")
     return TranslationStatus.TRANSLATED
@@ -286,6 +306,8 @@ class ArticleRow:
     article: Article
     translation: TranslationStatus
     other: Article | None
+    # How many of the article's policy examples the engine does not confirm.
+    failing_examples: int = 0
 
 
 @dataclass(frozen=True)
@@ -299,9 +321,12 @@ class ArticlePage:
 
 
 def list_articles(
-    filters: ArticleFilters, page: int = 1, page_size: int = PAGE_SIZE
+    filters: ArticleFilters, page: int = 1, page_size: int = PAGE_SIZE, policy: Policy | None = None
 ) -> ArticlePage:
-    """Articles of both languages matching the filters, last changed first."""
+    """Articles of both languages matching the filters, last changed first.
+
+    With a ``policy``, each row also counts the article's failing policy examples.
+    """
     statement = select(Article)
     if filters.lang:
         statement = statement.where(Article.lang == filters.lang)
@@ -326,7 +351,13 @@ def list_articles(
     )
     others = _other_versions(articles)
     rows = [
-        ArticleRow(a, translation_status(a, others.get(a.id)), others.get(a.id)) for a in articles
+        ArticleRow(
+            a,
+            translation_status(a, others.get(a.id)),
+            others.get(a.id),
+            len(check_saved_examples(a, policy).failures) if policy is not None else 0,
+        )
+        for a in articles
     ]
     return ArticlePage(rows=rows, total=total, page=page, pages=pages)
 

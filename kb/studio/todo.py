@@ -1,4 +1,5 @@
-"""The writers' to-do lists: articles readers found unhelpful, searches that found nothing."""
+"""The writers' to-do lists: unhelpful articles, searches that found nothing, failing policy
+examples and translations out of date."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from sqlalchemy import case, func, select
 
 from kb.articles.models import Article, ArticleStatus, Vote
 from kb.extensions import db
+from kb.policy import Policy
 from kb.search.models import SearchLog
+from kb.studio.service import check_saved_examples
 from kb.types import utcnow
 
 UNHELPFUL_DAYS = 90
@@ -71,3 +74,39 @@ def unanswered_searches(limit: int = TODO_LIMIT) -> list[UnansweredSearch]:
         )
         for row in rows
     ]
+
+
+@dataclass(frozen=True)
+class FailingArticle:
+    """An article some of whose policy examples the engine does not confirm."""
+
+    article: Article
+    failures: int
+
+
+def articles_with_failing_examples(policy: Policy, limit: int = TODO_LIMIT) -> list[FailingArticle]:
+    """Articles (not deleted) whose policy examples fail, most failures first."""
+    articles = db.session.scalars(
+        select(Article)
+        .where(Article.status != ArticleStatus.DELETED, Article.body.contains("policy", autoescape=True))
+        .order_by(Article.updated_at.desc(), Article.id)
+    )
+    found = []
+    for article in articles:
+        failures = len(check_saved_examples(article, policy).failures)
+        if failures:
+            found.append(FailingArticle(article, failures))
+    found.sort(key=lambda item: -item.failures)
+    return found[:limit]
+
+
+def out_of_date_translations(limit: int = TODO_LIMIT) -> list[Article]:
+    """Articles whose other-language version changed since they were last brought in step."""
+    return list(
+        db.session.scalars(
+            select(Article)
+            .where(Article.out_of_date_since.is_not(None), Article.status != ArticleStatus.DELETED)
+            .order_by(Article.updated_at, Article.id)
+            .limit(limit)
+        )
+    )

@@ -7,16 +7,18 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from wtforms.fields.choices import SelectChoice
 
 from kb.articles.categories import CATEGORIES, CATEGORY_CODES
+from kb.articles.example_checks import ArticleCheck
 from kb.articles.models import Article, ArticleStatus
-from kb.articles.service import RevisionConflict, SlugTaken
+from kb.articles.service import RevisionConflict, SlugTaken, confirm_in_step
 from kb.auth.access import current_actor, role_required
 from kb.config import LANGUAGES
 from kb.database import write_transaction
 from kb.extensions import db
-from kb.shop import policy_placeholders
+from kb.shop import current_policy, policy_placeholders
 from kb.studio import service, todo
 from kb.studio.diffs import SnapshotDiff, diff_snapshots, snapshot_of_article, snapshot_of_draft
 from kb.studio.forms import LANGUAGE_NAMES, MAX_BODY, ArticleForm
@@ -60,7 +62,8 @@ def index() -> str:
         status=args["status"] if args["status"] in LIST_STATUSES else None,
         title=args["q"][:200],
     )
-    listing = service.list_articles(filters, request.args.get("page", 1, type=int) or 1)
+    policy = current_policy()
+    listing = service.list_articles(filters, request.args.get("page", 1, type=int) or 1, policy=policy)
     kept = {name: value for name, value in args.items() if value}
     return render_template(
         "studio/index.html",
@@ -72,6 +75,8 @@ def index() -> str:
         page_url=lambda number: url_for("studio.index", page=number, **kept),
         unhelpful=todo.unhelpful_articles(),
         unanswered=todo.unanswered_searches(),
+        failing=todo.articles_with_failing_examples(policy),
+        out_of_date=todo.out_of_date_translations(),
     )
 
 
@@ -110,6 +115,7 @@ def new() -> ResponseReturnValue:
             else:
                 service.announce_changes()
                 flash(_("Article created."), "success")
+                _flash_failing_examples(article)
                 return redirect(url_for("studio.edit", article_id=article.id))
     return _editor(form, None, source=source)
 
@@ -156,6 +162,7 @@ def edit(article_id: int) -> ResponseReturnValue:
                     flash(_("Saved as revision %(number)d.", number=article.revision), "success")
                 else:
                     flash(_("Nothing changed, so no new revision was saved."), "info")
+                _flash_failing_examples(article)
                 return redirect(url_for("studio.edit", article_id=article.id))
     return _editor(form, article)
 
@@ -170,11 +177,23 @@ def preview() -> Response:
         abort(400, description=_("Choose English or French."))
     if len(body) > MAX_BODY:
         abort(413)
-    response = Response(
-        service.preview_html(body, lang, policy_placeholders()), mimetype="text/html"
-    )
+    html = _failures_html(service.check_examples(body, current_policy()))
+    html += service.preview_html(body, lang, policy_placeholders())
+    response = Response(html, mimetype="text/html")
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.post("/<int:article_id>/still-accurate")
+@role_required("writer")
+def still_accurate(article_id: int) -> Response:
+    """The writer confirms the article still holds after its other-language version changed."""
+    article = db.get_or_404(Article, article_id)
+    with write_transaction():
+        confirmed = confirm_in_step(article)
+    if confirmed:
+        flash(_("Marked as still accurate."), "success")
+    return redirect(url_for("studio.edit", article_id=article.id))
 
 
 @bp.route("/<int:article_id>/delete", methods=["GET", "POST"])
@@ -211,6 +230,27 @@ def undelete(article_id: int) -> Response:
 def _wants_preview() -> bool:
     """The no-JavaScript "Preview" button: show the text rendered, save nothing."""
     return request.method == "POST" and request.form.get("action") == "preview"
+
+
+def _flash_failing_examples(article: Article) -> None:
+    """The save is kept, but the writer hears at once that the text and the policy disagree."""
+    failures = len(service.check_saved_examples(article, current_policy()).failures)
+    if failures:
+        flash(
+            ngettext(
+                "%(num)d policy example fails: the text states a rule the policy does not apply.",
+                "%(num)d policy examples fail: the text states rules the policy does not apply.",
+                failures,
+            ),
+            "warning",
+        )
+
+
+def _failures_html(check: ArticleCheck) -> str:
+    """The failing examples above the preview (nothing when they all hold)."""
+    if check.ok:
+        return ""
+    return render_template("studio/_examples.html", check=check)
 
 
 def _translation_source() -> Article | None:
@@ -309,7 +349,8 @@ def _editor(
         other_lang=service.other_language(lang),
         other=other,
         old_slugs=service.old_slugs(article) if article else [],
-        preview_html=service.preview_html(form.body.data or "", lang, policy_placeholders()),
+        preview_html=_failures_html(service.check_examples(form.body.data or "", current_policy()))
+        + service.preview_html(form.body.data or "", lang, policy_placeholders()),
         previewed=previewed,
         conflict=conflict,
     )

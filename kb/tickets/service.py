@@ -328,7 +328,8 @@ def _refund_check(ticket: Ticket, amount: Decimal, goodwill: Decimal) -> RefundC
         current_policy(),
         order_facts(order),
         items_value=items_value,
-        shipping_refundable=guarantee or _whole_order_seller_fault(ticket, order),
+        # A guarantee claim is a seller fault or a lost parcel: the same whole-order rule applies.
+        shipping_refundable=_whole_order_seller_fault(ticket, order),
         amount=amount,
         goodwill=goodwill,
         already_refunded=on_ticket,

@@ -289,3 +289,19 @@ def test_the_desk_form_names_the_review_reasons_before_refunding(client: FlaskCl
     done = client.post(f"/desk/tickets/{ticket.reference}/refund",
                        data={"amount": "10.00", "method": "original_payment", "review_checked": "yes"})
     assert done.status_code == 302
+
+
+def test_a_guarantee_claim_on_part_of_an_order_leaves_its_delivery_charge_out(client: FlaskClient,
+                                                                               demo: dict) -> None:
+    delivered = (demo["now"] - timedelta(days=3)).isoformat()
+    add_order("M5002", demo, channel="marketplace", seller="Grand Atelier", shipping="6.00",
+              delivered_at=delivered, items=[
+                  {"sku": "MKT-VASE", "name": "Glass vase", "category": "home", "quantity": 1, "unit_price": "80.00"},
+                  {"sku": "MKT-BOWL", "name": "Glass bowl", "category": "home", "quantity": 1, "unit_price": "50.00"}])
+    ticket, _ = open_return("M5002", [("MKT-VASE", 1, "damaged_in_transit", "damaged")])
+    assert ticket.resolution == "guarantee_claim"
+    approve(client, ticket)
+    before = recorded()
+    error = refused_over_cap(refund(client, ticket, "80.01"), before)
+    assert error["caps_left"]["amount"] == "80.00"
+    assert refund(client, ticket, "80.00").status_code == 201

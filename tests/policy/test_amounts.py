@@ -168,6 +168,15 @@ def test_a_guarantee_claim_pays_the_items_and_the_shipping() -> None:
     assert estimate.shipping == D("10.00")
 
 
+def test_a_guarantee_claim_on_part_of_an_order_does_not_pay_its_delivery() -> None:
+    marketplace = order("130.00", "6.00", channel=Channel.MARKETPLACE)
+    estimate = estimate_return(
+        POLICY, marketplace, [line("80.00", "damaged_in_transit")], "guarantee_claim", "carrier"
+    )
+    assert estimate.shipping == D("0.00")
+    assert estimate.total == D("80.00")
+
+
 def test_a_guarantee_claim_is_capped_at_2500_shipping_included() -> None:
     marketplace = order("2495.00", "10.00", channel=Channel.MARKETPLACE)
     lines = [line("2495.00", "damaged_in_transit", "damaged")]

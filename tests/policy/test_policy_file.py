@@ -123,6 +123,7 @@ def test_placeholder_values_cover_what_articles_quote() -> None:
         "goodwill_percent": 15,
         "goodwill_cap": Decimal("75"),
         "guarantee_cap": Decimal("2500"),
+        "frequent_returns_over": 5,
         "response_hours": 24,
         "receiptless_review_over": Decimal("100"),
         "ship_back_within_days": 14,
@@ -132,6 +133,7 @@ def test_placeholder_values_cover_what_articles_quote() -> None:
         "support_days_en": "Monday to Friday",
         "support_days_fr": "du lundi au vendredi",
         "store_count": 4,
+        "timezone_city": "Paris",
         "stores": load_policy().stores,
     }
     for name in ("return_fee", "goodwill_cap", "guarantee_cap", "receiptless_review_over"):
@@ -250,6 +252,7 @@ def test_a_missing_file_is_a_policy_error(tmp_path: Path) -> None:
 def test_the_timezone_can_be_overridden() -> None:
     policy = load_policy(timezone="America/New_York")
     assert policy.timezone == "America/New_York"
+    assert placeholder_values(policy)["timezone_city"] == "New York"
     assert policy.version == load_policy().version  # same file, same version
 
 
