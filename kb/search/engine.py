@@ -57,11 +57,11 @@ from kb.search.spelling import (
     most_words,
     parse,
     rank,
-    suggest_titles,
     suggestion,
     synonyms_for,
     title_bonus,
 )
+from kb.search.typeahead import suggest_titles
 
 logger = logging.getLogger(__name__)
 
