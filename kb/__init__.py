@@ -49,6 +49,7 @@ def _register_rooms(app: Flask) -> None:
         articles,
         auth,
         cli,
+        contact,
         desk,
         health,
         insights,
@@ -61,7 +62,7 @@ def _register_rooms(app: Flask) -> None:
         tickets,
     )
 
-    rooms = (articles, search, returns, tickets, desk, mail, studio, insights, auth, health,
-             openapi, ops, cli)
+    rooms = (articles, search, returns, tickets, contact, desk, mail, studio, insights, auth,
+             health, openapi, ops, cli)
     for room in rooms:
         room.init_app(app)

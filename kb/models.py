@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kb.articles.models import Article, ArticleRevision, ContentVersion, Redirect, Vote
 from kb.auth.models import ApiToken, User
+from kb.contact.models import ContactRequest
 from kb.desk.models import SavedReply
 from kb.insights.models import ArticleView, HelpVisitDay
 from kb.mail.models import OutboxMessage, Webhook
@@ -15,6 +16,7 @@ __all__ = [
     "ApiToken",
     "ArticleView",
     "Attachment",
+    "ContactRequest",
     "HelpVisitDay",
     "OutboxMessage",
     "Refund",

@@ -44,6 +44,8 @@ CATEGORIES = (
     ),
 )
 CATEGORY_CODES = tuple(c.code for c in CATEGORIES)
+# Topics the returns assistant can act on: their pages offer it beside the contact form.
+RETURN_TOPICS = frozenset({"returning", "refunds", "problems"})
 
 
 def get_category(code: str) -> Category | None:

@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from kb import insights, pagecache, search
-from kb.articles.categories import CATEGORIES, get_category
+from kb.articles.categories import CATEGORIES, RETURN_TOPICS, get_category
 from kb.articles.models import Article, ArticleStatus, Vote
 from kb.articles.public import find_by_slug, published_articles, rendered, translations
 from kb.config import LANGUAGES
@@ -101,6 +101,7 @@ def _render_article(lang: str, slug: str, voted: str | None) -> pagecache.Page |
         category=get_category(found.category),
         versions=versions,
         voted=voted,
+        return_topic=found.category in RETURN_TOPICS,
     )
     return pagecache.keep(html, voted, article_id=found.id, key=found.key)
 

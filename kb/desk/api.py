@@ -56,9 +56,9 @@ def _api_error(exc: TicketError) -> ApiError:
 @bp.get("/tickets")
 @token_required("agent")
 def tickets() -> Response:
-    """The queue: tickets oldest first, filtered by status, reason and channel, paginated."""
+    """The queue: tickets oldest first, filtered by status, kind, reason and channel, paginated."""
     unknown = set(request.args) - {"status", "reason", "channel", "lang", "age", "assigned", "q",
-                                   "page", "per_page"}
+                                   "kind", "page", "per_page"}
     if unknown:
         names = ", ".join(sorted(unknown))
         raise ApiError(400, "unknown_parameter", f"Unknown parameter(s): {names}.")

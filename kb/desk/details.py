@@ -10,6 +10,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from kb.articles.models import Article, ArticleStatus
+from kb.contact.models import ContactRequest
 from kb.desk.service import agent_names, is_overdue, waiting_since
 from kb.extensions import db
 from kb.policy import Store
@@ -49,7 +50,7 @@ class TicketDetails:
     """The ticket page's facts: order, decision, choices, self-help, money, history, photos."""
 
     ticket: Ticket
-    order: Order
+    order: Order | None  # a question may have none
     lines: list[OrderLine]
     store: Store | None
     articles: list[ArticleSeen]
@@ -81,11 +82,11 @@ class TicketDetails:
 
 def ticket_details(ticket: Ticket) -> TicketDetails:
     """Gather the ticket page's facts for ``ticket``."""
-    order = db.session.get(Order, ticket.order_id)
-    if order is None:  # a ticket's order is never deleted (foreign key): only a bug gets here
+    order = db.session.get(Order, ticket.order_id) if ticket.order_id is not None else None
+    if order is None and not ticket.is_question:  # a return's order is never deleted (foreign key)
         raise LookupError(f"ticket {ticket.reference} has no order")
     covered = {item.order_item_id: item for item in ticket.items}
-    lines = [OrderLine(item, covered.get(item.id)) for item in order.items]
+    lines = [OrderLine(item, covered.get(item.id)) for item in order.items] if order else []
     store = next((s for s in current_policy().stores if s.code == ticket.store_code), None)
     articles, opened_elsewhere = _self_help(ticket)
     waiting = waiting_since([ticket])[ticket.id]
@@ -101,7 +102,7 @@ def ticket_details(ticket: Ticket) -> TicketDetails:
         refunds=list(ticket.refunds),
         events=list(ticket.events),
         attachments=list(ticket.attachments),
-        actions=allowed_actions(ticket.status),
+        actions=allowed_actions(ticket.status, ticket.kind),
         assignee=names.get(ticket.assigned_to_id or 0),
         waiting_since=waiting,
         overdue=is_overdue(waiting),
@@ -109,8 +110,13 @@ def ticket_details(ticket: Ticket) -> TicketDetails:
 
 
 def _self_help(ticket: Ticket) -> tuple[list[ArticleSeen], list[str]]:
-    """The articles the wizard offered (opened or not), and any opened that were not offered."""
-    session = db.session.get(WizardSession, ticket.session_id) if ticket.session_id else None
+    """The articles the wizard (or the contact form) offered, opened or not, and any opened
+    that were not offered."""
+    session: WizardSession | ContactRequest | None
+    if ticket.is_question:
+        session = db.session.scalar(select(ContactRequest).where(ContactRequest.ticket_id == ticket.id))
+    else:
+        session = db.session.get(WizardSession, ticket.session_id) if ticket.session_id else None
     if session is None:
         return [], []
     offered = _keys(session.offered_json)

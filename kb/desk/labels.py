@@ -29,6 +29,7 @@ ACTIONS = {
 }
 EVENTS = {
     "opened": _l("Opened by the shopper"),
+    "asked": _l("Question from the shopper"),
     "approved": _l("Approved"),
     "declined": _l("Declined"),
     "received": _l("Items received"),
@@ -44,6 +45,7 @@ EVENTS = {
     "assigned": _l("Assigned"),
     "unassigned": _l("Unassigned"),
 }
+KINDS = {"return": _l("Return"), "question": _l("Question")}
 CHANNELS = {"online": _l("Online"), "store": _l("Store"), "marketplace": _l("Marketplace")}
 LANGUAGES = {"en": _l("English"), "fr": _l("French")}
 AGES = {1: _l("Older than 1 day"), 3: _l("Older than 3 days"), 7: _l("Older than 7 days")}

@@ -8,6 +8,7 @@ from kb.desk.service import (
     AGE_CHOICES,
     ASSIGNED_CHOICES,
     CHANNEL_CHOICES,
+    KIND_CHOICES,
     LANG_CHOICES,
     MAX_PER_PAGE,
     MAX_QUERY,
@@ -62,8 +63,12 @@ STAFF_SCHEMAS: dict[str, Any] = {
         "required": ["reference", "status", "reason", "channel", "lang", "created_at", "overdue"],
         "properties": {
             "reference": {"type": "string"}, "status": STATUS,
-            "reason": {"type": "string", "enum": list(REASON_CHOICES)},
-            "channel": {"type": "string", "enum": list(CHANNEL_CHOICES)},
+            "kind": {"type": "string", "enum": ["return", "question"],
+                     "description": "A return, or a question from the contact form"},
+            "reason": {"type": "string", "enum": [*REASON_CHOICES, ""],
+                       "description": "Empty for questions"},
+            "channel": {"type": "string", "enum": [*CHANNEL_CHOICES, ""],
+                        "description": "Empty for a question without an order"},
             "lang": {"type": "string", "enum": list(LANG_CHOICES)},
             "resolution": {"type": "string"}, "method": {"type": "string"},
             "currency": {"type": "string"}, "estimate_total": MONEY,
@@ -108,7 +113,9 @@ STAFF_SCHEMAS: dict[str, Any] = {
             "type": "object",
             "required": ["order", "items", "history", "refunds", "estimate", "caps_left"],
             "properties": {
-                "order": {"type": "object"}, "email": {"type": "string"},
+                "order": {"type": ["object", "null"],
+                          "description": "null for a question that names no order of the shopper"},
+                "subject": {"type": "string"}, "email": {"type": "string"},
                 "note": {"type": "string"}, "exception": {"type": "boolean"},
                 "review_reasons": {"type": "array", "items": {"type": "string"}},
                 "items": {"type": "array", "items": {"type": "object"}},
@@ -137,11 +144,13 @@ STAFF_SCHEMAS: dict[str, Any] = {
 
 STAFF_PATHS: dict[str, Any] = {
     "/api/v1/tickets": {"get": {
-        "summary": "The queue: return tickets, oldest first",
+        "summary": "The queue: return and question tickets, oldest first",
         "security": SECURITY,
         "parameters": [
             _query("status", {"type": "string", "enum": list(STATUS_CHOICES)},
                    "A status, 'open' (all but closed and declined) or 'all' (the default)"),
+            _query("kind", {"type": "string", "enum": list(KIND_CHOICES)},
+                   "Returns, or questions from the contact form"),
             _query("reason", {"type": "string", "enum": list(REASON_CHOICES)}, "The reason"),
             _query("channel", {"type": "string", "enum": list(CHANNEL_CHOICES)}, "The channel"),
             _query("lang", {"type": "string", "enum": list(LANG_CHOICES)},

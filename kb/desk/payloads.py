@@ -22,6 +22,7 @@ def ticket_summary(row: QueueRow) -> dict[str, Any]:
     t = row.ticket
     return {
         "reference": t.reference,
+        "kind": t.kind,
         "status": t.status,
         "reason": t.reason,
         "channel": t.channel,
@@ -85,14 +86,8 @@ def ticket_payload(d: TicketDetails) -> dict[str, Any]:
     t = d.ticket
     return {
         **ticket_summary(QueueRow(t, d.assignee, d.waiting_since, d.overdue)),
-        "order": {
-            "number": d.order.number, "channel": d.order.channel, "seller": d.order.seller,
-            "currency": d.order.currency, "shipping": str(d.order.shipping),
-            "placed_at": _when(d.order.placed_at), "delivered_at": _when(d.order.delivered_at),
-            "items": [{"sku": line.item.sku, "name": line.item.name, "category": line.item.category,
-                       "quantity": line.item.quantity, "unit_price": str(line.item.unit_price),
-                       "final_sale": line.item.final_sale} for line in d.lines],
-        },
+        "order": _order_payload(d),
+        "subject": t.subject,
         "email": t.email,
         "store": t.store_code,
         "note": t.note,
@@ -116,4 +111,18 @@ def ticket_payload(d: TicketDetails) -> dict[str, Any]:
         "allowed_actions": [str(a) for a in d.actions],
         "history": [event_payload(e) for e in d.events],
         "photos": len(d.attachments),
+    }
+
+
+def _order_payload(d: TicketDetails) -> dict[str, Any] | None:
+    """The ticket's order and its lines (None: a question that names no order of the shopper)."""
+    if d.order is None:
+        return None
+    return {
+        "number": d.order.number, "channel": d.order.channel, "seller": d.order.seller,
+        "currency": d.order.currency, "shipping": str(d.order.shipping),
+        "placed_at": _when(d.order.placed_at), "delivered_at": _when(d.order.delivered_at),
+        "items": [{"sku": line.item.sku, "name": line.item.name, "category": line.item.category,
+                   "quantity": line.item.quantity, "unit_price": str(line.item.unit_price),
+                   "final_sale": line.item.final_sale} for line in d.lines],
     }

@@ -13,7 +13,7 @@ from kb.auth.models import Role, User
 from kb.extensions import db
 from kb.policy import Channel, Reason
 from kb.returns.models import Order, OrderItem
-from kb.tickets.models import Refund, Ticket, TicketEvent, TicketItem, TicketStatus
+from kb.tickets.models import Refund, Ticket, TicketEvent, TicketItem, TicketKind, TicketStatus
 from kb.tickets.service import TicketError
 from kb.types import utcnow
 
@@ -34,8 +34,9 @@ CHANNEL_CHOICES = tuple(c.value for c in Channel)
 LANG_CHOICES = ("en", "fr")
 AGE_CHOICES = (1, 3, 7)
 ASSIGNED_CHOICES = ("me", "none")
+KIND_CHOICES = tuple(k.value for k in TicketKind)
 # Events written by the shopper: the ticket waits for the desk from the last one of these.
-SHOPPER_EVENTS = ("opened", "shopper_reply")
+SHOPPER_EVENTS = ("opened", "asked", "shopper_reply")
 MAX_QUERY = 254  # the longest e-mail address
 
 
@@ -57,13 +58,14 @@ class QueueFilters:
     lang: str | None = None
     older_than_days: int | None = None
     assigned: str | None = None  # "me", "none", or None for everyone's
+    kind: str | None = None  # "return", "question", or None for both
     query: str | None = None  # an order number, an e-mail address or a ticket reference
 
     def as_args(self) -> dict[str, str]:
         """The filters as URL query arguments (to keep them across pages)."""
         args = {"status": self.status or "all", "reason": self.reason, "channel": self.channel,
                 "lang": self.lang, "age": self.older_than_days, "assigned": self.assigned,
-                "q": self.query}
+                "q": self.query, "kind": self.kind}
         return {name: str(value) for name, value in args.items() if value is not None}
 
 
@@ -122,6 +124,7 @@ def parse_filters(args: Mapping[str, str], *, strict: bool) -> QueueFilters:
         lang=pick("lang", LANG_CHOICES),
         older_than_days=int(age) if age else None,
         assigned=pick("assigned", ASSIGNED_CHOICES),
+        kind=pick("kind", KIND_CHOICES),
         query=query or None,
     )
 
@@ -154,6 +157,8 @@ def _filtered(query: Select, filters: QueueFilters, me: int | None) -> Select:
         query = query.where(Ticket.channel == filters.channel)
     if filters.lang:
         query = query.where(Ticket.lang == filters.lang)
+    if filters.kind:
+        query = query.where(Ticket.kind == filters.kind)
     if filters.older_than_days:
         query = query.where(Ticket.created_at < utcnow() - timedelta(days=filters.older_than_days))
     if filters.assigned == "me":

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, delete, event, func, inspect, literal_column, or_, select
 
+from kb.contact.models import ContactRequest
 from kb.insights.models import (
     SearchGapDay,
     SoldDay,
@@ -65,10 +66,23 @@ def _first_reason(text: str | None) -> str:
     return reason if isinstance(reason, str) else ""
 
 
+# The "reason" a contact form question counts under in the self-help reports.
+QUESTION_REASON = "question"
+
+
 def session_keys(get: Getter) -> list[Key]:
     """The rollup rows a wizard session counts in (its outcome so far, and its articles)."""
+    return _self_help_keys(get, _first_reason(get("selection_json")))
+
+
+def contact_keys(get: Getter) -> list[Key]:
+    """The rollup rows a contact form question counts in, as a self-help session of its own."""
+    return _self_help_keys(get, QUESTION_REASON)
+
+
+def _self_help_keys(get: Getter, reason: str) -> list[Key]:
     day, lang, outcome = day_of_moment(get("created_at")), get("lang"), str(get("outcome"))
-    keys: list[Key] = [(WizardDay, (day, lang, _first_reason(get("selection_json")), outcome))]
+    keys: list[Key] = [(WizardDay, (day, lang, reason, outcome))]
     opened = set(_strings(get("opened_json")))
     if outcome == WizardOutcome.DEFLECTED:
         named = get("deflected_key")
@@ -95,12 +109,13 @@ def search_keys(get: Getter) -> list[Key]:
 
 
 _SOURCES: dict[Any, Callable[[Getter], list[Key]]] = {
-    WizardSession: session_keys, SearchLog: search_keys,
+    WizardSession: session_keys, SearchLog: search_keys, ContactRequest: contact_keys,
 }
 _COLUMNS = {
     WizardSession: ("created_at", "lang", "selection_json", "outcome", "deflected_key",
                     "offered_json", "opened_json"),
     SearchLog: ("created_at", "lang", "normalized", "results", "clicked_key"),
+    ContactRequest: ("created_at", "lang", "outcome", "deflected_key", "offered_json", "opened_json"),
 }
 
 
@@ -329,7 +344,10 @@ def rebuild_daily(connection: Connection) -> dict[str, int]:
 
     for model in _COUNT_COLUMN:
         connection.execute(delete(model))
+    present = set(inspect(connection).get_table_names())
     for source, keys_of in _SOURCES.items():
+        if source.__tablename__ not in present:
+            continue  # migration 0004 rebuilds before later migrations create their tables
         counts: Counter[Key] = Counter()
         last: dict[Key, datetime] = {}
         for row in _source_rows(connection, source):

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from kb.insights.daily import Key, apply, day_of_moment, statement, write_rows
 from kb.insights.models import SoldDay, TicketCategoryDay, TicketDay, TicketSkuDay
 from kb.returns.models import Order, OrderItem
-from kb.tickets.models import Ticket, TicketItem, TicketStatus
+from kb.tickets.models import Ticket, TicketItem, TicketKind, TicketStatus
 
 _OLD = "insights_old_returns"  # InstanceState.info: the ticket's or order's figures before
 # The columns whose change changes the figures, and how to find the ticket or order.
@@ -34,7 +34,12 @@ _WATCHED: dict[Any, tuple[tuple[str, ...], str]] = {
 
 def ticket_keys(ticket: Any, items: Iterable[Any]) -> Counter[Key]:
     """The rollup amounts of one ticket: ``ticket`` has created_at, lang, reason, channel and
-    status; each item has sku, quantity and category (None without its order line)."""
+    status; each item has sku, quantity and category (None without its order line).
+
+    Questions from the contact form are no returns: they count in none of these figures.
+    """
+    if getattr(ticket, "kind", None) == TicketKind.QUESTION:
+        return Counter()
     day, lang = day_of_moment(ticket.created_at), ticket.lang
     declined = int(ticket.status == TicketStatus.DECLINED)
     amounts: Counter[Key] = Counter({(TicketDay, (day, lang, ticket.reason, ticket.channel)): 1})
@@ -66,10 +71,12 @@ def order_keys(placed_at: Any, lines: Iterable[Any]) -> Counter[Key]:
     return amounts
 
 
-def _ticket_query() -> Any:
+def _ticket_query(with_kind: bool = True) -> Any:
+    # Migration 0004 rebuilds these rollups before migration 0008 adds the ticket's kind.
+    kind = [Ticket.kind] if with_kind else []
     return (
         select(Ticket.id, Ticket.created_at, Ticket.lang, Ticket.reason, Ticket.channel,
-               Ticket.status, TicketItem.sku, TicketItem.quantity, OrderItem.category)
+               Ticket.status, *kind, TicketItem.sku, TicketItem.quantity, OrderItem.category)
         .select_from(Ticket)
         .outerjoin(TicketItem, TicketItem.ticket_id == Ticket.id)
         .outerjoin(OrderItem, OrderItem.id == TicketItem.order_item_id)
@@ -164,7 +171,8 @@ def _settle(session: Session, _context: Any) -> None:
 def rebuild_returns(connection: Connection) -> None:
     """Refill the returns rollups (emptied by the caller) from every ticket and order."""
     amounts: Counter[Key] = Counter()
-    tickets = connection.execute(_ticket_query().order_by(Ticket.id)
+    with_kind = "kind" in {column["name"] for column in inspect(connection).get_columns("ticket")}
+    tickets = connection.execute(_ticket_query(with_kind).order_by(Ticket.id)
                                  .execution_options(yield_per=5000))
     for _id, rows in groupby(tickets, key=lambda row: row.id):
         items = list(rows)

@@ -9,6 +9,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from kb.articles.models import Article, Vote
+from kb.contact.models import ContactRequest
 from kb.extensions import db
 from kb.insights.models import (
     ArticleView,
@@ -97,11 +98,20 @@ def wizard_outcomes(period: Period, now: datetime) -> dict[str, int]:
             WizardSession.outcome == WizardOutcome.OPEN,
             WizardSession.last_seen_at >= now - ABANDONED_AFTER, *_sessions_of(period))
     )
+    # Contact form questions count as sessions too (kb.insights.daily.contact_keys).
+    questions = [in_period(ContactRequest.created_at, period)]
+    if period.lang:
+        questions.append(ContactRequest.lang == period.lang)
+    recent_questions = db.session.scalar(
+        select(func.count(ContactRequest.id)).where(
+            ContactRequest.outcome == WizardOutcome.OPEN,
+            ContactRequest.last_seen_at >= now - ABANDONED_AFTER, *questions)
+    )
     return {
         "started": sum(counts.values()),
         "deflected": counts.get(WizardOutcome.DEFLECTED, 0),
         "ticket": counts.get(WizardOutcome.TICKET, 0),
-        "abandoned": counts.get(WizardOutcome.OPEN, 0) - int(recent or 0),
+        "abandoned": counts.get(WizardOutcome.OPEN, 0) - int(recent or 0) - int(recent_questions or 0),
     }
 
 

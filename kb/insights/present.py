@@ -97,7 +97,9 @@ def day(value: date) -> str:
 
 
 def reason_label(code: str) -> str:
-    """The words for a return reason code."""
+    """The words for a return reason code (and for the contact form's questions)."""
+    if code == "question":
+        return str(_("Question (contact form)"))
     return str(REASONS.get(code, code or _("Not chosen")))
 
 

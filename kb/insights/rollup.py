@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, event, func, insert, select, union
 
 from kb.articles.models import Article, Vote
+from kb.contact.models import ContactRequest
 from kb.extensions import db
 from kb.insights.models import ArticleView, HelpVisitDay
 from kb.insights.sql import day_of, upsert_insert
@@ -22,11 +23,11 @@ from kb.returns.models import WizardSession
 from kb.search.models import SearchLog
 from kb.types import utcnow
 
-_VISIT_MODELS = (SearchLog, WizardSession, ArticleView, Vote)
+_VISIT_MODELS = (SearchLog, WizardSession, ArticleView, Vote, ContactRequest)
 
 
 def listen() -> None:
-    """Record the visit of every new search, session, view and vote (once per process)."""
+    """Record the visit of every new search, session, view, vote and question (once per process)."""
     for model in _VISIT_MODELS:
         if not event.contains(model, "after_insert", _after_insert):
             event.listen(model, "after_insert", _after_insert)

@@ -12,6 +12,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import ColumnElement, func, or_, select
 
+from kb.contact.models import ContactRequest
 from kb.extensions import db
 from kb.mail.models import OutboxMessage
 from kb.returns.models import Order, WizardSession
@@ -115,7 +116,9 @@ def erase_shopper(email: str, *, dry_run: bool = False) -> ErasureReport:
         if apply:
             ticket.email = report.pseudonym
             ticket.note = ERASED if ticket.note else ""
+            ticket.subject = ERASED if ticket.subject else ""
     _erase_shopper_messages(ticket_ids, report, apply)
+    _erase_open_questions(email, report, apply)
 
     sessions = list(db.session.scalars(
         select(WizardSession).where(WizardSession.order_id.in_(order_ids), WizardSession.note != "")
@@ -179,6 +182,16 @@ def _erase_emails(email: str, report: ErasureReport, apply: bool) -> None:
             if message.status in ("pending", "sending"):
                 # An .invalid address would only bounce: stop delivering instead.
                 message.status, message.last_error = "failed", "recipient erased"
+
+
+def _erase_open_questions(email: str, report: ErasureReport, apply: bool) -> None:
+    """Questions still on the contact form (not sent, not answered by an article) hold the
+    shopper's words until they end: clear them."""
+    pending = db.session.scalars(select(ContactRequest).where(func.lower(ContactRequest.email) == email))
+    for question in pending:
+        report.shopper_messages += 1
+        if apply:
+            question.email = question.subject = question.message = question.order_number = ""
 
 
 def _replace_mentions(email: str, report: ErasureReport, apply: bool) -> None:

@@ -80,6 +80,7 @@ DECLINE_REASONS = {
 }
 EVENTS = {
     "opened": _l("Return requested"),
+    "asked": _l("Question sent"),
     "approved": _l("Approved"),
     "declined": _l("Declined"),
     "received": _l("Items received"),

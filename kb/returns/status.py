@@ -51,8 +51,11 @@ def status(lang: str, reference: str) -> Response | str:
         except TicketError:
             flash(_("Please write a message (at most 5,000 characters)."), "error")
         return redirect(url_for("wizard.status", lang=lang, reference=ticket.reference, token=token))
-    order = db.session.get(Order, ticket.order_id)
+    order = db.session.get(Order, ticket.order_id) if ticket.order_id is not None else None
     events = [e for e in ticket.events if e.public]
+    if ticket.is_question:  # a question from the contact form: what was asked, and the answers
+        return render_template("returns/question_status.html", ticket=ticket, token=token,
+                               order=order, events=events)
     store = next((s for s in current_policy().stores if s.code == ticket.store_code), None)
     return render_template(
         "returns/status.html", ticket=ticket, token=token, order=order, events=events, store=store,
@@ -64,6 +67,8 @@ def status(lang: str, reference: str) -> Response | str:
 def slip(lang: str, reference: str) -> str:
     """A printable return slip: the reference as a QR code, the items, where they go."""
     ticket, token = _ticket_or_404(reference)
+    if ticket.is_question:  # questions have nothing to send back
+        abort(404)
     order = db.session.get(Order, ticket.order_id)
     store = next((s for s in current_policy().stores if s.code == ticket.store_code), None)
     names = {item.sku: item.name for item in order.items} if order else {}

@@ -1,4 +1,4 @@
-"""Return tickets: opening them, the state machine, refunds within the policy's caps."""
+"""Tickets (returns and questions): opening them, the state machine, refunds within the caps."""
 
 from __future__ import annotations
 

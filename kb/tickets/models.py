@@ -1,4 +1,5 @@
-"""Return tickets: what the shopper asked, what the policy said, and everything since."""
+"""Tickets (returns, and questions from the contact form): what the shopper asked, what the
+policy said, and everything since."""
 
 from __future__ import annotations
 
@@ -28,8 +29,18 @@ class TicketStatus(StrEnum):
     DECLINED = "declined"
 
 
+class TicketKind(StrEnum):
+    """What a ticket is about: a return (the assistant's) or a question (the contact form's)."""
+
+    RETURN = "return"
+    QUESTION = "question"
+
+
 class Ticket(db.Model):
-    """One return request, opened by the wizard when self-help did not solve it."""
+    """One request to the desk: a return opened by the assistant, or a shopper's question.
+
+    A question has no items, refunds or estimate, and its order is optional.
+    """
 
     __tablename__ = "ticket"
     __table_args__ = (
@@ -46,7 +57,10 @@ class Ticket(db.Model):
     # later e-mails and idempotent retries can show the link again; only its hash is compared.
     token_salt: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(20))
-    order_id: Mapped[int] = mapped_column(ForeignKey("shop_order.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20), default=TicketKind.RETURN,
+                                      server_default=TicketKind.RETURN.value)
+    # A question names its order only when the number matched the shopper's e-mail.
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("shop_order.id"), index=True)
     session_id: Mapped[int | None] = mapped_column(ForeignKey("wizard_session.id"))
     lang: Mapped[str] = mapped_column(String(5))
     email: Mapped[str] = mapped_column(String(254))
@@ -56,6 +70,7 @@ class Ticket(db.Model):
     method: Mapped[str] = mapped_column(String(20))
     store_code: Mapped[str | None] = mapped_column(String(20))
     note: Mapped[str] = mapped_column(Text, default="")
+    subject: Mapped[str] = mapped_column(String(200), default="", server_default="")
     exception: Mapped[bool] = mapped_column(default=False)
     receiptless: Mapped[bool] = mapped_column(default=False)
     review_reasons_json: Mapped[str] = mapped_column(Text, default="[]")
@@ -83,6 +98,11 @@ class Ticket(db.Model):
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="ticket", order_by="Attachment.id"
     )
+
+    @property
+    def is_question(self) -> bool:
+        """Whether this ticket is a question from the contact form (not a return)."""
+        return self.kind == TicketKind.QUESTION
 
     @property
     def review_reasons(self) -> list[str]:

@@ -32,9 +32,13 @@ def status_url(ticket: Ticket, token: str) -> str:
 def ticket_opened(ticket: Ticket, token: str) -> None:
     """The confirmation e-mail, in the shopper's language, with the status link."""
     with force_locale(ticket.lang):
-        subject = _("Your return %(reference)s", reference=ticket.reference)
         link = status_url(ticket, token)
-        body = render_template("mail/ticket_opened.txt", ticket=ticket, link=link)
+        if ticket.is_question:
+            subject = _("Your question %(reference)s", reference=ticket.reference)
+            body = render_template("mail/question_opened.txt", ticket=ticket, link=link)
+        else:
+            subject = _("Your return %(reference)s", reference=ticket.reference)
+            body = render_template("mail/ticket_opened.txt", ticket=ticket, link=link)
     queue_email(ticket.email, subject, body)
 
 
@@ -46,7 +50,10 @@ def ticket_event(ticket: Ticket, kind: str, message: str = "") -> None:
 
     link = status_url(ticket, status_token(ticket))
     with force_locale(ticket.lang):
-        subject = _("Update on your return %(reference)s", reference=ticket.reference)
+        if ticket.is_question:
+            subject = _("Answer to your question %(reference)s", reference=ticket.reference)
+        else:
+            subject = _("Update on your return %(reference)s", reference=ticket.reference)
         body = render_template(
             "mail/ticket_event.txt", ticket=ticket, kind=kind, message=message, link=link
         )
@@ -55,7 +62,7 @@ def ticket_event(ticket: Ticket, kind: str, message: str = "") -> None:
 
 def webhooks_for(ticket: Ticket, kind: str, data: dict[str, Any]) -> None:
     """Queue the shop's webhooks for the events they carry out (refunds, exchanges…)."""
-    if kind not in WEBHOOK_EVENTS:
+    if kind not in WEBHOOK_EVENTS or ticket.is_question:  # the shop acts on returns only
         return
     queue_webhooks(
         f"ticket.{kind}",

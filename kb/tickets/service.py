@@ -29,7 +29,7 @@ from kb.returns.facts import order_facts
 from kb.returns.models import Order, OrderItem
 from kb.shop import current_policy
 from kb.tickets import notify
-from kb.tickets.models import Refund, Ticket, TicketEvent, TicketItem, TicketStatus
+from kb.tickets.models import Refund, Ticket, TicketEvent, TicketItem, TicketKind, TicketStatus
 from kb.tickets.states import Action, IllegalTransition, next_status
 from kb.types import utcnow
 
@@ -75,10 +75,10 @@ def status_token(ticket: Ticket) -> str:
     return base64.urlsafe_b64encode(digest.digest()[:24]).decode().rstrip("=")
 
 
-def new_reference() -> str:
-    """A fresh human-friendly reference like R-7K2P9Q (unique in the database)."""
+def new_reference(prefix: str = "R-") -> str:
+    """A fresh human-friendly reference like R-7K2P9Q (Q-… for questions), unique in the database."""
     for _attempt in range(20):
-        reference = "R-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
+        reference = prefix + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
         if db.session.scalar(select(Ticket.id).where(Ticket.reference == reference)) is None:
             return reference
     raise RuntimeError("could not find a free ticket reference")
@@ -115,6 +115,7 @@ def open_ticket(
         # Set from the derived status token just below.
         token_hash="",  # nosec B106
         status=TicketStatus.NEEDS_REVIEW if needs_review else TicketStatus.APPROVED,
+        kind=TicketKind.RETURN,
         order_id=order.id,
         session_id=session_id,
         lang=lang,
@@ -158,6 +159,41 @@ def open_ticket(
     record_event(ticket, "opened", "shopper", public=True, data={"status": ticket.status})
     if ticket.status == TicketStatus.APPROVED:
         record_event(ticket, "approved", "policy", public=True, data={"automatic": True})
+    db.session.flush()
+    notify.ticket_opened(ticket, token)
+    return ticket, token
+
+
+def open_question(
+    *, email: str, subject: str, message: str, lang: str, order: Order | None = None
+) -> tuple[Ticket, str]:
+    """Create a question ticket (the contact form's); returns it with its secret status token.
+
+    ``order`` is the shopper's order only when its number matched their e-mail (the caller
+    checks): a question never reveals or links an order that is not theirs.
+    """
+    ticket = Ticket(
+        reference=new_reference("Q-"),
+        token_salt=secrets.token_hex(16),
+        token_hash="",  # nosec B106  (set from the derived status token just below)
+        status=TicketStatus.NEEDS_REVIEW,
+        kind=TicketKind.QUESTION,
+        order_id=order.id if order is not None else None,
+        lang=lang,
+        email=email,
+        reason="",
+        channel=order.channel if order is not None else "",
+        resolution="",
+        method="",
+        subject=subject,
+        note=message,
+        policy_version=current_policy().version,
+        currency=order.currency if order is not None else "",
+    )
+    token = status_token(ticket)
+    ticket.token_hash = token_hash(token)
+    db.session.add(ticket)
+    record_event(ticket, "asked", "shopper", public=True, data={"order_linked": order is not None})
     db.session.flush()
     notify.ticket_opened(ticket, token)
     return ticket, token
@@ -237,7 +273,7 @@ def apply_action(
     if len(message) > 5000:
         raise TicketError("message_too_long", "Messages may have at most 5,000 characters.", 400)
     try:
-        target = next_status(ticket.status, act)
+        target = next_status(ticket.status, act, ticket.kind)
     except IllegalTransition as exc:
         raise TicketError("illegal_transition", str(exc), 409) from exc
     data: dict[str, Any] = {"from": ticket.status, "to": target}
@@ -341,6 +377,8 @@ def _refund_check(ticket: Ticket, amount: Decimal, goodwill: Decimal) -> RefundC
 
 def refund_limits(ticket: Ticket) -> RefundLimits:
     """The amounts still allowed on the ticket, as shown to agents next to the refund form."""
+    if ticket.is_question:  # a question has nothing to refund
+        return RefundLimits(ticket.currency, GOODWILL_ZERO, GOODWILL_ZERO, None)
     check = _refund_check(ticket, GOODWILL_ZERO, GOODWILL_ZERO)
     guarantee_left = None
     if ticket.resolution == Resolution.GUARANTEE_CLAIM:
@@ -378,7 +416,7 @@ def issue_refund(
     if amount_value + goodwill_value <= 0:
         raise TicketError("invalid_amount", "the refund must be more than zero", 400)
     try:
-        target = next_status(ticket.status, Action.REFUND)
+        target = next_status(ticket.status, Action.REFUND, ticket.kind)
     except IllegalTransition as exc:
         raise TicketError("illegal_transition", str(exc), 409) from exc
     _lock_order(ticket.order_id)
@@ -436,7 +474,7 @@ def confirm_refund(refund: Refund, actor: str, actor_key: str | None = None) -> 
         raise TicketError("same_agent", "another agent must confirm this refund", 403)
     ticket = refund.ticket
     try:
-        target = next_status(ticket.status, Action.REFUND)
+        target = next_status(ticket.status, Action.REFUND, ticket.kind)
     except IllegalTransition as exc:  # the ticket moved on (declined, exchanged…) meanwhile
         raise TicketError("illegal_transition", str(exc), 409) from exc
     refund.status = "confirmed"

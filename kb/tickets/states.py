@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from kb.tickets.models import TicketKind
 from kb.tickets.models import TicketStatus as S
 
 
@@ -37,6 +38,19 @@ TRANSITIONS: dict[Action, tuple[frozenset[S], S | None]] = {
     Action.NOTE: (frozenset(S), None),
 }
 
+# A question has nothing to approve, receive or refund: agents answer it, then close it.
+QUESTION_TRANSITIONS: dict[Action, tuple[frozenset[S], S | None]] = {
+    Action.REPLY: (frozenset({S.NEEDS_REVIEW, S.CLOSED}), None),
+    Action.CLOSE: (frozenset({S.NEEDS_REVIEW}), S.CLOSED),
+    Action.REOPEN: (frozenset({S.CLOSED}), S.NEEDS_REVIEW),
+    Action.NOTE: (frozenset({S.NEEDS_REVIEW, S.CLOSED}), None),
+}
+
+
+def transitions_for(kind: str) -> dict[Action, tuple[frozenset[S], S | None]]:
+    """The state machine of a kind of ticket (returns, or questions)."""
+    return QUESTION_TRANSITIONS if kind == TicketKind.QUESTION else TRANSITIONS
+
 
 class IllegalTransition(Exception):
     """The action is not allowed from the ticket's current state."""
@@ -47,17 +61,17 @@ class IllegalTransition(Exception):
         super().__init__(f"cannot {action} a ticket that is {status.replace('_', ' ')}")
 
 
-def next_status(status: str, action: Action | str) -> str:
-    """The state after ``action``, or IllegalTransition."""
+def next_status(status: str, action: Action | str, kind: str = TicketKind.RETURN) -> str:
+    """The state after ``action`` on a ticket of ``kind``, or IllegalTransition."""
     try:
-        allowed_from, target = TRANSITIONS[Action(action)]
-    except ValueError as exc:
+        allowed_from, target = transitions_for(kind)[Action(action)]
+    except (ValueError, KeyError) as exc:
         raise IllegalTransition(str(action), status) from exc
     if S(status) not in allowed_from:
         raise IllegalTransition(str(action), status)
     return str(target) if target is not None else status
 
 
-def allowed_actions(status: str) -> list[Action]:
-    """The actions offered on a ticket in this state, in display order."""
-    return [action for action, (sources, _t) in TRANSITIONS.items() if S(status) in sources]
+def allowed_actions(status: str, kind: str = TicketKind.RETURN) -> list[Action]:
+    """The actions offered on a ticket of ``kind`` in this state, in display order."""
+    return [action for action, (sources, _t) in transitions_for(kind).items() if S(status) in sources]

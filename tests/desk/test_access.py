@@ -13,9 +13,11 @@ from kb.auth.service import create_token, revoke_token
 from kb.extensions import db
 from kb.mail.models import Webhook
 from kb.tickets.models import Attachment, Ticket
+from kb.tickets.service import open_question
 from tests.desk.conftest import bearer, open_return, sign_in, staff_user
 
-AGENT_PAGES = ["/desk", "/desk/tickets/{ref}", "/desk/tickets/{ref}/photos/{photo}"]
+AGENT_PAGES = ["/desk", "/desk/tickets/{ref}", "/desk/tickets/{ref}/photos/{photo}",
+               "/desk/tickets/{question}"]
 ADMIN_PAGES = ["/desk/webhooks", "/desk/admin/users", "/desk/admin/tokens", "/desk/admin/replies"]
 # Posts that change something: refused before any change for the wrong role.
 AGENT_POSTS = [
@@ -23,6 +25,7 @@ AGENT_POSTS = [
     ("/desk/tickets/{ref}/refund", {"amount": "1.00", "method": "original_payment"}),
     ("/desk/tickets/{ref}/assign", {"agent": "none"}),
     ("/desk/refunds/1/confirm", {}),
+    ("/desk/tickets/{question}/actions", {"action": "reply", "message": "hello"}),
 ]
 ADMIN_POSTS = [
     ("/desk/webhooks", {"url": "https://shop.example/hook", "events": "*"}),
@@ -47,6 +50,7 @@ API_CALLS = [
 def ids(app: Flask, demo: dict[str, Any]) -> dict[str, Any]:
     """A ticket with a photo, a webhook, a user and a token, for the URLs to point at."""
     ticket, _token = open_return("A1002", exception=True)
+    question, _token = open_question(email="ana@example.com", subject="Hi", message="Where?", lang="en")
     uploads = Path(app.config["UPLOADS_DIR"])
     uploads.mkdir(parents=True, exist_ok=True)
     (uploads / "abc.jpg").write_bytes(b"\xff\xd8\xff photo")
@@ -56,8 +60,8 @@ def ids(app: Flask, demo: dict[str, Any]) -> dict[str, Any]:
     token, _plain = create_token("old", "agent")
     db.session.commit()
     user = staff_user("agent", "other@example.com", "Other Agent")
-    return {"ref": ticket.reference, "photo": photo.id, "hook": hook.id, "token": token.id,
-            "user": user.id}
+    return {"ref": ticket.reference, "question": question.reference, "photo": photo.id,
+            "hook": hook.id, "token": token.id, "user": user.id}
 
 
 def _url(template: str, ids: dict[str, Any]) -> str:
@@ -86,8 +90,10 @@ def test_writers_are_refused_every_desk_page(client: FlaskClient, ids: dict) -> 
         assert _status(client, _url(template, ids)) == 403, template
     for template, data in AGENT_POSTS + ADMIN_POSTS:
         assert client.post(_url(template, ids), data=data).status_code == 403, template
-    ticket = db.session.scalar(db.select(Ticket))
+    ticket = db.session.scalar(db.select(Ticket).where(Ticket.kind == "return"))
     assert ticket is not None and not ticket.refunds and ticket.events[-1].kind == "opened"
+    question = db.session.scalar(db.select(Ticket).where(Ticket.kind == "question"))
+    assert question is not None and question.events[-1].kind == "asked"
 
 
 @pytest.mark.parametrize("role", ["agent", "admin"])
