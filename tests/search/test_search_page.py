@@ -8,7 +8,7 @@ from flask import Flask
 
 @pytest.mark.parametrize(
     ("lang", "query", "contact"),
-    [("en", "best pizza recipe", "Contact us"), ("fr", "recette de soupe à l'oignon", "Nous contacter")],
+    [("en", "best pizza recipe", "Contact us"), ("fr", "recette de soupe à l'oignon", "Contactez-nous")],
 )
 def test_a_question_no_article_answers_offers_the_assistant_and_the_contact_page(
     content_app: Flask, lang: str, query: str, contact: str
