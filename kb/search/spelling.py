@@ -525,13 +525,16 @@ def most_words(groups: list[list[Alt]]) -> tuple[int, int]:
     shopper's informative words (each word as typed, corrected or as a synonym; a word no
     article has still counts as asked). A short word found only through a correction is a
     guess and counts half (see SURE_FIX): "match de foot" read as "marche" and "fort" is
-    not an answer, while "retrun lable" is. A lone word needs only to be found.
+    not an answer, while "retrun lable" is. A lone word needs only to be found, and a long
+    question (six words or more) three of its words.
     "football scores tonight" matching "store" in one article is not an answer; "can I
     bring it back to the shop" needs two of "bring", "back" and "shop". A rule a writer
     can check by reading the article, unlike a score.
     """
     n = len(groups)
-    need = n + 1 if n > 1 else 1  # in half-words: more than half of 2n
+    # In half-words: more than half of 2n, but three words at most, which a pasted
+    # paragraph (ranked on its MAX_SCORED most telling words) is asked to hold.
+    need = min(n + 1, 6) if n > 1 else 1
     # at_least[j]: documents holding at least j half-words of the words seen so far (a
     # counter of bit sets, a few C-speed operations per word and count).
     at_least = [-1] + [0] * need

@@ -133,6 +133,12 @@ def test_articles_holding_less_than_most_of_the_query_are_not_results(
     assert keys(index.search("parcel", "en"))[0] == "item-not-received"
 
 
+def test_a_long_question_needs_three_of_its_words(index: SearchIndex) -> None:
+    # Six words: "most" would be four, but a pasted paragraph is rarely all on one topic.
+    query = "return items delivery xylophone zither kazoo"
+    assert keys(index.search(query, "en")) == ["return-window"]
+
+
 def test_a_correction_of_a_short_word_counts_as_half_a_word(index: SearchIndex) -> None:
     # "parcl" and "labl" are guesses (short words): with a word no article has, two
     # guesses are not most of the query; a long word's correction ("retrun") is trusted.
