@@ -194,9 +194,9 @@ def correct(term: str, vocab: Mapping[str, int], speller: SymSpell) -> str | Non
         return None
     best: tuple[int, int, int, str] | None = None
     for cand, dist in speller.lookup(term, max_d):
-        df = vocab.get(cand, 0)
+        df = vocab.get(cand, 0)  # 0: the term left the index since the speller had it
         if df <= 0 or not plausible_fix(term, cand, dist):
-            continue  # the term left the index since it was added to the speller
+            continue
         key = (dist, -common_letters(term, cand), -df, cand)
         if best is None or key < best:
             best = key
@@ -239,7 +239,8 @@ def repair_ending(
     only the last few letters, so a query costs a few hundred cached stemmer calls.
     """
     folded = fold(word)
-    if len(folded) < LONG_WORD - 2 or not (folded.isascii() and folded.isalpha()):
+    # The edits stay clear of the first letter, as in plausible_fix.
+    if len(folded) <= window or not (folded.isascii() and folded.isalpha()):
         return None
     conv = language(lang).term
     start = len(folded) - window
@@ -255,8 +256,8 @@ def repair_ending(
     for variant in variants:
         term = conv(head + variant)
         df = vocab.get(term, 0) if term is not None else 0
-        if df and (best is None or (df, term) > best):
-            best = (df, term)  # type: ignore[assignment]
+        if term is not None and df and (best is None or (df, term) > best):
+            best = (df, term)
     return best[1] if best else None
 
 
