@@ -39,16 +39,42 @@ class WriteBuffer:
         self.lock = threading.Lock()
         self.flushing = threading.Lock()
         self.last_flush = time.monotonic()
+        self.timer: threading.Thread | None = None
         _ALL.add(self)
 
     def add(self, item: Any) -> None:
-        """Queue one event; writes the queue when it is due."""
+        """Queue one event; writes the queue when it is due, or the timer does soon after."""
         with self.lock:
             self.pending.append(item)
             size = len(self.pending)
         interval = float(self.app.config.get("EVENT_FLUSH_SECONDS", 2.0))
         if size >= MAX_PENDING or time.monotonic() - self.last_flush >= interval:
             self.flush()
+        elif interval > 0:
+            self._start_timer(interval)
+
+    def _start_timer(self, interval: float) -> None:
+        """Write what waits within ``interval`` even if no other event comes (a quiet server)."""
+        with self.lock:
+            if self.timer is not None and self.timer.is_alive():
+                return
+            self.timer = threading.Thread(target=self._tick, args=(interval,), name=f"kb-flush-{self.name}",
+                                          daemon=True)
+            self.timer.start()
+
+    def _tick(self, interval: float) -> None:
+        # Runs while events wait, then ends: the next event starts it again.
+        while True:
+            time.sleep(interval)
+            with self.lock:
+                if not self.pending:
+                    self.timer = None
+                    return
+            try:
+                with self.app.app_context():
+                    self.flush()
+            except Exception:  # noqa: BLE001  (logged; the next round tries again)
+                log.warning("timed write of %s failed", self.name, exc_info=True)
 
     def flush(self) -> int:
         """Write the queued events in one transaction; returns how many were written."""
@@ -95,7 +121,8 @@ _ALL: weakref.WeakSet[WriteBuffer] = weakref.WeakSet()
 
 
 @atexit.register
-def _flush_at_exit() -> None:
+def flush_at_exit() -> None:
+    """Write every buffer of the process (atexit, and gunicorn's worker_exit hook)."""
     for buffer in list(_ALL):
         if buffer.pending:
             try:

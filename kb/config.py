@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -27,6 +28,7 @@ DEFAULTS: dict[str, Any] = {
     # Not a password: None means "generate one into instance/secret_key".
     "SECRET_KEY": None,  # nosec B105
     "BASE_URL": None,  # e.g. https://help.example.com, for links in e-mails and the sitemap
+    "TRUSTED_HOSTS": None,  # host names the site answers to; None: BASE_URL's (demo: localhost)
     "PROXY_FIX": 0,  # number of reverse proxies in front that set X-Forwarded-*
     "SESSION_COOKIE_SECURE": False,
     "EMBED_ORIGINS": "",  # space-separated shop origins allowed to frame the wizard
@@ -36,9 +38,10 @@ DEFAULTS: dict[str, Any] = {
     "EVENT_FLUSH_SECONDS": 2.0,  # article views and searches are written in batches this often
     # Rate limits
     "RATELIMIT_ENABLED": True,
-    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_STORAGE_URI": None,  # None: a SQLite file in instance/ that all workers share
     "RATELIMIT_LOOKUP": "10 per minute",
     "RATELIMIT_LOGIN": "5 per minute",
+    "RATELIMIT_PHOTOS": "20 per hour",
     # Mail
     "SMTP_URL": None,  # smtp://user:pass@host:port or smtps://...; None: mail is written to the log
     "MAIL_FROM": "Returns <returns@example.com>",
@@ -88,9 +91,36 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config["SECRET_KEY"] = _instance_secret(instance / "secret_key")
     # The long-lived sign-in cookie is as sensitive as the session: same Secure flag.
     app.config["REMEMBER_COOKIE_SECURE"] = bool(app.config.get("SESSION_COOKIE_SECURE"))
+    _check_public_address(app)
     # Limiter and CSRF read their own names.
-    app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URI"]
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        from kb.ratelimits import default_uri
+
+        app.config["RATELIMIT_STORAGE_URI"] = default_uri(instance)
     app.config["RATELIMIT_ENABLED"] = bool(app.config["RATELIMIT_ENABLED"])
+
+
+DEMO_HOSTS = ["localhost", "127.0.0.1", "::1"]
+
+
+def _check_public_address(app: Flask) -> None:
+    """Set Flask's TRUSTED_HOSTS, and refuse a real deployment without its public address.
+
+    Links e-mailed to shoppers are built from BASE_URL; without it they would come from the
+    request's Host header, which anyone can forge. A forged Host is refused (400) once the
+    site knows its host names.
+    """
+    if not app.config["DEMO"] and not app.config.get("BASE_URL") and not app.testing:
+        raise RuntimeError("KB_BASE_URL must be set (e.g. https://help.example.com) when KB_DEMO=0: "
+                           "e-mailed links are built from it")
+    trusted = app.config.get("TRUSTED_HOSTS")
+    if isinstance(trusted, str):
+        trusted = trusted.split()
+    if not trusted and app.config.get("BASE_URL"):
+        trusted = [urlsplit(str(app.config["BASE_URL"])).hostname or ""]
+    if not trusted and app.config["DEMO"] and not app.testing:
+        trusted = list(DEMO_HOSTS)
+    app.config["TRUSTED_HOSTS"] = [str(host) for host in trusted] if trusted else None
 
 
 def normalise_database_url(url: str) -> str:

@@ -8,16 +8,27 @@ import os
 # KB_KEEPALIVE_REQUESTS requests (100) so that long-lived connections spread over the workers
 # (kb/gunicorn_worker.py). One thread per worker by default: our requests are CPU-bound, and
 # extra threads of one process only take turns on its interpreter lock (measured: fewer
-# requests per second, higher p95). Scale with --workers instead; raise KB_THREADS behind a
-# proxy that does not buffer slow clients.
+# requests per second, higher p95). Scale with --workers instead. One thread is enough even
+# facing slow clients: the worker receives each request in full, in its poller, before a thread
+# serves it, and drops a client silent for 10 s (kb/gunicorn_worker.py).
 worker_class = "kb.gunicorn_worker.BalancedThreadWorker"
 threads = int(os.environ.get("KB_THREADS", "1"))
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
 accesslog = "-"
+# The path without its query string, and no Referer: a return's status link carries its secret
+# token in the query (and the slip's request names the status page as its referrer).
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(a)s"'
 # Migrations run once in `kb init` before the workers start, never in a worker.
 preload_app = False
 
 # Each worker delivers the outbox in the background unless the operator said otherwise.
 os.environ.setdefault("KB_OUTBOX_BACKGROUND", "1")
+
+
+def worker_exit(server: object, worker: object) -> None:
+    """A stopping worker writes its buffered page views, searches and clicks first."""
+    from kb.buffers import flush_at_exit
+
+    flush_at_exit()

@@ -49,6 +49,7 @@ def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
 def _errors(*codes: int) -> dict[str, Any]:
     words = {400: "Bad input", 401: "No valid token", 403: "Not allowed", 404: "Not found",
              409: "Conflict (already returned, out of order)", 413: "Too large", 415: "Not JSON",
+             414: "Address too long (a long q in many multi-byte characters)",
              422: "Not eligible or over a cap", 429: "Too many requests"}
     return {str(code): _json({"$ref": "#/components/schemas/Error"}, words[code]) for code in codes}
 
@@ -81,14 +82,14 @@ PUBLIC_PATHS: dict[str, Any] = {
                                                    "total": {"type": "integer"},
                                                    "results": {"type": "array", "items": {"type": "object"}},
                                                    "suggestion": {"type": ["string", "null"]}}}),
-                      **_errors(400)}}},
+                      **_errors(400, 414)}}},
     "/api/v1/suggest": {"get": {
         "summary": "Titles as the shopper types",
         "parameters": [{"name": "q", "in": "query", "required": False, "schema": {"type": "string", "maxLength": 200}},
                        LANG_PARAM,
                        {"name": "limit", "in": "query", "required": False,
                         "schema": {"type": "integer", "minimum": 1, "maximum": 10}}],
-        "responses": {"200": _json({"type": "object"}), **_errors(400)}}},
+        "responses": {"200": _json({"type": "object"}), **_errors(400, 414)}}},
     "/api/v1/returns/lookup": {"post": {
         "summary": "Find an order and open a wizard session",
         "requestBody": _body({"type": "object", "required": ["email"], "additionalProperties": False,
@@ -138,7 +139,10 @@ PUBLIC_PATHS: dict[str, Any] = {
                                              "method": METHOD,
                                              "store": {"type": "string"},
                                              "note": {"type": "string", "maxLength": 2000},
-                                             "exception": {"type": "boolean"}}}),
+                                             "exception": {"type": "boolean"},
+                                             "exchange_variant": {"type": "string", "maxLength": 120,
+                                                                  "description": "For an exchange: the size "
+                                                                  "or colour wanted instead"}}}),
         "responses": {"201": _json({"type": "object",
                                     "required": ["reference", "status", "token", "status_url", "estimate"],
                                     "properties": {"reference": {"type": "string"},
@@ -155,14 +159,18 @@ PUBLIC_PATHS: dict[str, Any] = {
                                              "items": {"type": "array", "minItems": 1, "items": ITEM_CHOICE},
                                              "resolution": RESOLUTION, "method": METHOD,
                                              "exception": {"type": "boolean"}}}),
-        "responses": {"200": _json({"type": "object", "properties": {"estimate": ESTIMATE}}),
+        "responses": {"200": _json({"type": "object", "properties": {
+            "estimate": ESTIMATE,
+            "review_reasons": {"type": "array", "items": {"type": "string"},
+                               "description": "Why the return would go to an agent; empty: approved at once"}}}),
                       **_errors(400, 404, 415)}}},
     "/api/v1/returns/photos": {"post": {
         "summary": "Attach photos of a faulty, damaged or wrong item (up to 3, 5 MB each)",
         "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
             "type": "object", "required": ["session", "photo"],
             "properties": {"session": {"type": "string"},
-                           "photo": {"type": "array", "items": {"type": "string", "format": "binary"}}}}}}},
+                           "photo": {"type": "array", "minItems": 1, "maxItems": 3,
+                                     "items": {"type": "string", "format": "binary"}}}}}}},
         "responses": {"201": _json({"type": "object"}, "Stored"), **_errors(400, 404, 413)}}},
     "/api/v1/returns/{reference}": {"get": {
         "summary": "A return's status, history and replies (with its token)",

@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Any
 
+from babel.dates import get_timezone_name
 from flask import Flask, Response, current_app, g, jsonify, render_template, request, url_for
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, get_locale, get_timezone
 from flask_babel import gettext as _
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from markupsafe import Markup
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import BaseConverter, BuildError
 
 from kb.config import LANGUAGES
+from kb.web_input import JSON_LIMIT, UPLOAD_ENDPOINTS
+from kb.web_input import init_app as bound_input
 
 VISIT_COOKIE = "kb_visit"
-UPLOAD_ENDPOINTS = {"returns_api.photos", "wizard.items"}
+# Pages and APIs about one shopper's return or question, or for staff only (status page, slip,
+# shopper API, contact form, desk, studio, insights and their CSV exports, sign-in).
+PRIVATE_BLUEPRINTS = {"wizard", "returns", "returns_api", "contact", "desk", "desk_api", "studio", "insights",
+                      "insights_api", "auth"}
 
 
 class ApiError(Exception):
@@ -38,6 +46,19 @@ def select_locale() -> str:
     if forced in LANGUAGES:
         return str(forced)
     return request.accept_languages.best_match(LANGUAGES) or "en"
+
+
+def select_timezone() -> str:
+    """The shop's time zone (the policy's): every page shows times as the shop lives them."""
+    from kb.shop import current_policy
+
+    return current_policy().timezone
+
+
+def format_shop_datetime(value: Any, format: str = "medium") -> str:
+    """A date and time in the shop's zone, with the zone named: "4 Dec 2026, 16:00:00 (Central European Time)"."""
+    name = get_timezone_name(get_timezone(), "long", locale=get_locale())
+    return f"{format_datetime(value, format)} ({name})"
 
 
 def current_lang() -> str:
@@ -66,6 +87,7 @@ class LangConverter(BaseConverter):
 def init_app(app: Flask) -> None:
     """Install the request hooks, headers, template helpers and error handlers."""
     app.url_map.converters["lang"] = LangConverter
+    bound_input(app)
     proxies = int(app.config.get("PROXY_FIX") or 0)
     if proxies:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
@@ -88,6 +110,8 @@ def init_app(app: Flask) -> None:
     def _headers(response: Response) -> Response:
         return _security_headers(app, response)
 
+    # Jinja runs this on every value a template prints (before escaping).
+    app.jinja_env.finalize = _visible_to_staff
     app.context_processor(_template_context)
     app.add_template_filter(external_url, "external_url")
     app.register_error_handler(ApiError, _api_error)
@@ -110,11 +134,28 @@ def _security_headers(app: Flask, response: Response) -> Response:
         "connect-src 'self'; form-action 'self'; base-uri 'self'; object-src 'none'; "
         f"frame-ancestors {frame_ancestors}",
     )
+    if request.blueprint in PRIVATE_BLUEPRINTS:
+        # A shopper's return, a staff page, an export: never kept by a browser or proxy cache.
+        response.headers.setdefault("Cache-Control", "no-store")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     if frame_ancestors == "'none'":
         response.headers.setdefault("X-Frame-Options", "DENY")
     return response
+
+
+# Bidirectional overrides and isolates, zero-width characters, the byte-order mark: invisible,
+# yet they can reverse or hide what a shopper wrote ("gpj.exe" shown as "exe.jpg").
+_INVISIBLE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+STAFF_BLUEPRINTS = {"desk", "studio", "insights"}
+
+
+def _visible_to_staff(value: Any) -> Any:
+    """On staff pages, a printed value loses the invisible characters that could disguise it."""
+    if isinstance(value, str) and _INVISIBLE.search(value) and request and request.blueprint in STAFF_BLUEPRINTS:
+        cleaned = _INVISIBLE.sub("", value)
+        return Markup(cleaned) if isinstance(value, Markup) else cleaned
+    return value
 
 
 def _template_context() -> dict[str, Any]:
@@ -123,7 +164,8 @@ def _template_context() -> dict[str, Any]:
         "languages": LANGUAGES,
         "switch_language_url": switch_language_url,
         "format_date": format_date,
-        "format_datetime": format_datetime,
+        # Times are read in the shop's zone, so the zone is named after each one.
+        "format_datetime": format_shop_datetime,
     }
 
 
@@ -135,6 +177,14 @@ def external_url(path: str) -> str:
     return base.rstrip("/") + path
 
 
+# The query parameters each page reads, carried over to the same page in the other language.
+PAGE_QUERY_PARAMS: dict[str, tuple[str, ...]] = {
+    "search.results": ("q", "category", "page"),
+    "wizard.status": ("token",),
+    "wizard.slip": ("token",),
+}
+
+
 def switch_language_url(target: str) -> str:
     """This page in the other language (views may set ``g.alternates`` for articles)."""
     alternates = getattr(g, "alternates", None) or {}
@@ -142,9 +192,15 @@ def switch_language_url(target: str) -> str:
         return alternates[target]
     if request.endpoint and request.view_args is not None and "lang" in request.view_args:
         args = dict(request.view_args)
+        # Only the query parameters the page itself reads: anything else a visitor adds must
+        # not end up in the link (a cached page would show it to every later visitor).
+        for name in PAGE_QUERY_PARAMS.get(request.endpoint, ()):
+            value = request.args.get(name)
+            if value is not None:
+                args[name] = value
         args["lang"] = target
         try:
-            return url_for(request.endpoint, **args, **request.args.to_dict())
+            return url_for(request.endpoint, **args)
         except BuildError:
             return url_for("articles.home", lang=target)  # a page that has no twin: go home
     return url_for("articles.home", lang=target)
@@ -170,19 +226,26 @@ _CODES = {
 }
 
 
-def _http_error(error: HTTPException) -> tuple[Response | str, int]:
+def _http_error(error: HTTPException) -> tuple[Response, int]:
     status = error.code or 500
+    if isinstance(error, SecurityError):
+        # A Host outside TRUSTED_HOSTS: the page layout would build links from it, so plain text.
+        return Response("This host name is not served here.\n", mimetype="text/plain"), 400
     if wants_json():
         message = error.description or error.name
         if status == 429:
             message = _("Too many requests. Please wait a minute and try again.")
         elif status == 413:
             message = _("The request is too large.")
-        return json_error(status, _CODES.get(status, "error"), str(message))
-    return render_template("errors/error.html", status=status, error=error), status
-
-
-JSON_LIMIT = 1024 * 1024
+        response, status = json_error(status, _CODES.get(status, "error"), str(message))
+    else:
+        response = Response(render_template("errors/error.html", status=status, error=error), status,
+                            mimetype="text/html")
+    # What the error itself says in headers (Allow on a 405, Retry-After on a 429) stays.
+    for name, value in error.get_headers():
+        if name.lower() in ("allow", "retry-after", "www-authenticate"):
+            response.headers[name] = value
+    return response, status
 
 
 def json_body(allowed: set[str], required: set[str] = frozenset()) -> dict[str, Any]:  # type: ignore[assignment]

@@ -41,6 +41,7 @@ def make_app(tmp_path: Path, **overrides: Any) -> Flask:
         "UPLOADS_DIR": str(tmp_path / "uploads"),
         "ARTICLES_DIR": str(ARTICLES),
         "RATELIMIT_ENABLED": False,
+        "RATELIMIT_STORAGE_URI": f"kbsqlite://{tmp_path / 'ratelimits.sqlite3'}",
         "WTF_CSRF_ENABLED": False,
         "SEARCH_SYNC_INTERVAL": 0.0,
         "DEMO": False,

@@ -110,6 +110,11 @@ def token_for(plain: str) -> ApiToken | None:
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(plain)))
     if token is None or token.revoked_at is not None:
         return None
+    if token.created_by_id is not None:
+        # A token acts for the person who made it: it works only while they are active.
+        owner = db.session.get(User, token.created_by_id)
+        if owner is None or not owner.active:
+            return None
     return token
 
 

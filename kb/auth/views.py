@@ -42,6 +42,8 @@ def safe_next(target: str | None) -> str | None:
     """Only same-site relative paths: never another host, scheme or protocol-relative URL."""
     if not target or target.startswith("//") or "\\" in target:
         return None
+    if any(ord(char) < 32 or ord(char) == 127 for char in target):
+        return None  # a line break would split the Location header
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/"):
         return None
@@ -72,8 +74,13 @@ def login() -> Response | str:
 
 @bp.post("/logout")
 def logout() -> Response:
-    """Sign out of this browser (or everywhere, with everywhere=1)."""
-    if current_user.is_authenticated and request.form.get("everywhere") == "1":
+    """Sign out: every session and remember-me cookie of the account stops working.
+
+    Sessions live in signed cookies, so a copy of this browser's cookies (or its year-long
+    remember-me cookie) would still open the desk unless the server refuses them: changing
+    the account's session version does that, for every browser of the account at once.
+    """
+    if current_user.is_authenticated:
         with write_transaction():
             sign_out_everywhere(current_user._get_current_object())  # type: ignore[attr-defined]
     logout_user()

@@ -99,6 +99,11 @@ def set_user_active(user: User, active: bool, by: User | None) -> None:
         raise AdminError("own_account", "you cannot deactivate your own account")
     if user.active and not active:
         sign_out_everywhere(user)
+        # Their tokens stop with them, and stay revoked if the account comes back.
+        for token in db.session.scalars(select(ApiToken).where(
+            ApiToken.created_by_id == user.id, ApiToken.revoked_at.is_(None)
+        )):
+            revoke_token(token)
     user.active = active
 
 

@@ -160,7 +160,7 @@ STAFF_PATHS: dict[str, Any] = {
                    "'me' (a signed-in agent's own) or 'none' (unassigned)"),
             _query("q", {"type": "string", "maxLength": MAX_QUERY},
                    "An order number (any case, '#' ignored), the shopper's e-mail or a ticket reference"),
-            _query("page", {"type": "integer", "minimum": 1, "default": 1}, "Page number"),
+            _query("page", {"type": "integer", "minimum": 1, "maximum": 100_000, "default": 1}, "Page number"),
             _query("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE,
                                 "default": PER_PAGE}, "Tickets per page"),
         ],
@@ -209,6 +209,7 @@ STAFF_PATHS: dict[str, Any] = {
         "parameters": [REFERENCE],
         "requestBody": {"required": True, "content": {"application/json": {"schema": {
             "type": "object", "required": ["amount", "method"], "additionalProperties": False,
+            "description": "amount and goodwill together must be more than 0.00 (else 400 invalid_amount)",
             "properties": {"amount": MONEY, "goodwill": MONEY,
                            "method": {"type": "string", "enum": list(REFUND_METHODS)},
                            "review_checked": {

@@ -31,9 +31,11 @@ INSIGHTS_PATHS: dict[str, Any] = {
             {"name": "report", "in": "path", "required": True,
              "schema": {"type": "string",
                         "enum": ["reasons", "self_help", "money", "gaps", "articles"]}},
-            _query("from", {"type": "string", "format": "date"}, "First day (YYYY-MM-DD)."),
+            _query("from", {"type": "string", "format": "date"},
+                   "First day (YYYY-MM-DD), in the years 2000 to 2100."),
             _query("to", {"type": "string", "format": "date"},
-                   f"Last day, included; at most {MAX_DAYS} days after from."),
+                   f"Last day, included, not before from; the span is at most {MAX_DAYS} days "
+                   "(longer: 400 period_too_long)."),
             _query("days", {"type": "integer", "enum": list(PRESET_DAYS)},
                    "The last 7, 30 or 90 days, when from and to are not given (default 30)."),
             _query("lang", {"type": "string", "enum": ["all", "en", "fr"]}, "Default all."),

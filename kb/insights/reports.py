@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -165,7 +166,8 @@ def as_csv(name: str, period: Period, report: Report) -> str:
     for row in rows:
         columns.extend(k for k in row if k not in columns)
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n")
+    # Every text cell is quoted, so a separator inside one never splits it, whatever the locale.
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC)
     writer.writeheader()
     args = period.query_args()
     for row in rows:
@@ -189,12 +191,21 @@ def _plain(value: Any) -> Any:
     return value
 
 
+# A formula start at the beginning of a cell, or after anything a spreadsheet may split on
+# (French spreadsheets split on ";", others on tabs), optionally after spaces.
+_FORMULA_START = re.compile(r"(^|[,;\t\r\n|])(\s*)(?=[=+\-@\t\r])")
+
+
 def _cell(value: Any) -> Any:
-    """A CSV cell; text that a spreadsheet would run as a formula is quoted with an apostrophe."""
+    """A CSV cell; text that a spreadsheet would run as a formula gets an apostrophe before it.
+
+    Not only at the start: ``Mug;=cmd|...`` becomes two cells where ";" separates them, so
+    every formula start after a separator is neutralised too.
+    """
     if value is None:
         return ""
-    if isinstance(value, str) and value.startswith(("=", "+", "-", "@", "\t", "\r")):
-        return "'" + value
+    if isinstance(value, str):
+        return _FORMULA_START.sub(lambda m: m.group(1) + m.group(2) + "'", value)
     return value
 
 

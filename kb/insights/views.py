@@ -129,6 +129,6 @@ def _link(name: str, keep: dict[str, str]) -> str:
 
 def _alternates(name: str) -> None:
     """The header's language switch keeps this report and its period."""
-    args = {k: v for k, v in request.args.items() if k != "lang"}
+    args = {k: v for k, v in request.args.items() if k in ("days", "from", "to", PAGE_LANG_ARG)}
     g.alternates = {code: url_for("insights.report", report=name, **args, lang=code)
                     for code in LANGUAGES}

@@ -37,8 +37,11 @@ def erase_command(email: str, dry_run: bool) -> None:
 @privacy_cli.command("prune-searches")
 def prune_searches_command() -> None:
     """Delete search logs older than SEARCH_LOG_RETENTION_DAYS."""
-    days = int(current_app.config["SEARCH_LOG_RETENTION_DAYS"])
-    deleted = prune_search_logs(days)
+    try:
+        days = int(current_app.config["SEARCH_LOG_RETENTION_DAYS"])
+        deleted = prune_search_logs(days)
+    except ValueError as exc:
+        raise click.ClickException(f"KB_SEARCH_LOG_RETENTION_DAYS: {exc}") from exc
     click.echo(f"deleted {deleted} search log entries older than {days} days")
 
 

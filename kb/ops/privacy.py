@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from kb.mail.models import OutboxMessage
 from kb.returns.models import Order, WizardSession
 from kb.tickets.models import Attachment, Ticket, TicketEvent
 from kb.tickets.photos import photo_path
+from kb.types import utcnow
 
 ERASED = "[erased]"
 PSEUDONYM_DOMAIN = "invalid"  # RFC 2606: never delivered, never someone's real address
@@ -44,6 +46,8 @@ class ErasureReport:
     photos: int = 0
     wizard_notes: int = 0
     emails: int = 0
+    # Stray files in the uploads folder that no photo row names (not records: not in COUNTS).
+    orphan_files: int = 0
     # (table, id, column) already erased whole, so the mention scan does not count them twice.
     erased: set[tuple[str, int, str]] = field(default_factory=set, repr=False)
 
@@ -64,7 +68,7 @@ class ErasureReport:
             f"  photos deleted: {self.photos}",
             f"  wizard notes cleared: {self.wizard_notes}",
             f"  queued or sent e-mails pseudonymised: {self.emails}",
-        ]
+        ] + ([f"  stray upload files deleted: {self.orphan_files}"] if self.orphan_files else [])
 
 
 def normalise_email(email: str) -> str:
@@ -167,6 +171,26 @@ def _delete_photos(
             path: Path = photo_path(attachment)
             path.unlink(missing_ok=True)
             attachment.filename, attachment.size = "", 0
+    _delete_stray_files(report, apply)
+
+
+# A file younger than this may belong to an upload whose transaction has not committed yet.
+STRAY_AFTER = timedelta(hours=1)
+
+
+def _delete_stray_files(report: ErasureReport, apply: bool) -> None:
+    """Delete upload files no photo row names: left by refused uploads before they were cleaned
+    up, they cannot be told apart by shopper, so an erasure removes them all."""
+    folder = Path(current_app.config["UPLOADS_DIR"])
+    if not folder.is_dir():
+        return
+    named = set(db.session.scalars(select(Attachment.filename).where(Attachment.filename != "")))
+    cutoff = (utcnow() - STRAY_AFTER).timestamp()
+    for path in folder.iterdir():
+        if path.is_file() and path.name not in named and path.stat().st_mtime < cutoff:
+            report.orphan_files += 1
+            if apply:
+                path.unlink(missing_ok=True)
 
 
 def _erase_emails(email: str, report: ErasureReport, apply: bool) -> None:

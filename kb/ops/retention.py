@@ -29,8 +29,9 @@ def prune_search_logs(days: int | None = None, now: datetime | None = None) -> i
     """Delete search logs older than the retention (SEARCH_LOG_RETENTION_DAYS); return how many."""
     if days is None:
         days = int(current_app.config["SEARCH_LOG_RETENTION_DAYS"])
-    if days < 1:
-        raise ValueError("the search log retention must be at least one day")
+    if days < 0:
+        raise ValueError("the search log retention cannot be negative")
+    # 0 keeps no search: each prune deletes everything logged before it.
     cutoff = retention_cutoff(days, now)
     with write_transaction():
         result = db.session.execute(delete(SearchLog).where(SearchLog.created_at < cutoff))

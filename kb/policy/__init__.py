@@ -36,6 +36,7 @@ from kb.policy.codes import (
 from kb.policy.engine import Decision, decide, local_date, offered_for_all, shop_today
 from kb.policy.money import floor_to_minor, minor_unit, parse_money, quantize
 from kb.policy.policy_file import (
+    Address,
     Policy,
     PolicyError,
     Store,
@@ -47,6 +48,7 @@ from kb.policy.policy_file import (
 __all__ = [
     "CHANGE_OF_MIND_REASONS",
     "SELLER_FAULT_REASONS",
+    "Address",
     "Answer",
     "Channel",
     "Condition",

@@ -54,6 +54,16 @@ class Store:
 
 
 @dataclass(frozen=True)
+class Address:
+    """A postal address as printed on a label: who, street line, locality line, country code."""
+
+    name: str
+    address: str
+    city: str
+    country: str
+
+
+@dataclass(frozen=True)
 class Policy:
     """Every setting of the returns policy; see default_policy.toml for what each means."""
 
@@ -80,6 +90,8 @@ class Policy:
     support_closes: str
     support_days: tuple[str, ...]
     stores: tuple[Store, ...]
+    carrier: str
+    return_address: Address
     version: str
     # Where the settings came from, for log lines and error messages; not part of equality.
     source: str = field(default="", compare=False)
@@ -202,6 +214,8 @@ def parse_policy(data: bytes, *, source: str = "policy", timezone: str | None = 
         support_closes=read.clock("support_closes"),
         support_days=read.weekdays("support_days"),
         stores=read.stores("stores"),
+        carrier=read.text("carrier"),
+        return_address=read.address("return_address"),
         version=hashlib.sha256(data).hexdigest()[:12],
         source=source,
     )
@@ -330,6 +344,19 @@ class _Reader:
             country = entry["country"]
             raise self.fail(f"{key}.country", f"must be an ISO code such as FR, got {country!r}")
         return Store(*(entry[name].strip() for name in names))
+
+    def text(self, key: str) -> str:
+        value = self.get(key)
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(key, "must be a non-empty string")
+        return value.strip()
+
+    def address(self, key: str) -> Address:
+        value = self.get(key)
+        if not isinstance(value, dict):
+            raise self.fail(key, "must be a table with name, address, city and country")
+        store = self._store(key, {"code": "-", **value})
+        return Address(store.name, store.address, store.city, store.country)
 
     def refuse_unknown_keys(self) -> None:
         unknown = sorted(set(self.table) - self.used)

@@ -9,13 +9,13 @@ from flask_babel import force_locale
 
 from kb.database import reads_until_written, write_transaction
 from kb.extensions import csrf
-from kb.policy import Estimate
+from kb.policy import SELLER_FAULT_REASONS, Estimate
 from kb.returns import wizard_service as wiz
 from kb.returns.labels import ANSWERS, EVENTS, STATUSES
 from kb.returns.resend import CONFIRMATION, resend_links
-from kb.returns.wizard import lookup_rate
+from kb.returns.wizard import lookup_rate, photo_rate
 from kb.tickets.models import Ticket
-from kb.tickets.photos import MAX_BYTES, PhotoError, store_photo
+from kb.tickets.photos import MAX_BYTES, PhotoError, clean_uploads, store_photos
 from kb.tickets.service import TicketError, find_ticket_for_shopper, shopper_reply
 from kb.web import ApiError, json_body, string_field
 
@@ -160,7 +160,8 @@ def deflect():  # type: ignore[no-untyped-def]
 @bp.post("")
 def create():  # type: ignore[no-untyped-def]
     """Open the return ticket (approved within policy, needs_review otherwise)."""
-    data = json_body({"session", "items", "resolution", "method", "store", "note", "exception"},
+    data = json_body({"session", "items", "resolution", "method", "store", "note", "exception",
+                      "exchange_variant"},
                      {"session", "items", "resolution", "method"})
     key = request.headers.get("Idempotency-Key")
     if key is not None and not 1 <= len(key) <= 80:
@@ -174,6 +175,7 @@ def create():  # type: ignore[no-untyped-def]
                 session, lines, resolution=data["resolution"], method=data["method"],
                 store_code=data.get("store"), note=data.get("note"),
                 exception=data.get("exception", False), idempotency_key=key,
+                exchange_variant=data.get("exchange_variant"),
             )
             body = _created_body(ticket, token)
     except wiz.WizardError as exc:
@@ -197,25 +199,30 @@ def estimate():  # type: ignore[no-untyped-def]
             if data["resolution"] not in resolutions or data["method"] not in methods:
                 raise ApiError(400, "invalid_choice", "Choose a resolution and a method offered for these items.")
             result = wiz.estimate_for(session, evaluated, data["resolution"], data["method"])
+            review = wiz.review_preview(session, evaluated, result, exception)
     except wiz.WizardError as exc:
         raise _wizard_error(exc) from exc
     return jsonify({"resolutions": [str(r) for r in resolutions], "methods": [str(m) for m in methods],
-                    "estimate": _money(result)})
+                    "estimate": _money(result), "review_reasons": review})
 
 
 @bp.post("/photos")
+@photo_rate
 def photos():  # type: ignore[no-untyped-def]
     """Attach up to three photos (JPEG, PNG or WebP, 5 MB each) for a faulty or damaged item."""
     token = request.form.get("session", "")
     files = request.files.getlist("photo")
     if not files:
         raise ApiError(400, "missing_field", "Send one or more files in the 'photo' field.")
-    stored = []
     try:
+        # Decoded before the write lock, and before anything is written.
+        cleaned = clean_uploads([upload.read(MAX_BYTES + 1) for upload in files])
         with write_transaction():
             session = wiz.load_session(token)
-            for upload in files:
-                stored.append(store_photo(session.id, upload.read(MAX_BYTES + 1)))
+            if not any(line.reason in SELLER_FAULT_REASONS for line in wiz.selection(session)):
+                raise ApiError(400, "photos_not_needed",
+                               "Photos are for a faulty, damaged or wrong item: choose such a reason first.")
+            stored = store_photos(session.id, cleaned)
             body = [{"id": a.id, "mime": a.mime, "size": a.size} for a in stored]
     except wiz.WizardError as exc:
         raise _wizard_error(exc) from exc

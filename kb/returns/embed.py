@@ -113,6 +113,7 @@ def _text() -> dict[str, str]:
                          "return."),
         "solved": _("This solved it, thank you"),
         "still_return": _("I still want to return it"),
+        "report_missing": _("Report it as not received"),
         # Step 4
         "confirm_title": _("How would you like it sorted?"),
         "outside_policy": _("Some items are outside our returns policy. You can still ask an agent "
@@ -133,7 +134,23 @@ def _text() -> dict[str, str]:
         "deduction": _("Deduction for used items"),
         "total": _("Total"),
         "confirm": _("Confirm my return"),
-        "send_request": _("Send my request to an agent"),
+        "send_review": _("Send for review"),
+        "review_title": _("An agent will check this return before it is approved, within %(hours)s hours.",
+                          hours=policy.response_hours),
+        "variant_label": _("Which size or colour would you like instead?"),
+        "variant_hint": _("Only for an exchange, e.g. \"size M\" or \"blue, size 40\"."),
+        "variant_missing": _("Tell us which size or colour you would like instead."),
+        "exchange_title": _("What the exchange costs"),
+        "exchange_text": _("Nothing: the exchange and its shipping are free. We send the size or colour you "
+                           "ask for once your item reaches us."),
+        "repair_title": _("What the repair costs"),
+        "repair_text": _("Nothing: the repair is covered by our warranty, and we send the item back to you."),
+        "estimate_if_granted": _("Your estimated refund, if the exception is granted"),
+        "granted_only": _("This applies only if an agent grants the exception."),
+        "already_done": _("This return is already created: here it is again. To return something else, "
+                          "start another return."),
+        "cannot_restore": _("We could not bring back your return in progress here (it is kept only in "
+                            "the tab where you started it). Please find your order again."),
         # Step 5
         "done_title": _("Return %(reference)s"),
         "approved_lead": _("Your return is approved. We have sent the details to %(email)s."),
@@ -148,14 +165,19 @@ def _text() -> dict[str, str]:
         "step_none": _("There is nothing to send back. We will let you know here as soon as it is "
                        "settled."),
         "step_pack": _("Pack the items securely, with the return slip inside."),
-        "step_dropoff": _("Leave the parcel at a drop-off point, using the label printed on the "
-                          "slip."),
-        "step_carrier": _("Stick the prepaid label from the slip on the parcel and hand it to the "
-                          "carrier."),
+        "step_dropoff": _("Show the label's drop-off QR code at a %(carrier)s drop-off point, or stick "
+                          "the printed label on the parcel.", carrier=policy.carrier),
+        "step_carrier": _("Print the return label, stick it on the parcel and hand it to %(carrier)s.",
+                          carrier=policy.carrier),
         "step_refund": _("Once we receive the items, refunds reach your payment method within "
-                         "%(days)s business days; store credit is instant.",
-                         days=policy.refund_business_days),
+                         "%(days)s business days.", days=policy.refund_business_days),
+        "after_exchange": _("Once we receive the item, we send you the size or colour you asked for, "
+                            "free of charge."),
+        "after_repair": _("Once we receive the item, we repair it and send it back to you, free of "
+                          "charge."),
+        "after_credit": _("Once we receive the items, your store credit is available straight away."),
         "open_slip": _("Open the return slip"),
+        "open_label": _("Open the return label"),
         "open_status": _("Follow this return"),
         "private_link": _("Keep this link private: anyone who has it can see your return."),
         "solved_title": _("Glad we could help"),
@@ -213,6 +235,13 @@ def wizard_strings() -> dict[str, Any]:
         "statuses": _words(labels.STATUSES),
         "seller_fault_reasons": [str(r) for r in Reason if r in SELLER_FAULT_REASONS],
         "exception_choices": _exception_choices(),
+        # Why a return goes to an agent, shown before the confirm button (%(limit)s: the
+        # receipt-less limit, formatted by the script in the order's currency).
+        "review_reasons": _words(labels.REVIEW_REASONS),
+        "receiptless_limit": str(current_policy().receiptless_review_over),
+        "missing_reason": str(Reason.NOT_RECEIVED),
+        "missing_condition": labels.MISSING_PARCEL_CONDITION,
+        "timezone": current_policy().timezone,
         "stores": [{"code": s.code, "name": s.name, "address": s.address, "city": s.city,
                     "country": s.country} for s in current_policy().stores],
     }

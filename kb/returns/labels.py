@@ -22,6 +22,8 @@ CONDITIONS = {
     "used": _l("Used"),
     "damaged": _l("Damaged"),
 }
+# The condition recorded for a parcel that never arrived: the shopper is not asked for one.
+MISSING_PARCEL_CONDITION = "unopened"
 RESOLUTIONS = {
     "refund": _l("Refund to my payment method"),
     "store_credit": _l("Store credit, straight away"),
@@ -92,3 +94,20 @@ EVENTS = {
     "reply": _l("Message from our team"),
     "shopper_reply": _l("Your message"),
 }
+
+# Why a return goes to an agent, as the shopper reads it before confirming (the desk has its own
+# words for agents in kb/desk/labels.py). %(limit)s is the receipt-less limit with its currency.
+REVIEW_REASONS = {
+    "exception_requested": _l("You are asking for an exception to our returns policy."),
+    "frequent_returner": _l("You have made many returns in the last 12 months, so an agent checks each new one."),
+    "receiptless_over_limit": _l("Without a receipt, returns worth more than %(limit)s are checked by an agent."),
+    "not_received": _l("An agent checks a missing parcel with the carrier first."),
+    "carrier_says_delivered": _l("The carrier says it delivered the parcel, so an agent looks into it."),
+    "marketplace_guarantee": _l("Marketplace guarantee claims are checked by an agent."),
+    "other": _l("An agent checks this kind of return."),
+}
+
+
+def review_explanations(codes: list[str], limit: str) -> list[str]:
+    """The shopper's words for each review reason; ``limit`` is the receipt-less limit, formatted."""
+    return [str(REVIEW_REASONS.get(code, REVIEW_REASONS["other"])) % {"limit": limit} for code in codes]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -155,18 +156,34 @@ def validate_order(record: Any) -> dict[str, Any]:
     if duplicates:
         raise OrderRecordError(f"SKU repeated in the order: {', '.join(duplicates)}")
     return {
-        "number": _text(record, "number", 40),
+        "number": normalise_order_number(_text(record, "number", 40)),
         "email": email.lower(),
         "placed_at": placed_at,
         "delivered_at": delivered_at,
         "channel": channel,
         "seller": seller,
         "store": _text(record, "store", 40, required=False),
-        "transaction_id": _text(record, "transaction_id", 80, required=False),
+        "transaction_id": normalise_transaction_id(_text(record, "transaction_id", 80, required=False)),
         "currency": currency,
         "shipping": _money(record.get("shipping", "0"), "shipping", currency),
         "items": parsed_items,
     }
+
+
+def normalise_order_number(number: str | None) -> str:
+    """An order number as stored and looked up: compatibility forms folded, no spaces, upper case."""
+    return "".join(unicodedata.normalize("NFKC", number or "").split()).upper()
+
+
+def normalise_transaction_id(transaction: str | None) -> str | None:
+    """A payment transaction ID as stored and looked up: no spaces or dashes, upper case.
+
+    Shoppers copy these from bank statements and receipts, which group and case them freely.
+    """
+    if transaction is None:
+        return None
+    folded = unicodedata.normalize("NFKC", transaction)
+    return "".join(char for char in folded if not char.isspace() and char not in "-‐‑–").upper() or None
 
 
 def _validate_item(item: Any, position: int, currency: str) -> dict[str, Any]:

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import io
-
-import qrcode
-import qrcode.image.svg
 from flask import Response, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from markupsafe import Markup
 
 from kb.database import write_transaction
 from kb.extensions import db
+from kb.returns.label import code128_svg, dropoff_code, qr_svg, return_by
 from kb.returns.models import Order
 from kb.returns.wizard import bp
 from kb.shop import current_policy
@@ -26,16 +22,6 @@ def _ticket_or_404(reference: str) -> tuple[Ticket, str]:
         # A wrong, cut or old link: say so, and offer to send the links again.
         abort(make_response(render_template("returns/link_invalid.html"), 404))
     return ticket, token
-
-
-def qr_svg(text: str) -> Markup:
-    """An inline SVG QR code (no external service, no image file)."""
-    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
-    buffer = io.BytesIO()
-    image.save(buffer)
-    svg = buffer.getvalue().decode("utf-8")
-    # Safe: qrcode draws only paths from our own reference, never shopper text.
-    return Markup(svg[svg.index("<svg") :])  # nosec B704
 
 
 @bp.route("/<lang:lang>/returns/status/<reference>", methods=["GET", "POST"])
@@ -56,21 +42,32 @@ def status(lang: str, reference: str) -> Response | str:
     if ticket.is_question:  # a question from the contact form: what was asked, and the answers
         return render_template("returns/question_status.html", ticket=ticket, token=token,
                                order=order, events=events)
-    store = next((s for s in current_policy().stores if s.code == ticket.store_code), None)
+    policy = current_policy()
+    store = next((s for s in policy.stores if s.code == ticket.store_code), None)
     return render_template(
         "returns/status.html", ticket=ticket, token=token, order=order, events=events, store=store,
-        new=request.args.get("new") == "1",
+        new=request.args.get("new") == "1", names=_names(order), carrier=policy.carrier,
+        ship_by=return_by(ticket, policy),
     )
+
+
+def _names(order: Order | None) -> dict[str, str]:
+    """Product names by SKU: shoppers know their items by name, not by code."""
+    return {item.sku: item.name for item in order.items} if order else {}
 
 
 @bp.get("/<lang:lang>/returns/status/<reference>/slip")
 def slip(lang: str, reference: str) -> str:
-    """A printable return slip: the reference as a QR code, the items, where they go."""
+    """The printable return label (carrier, drop-off) or slip (store): address, codes, items, date."""
     ticket, token = _ticket_or_404(reference)
     if ticket.is_question:  # questions have nothing to send back
         abort(404)
     order = db.session.get(Order, ticket.order_id)
-    store = next((s for s in current_policy().stores if s.code == ticket.store_code), None)
-    names = {item.sku: item.name for item in order.items} if order else {}
-    return render_template("returns/slip.html", ticket=ticket, token=token, order=order, store=store,
-                           names=names, qr=qr_svg(ticket.reference))
+    policy = current_policy()
+    store = next((s for s in policy.stores if s.code == ticket.store_code), None)
+    return render_template(
+        "returns/slip.html", ticket=ticket, token=token, order=order, store=store, names=_names(order),
+        barcode=code128_svg(ticket.reference), qr=qr_svg(ticket.reference),
+        dropoff_qr=qr_svg(dropoff_code(ticket, policy)) if ticket.method == "dropoff" else None,
+        ship_by=return_by(ticket, policy), carrier=policy.carrier, address=policy.return_address,
+    )

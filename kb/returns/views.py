@@ -11,14 +11,17 @@ bp = Blueprint("returns", __name__)
 
 # The questions shoppers ask most before returning something, in the hub's order.
 HUB_TOPICS = (
+    "returns-policy",
     "start-a-return",
     "return-window",
     "return-shipping-costs",
     "refund-timing",
+    "delivery-charge-refund",
     "exchange",
     "return-in-store",
     "return-without-receipt",
     "damaged-or-defective",
+    "item-condition",
     "item-not-received",
     "non-returnable-items",
     "track-return",

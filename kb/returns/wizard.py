@@ -22,11 +22,19 @@ from flask_babel import gettext as _
 from kb.database import write_transaction
 from kb.extensions import db, limiter
 from kb.policy import SELLER_FAULT_REASONS
+from kb.returns import money
 from kb.returns import wizard_service as wiz
-from kb.returns.labels import CONDITIONS, METHODS, REASONS, RESOLUTIONS
+from kb.returns.labels import (
+    CONDITIONS,
+    METHODS,
+    MISSING_PARCEL_CONDITION,
+    REASONS,
+    RESOLUTIONS,
+    review_explanations,
+)
 from kb.returns.models import WizardOutcome
 from kb.shop import current_policy
-from kb.tickets.photos import MAX_BYTES, PhotoError, store_photo
+from kb.tickets.photos import MAX_BYTES, PhotoError, clean_uploads, store_photos
 
 bp = Blueprint("wizard", __name__)
 SESSION_KEY = "wizard_token"
@@ -56,6 +64,16 @@ def _restart(lang: str) -> Response:
 lookup_rate = limiter.shared_limit(lookup_limit, scope="order-lookup", methods=["POST"])
 
 
+def photo_limit() -> str:
+    """The photo upload rate limit from the configuration (e.g. "20 per hour")."""
+    return str(current_app.config["RATELIMIT_PHOTOS"])
+
+
+# One budget for requests carrying photos, through this form or the API: each costs a decode.
+photo_rate = limiter.shared_limit(photo_limit, scope="photo-upload", methods=["POST"],
+                                  exempt_when=lambda: not request.files)
+
+
 @bp.route("/<lang:lang>/returns/start", methods=["GET", "POST"])
 @lookup_rate
 def start(lang: str) -> Response | str:
@@ -82,6 +100,7 @@ def start(lang: str) -> Response | str:
 
 
 @bp.route("/<lang:lang>/returns/items", methods=["GET", "POST"])
+@photo_rate
 def items(lang: str) -> Response | str:
     """Steps 2 and 3: pick the items and quantities, then the reason and condition of each."""
     wsession = _current(lang)
@@ -96,12 +115,16 @@ def items(lang: str) -> Response | str:
         uploads = [f for f in request.files.getlist("photos") if f and f.filename]
         if not errors:
             try:
+                # Photos only for a fault of the seller's; decoded before the write lock.
+                wants_photos = uploads and any(line.reason in SELLER_FAULT_REASONS for line in lines)
+                if wants_photos:
+                    db.session.commit()  # a POST's reads hold the write lock: end them first
+                cleaned = clean_uploads([u.read(MAX_BYTES + 1) for u in uploads]) if wants_photos else []
                 with write_transaction():
                     wsession = wiz.load_session(session.get(SESSION_KEY))
                     wiz.self_help(wsession, lines, note)
-                    if uploads and any(line.reason in SELLER_FAULT_REASONS for line in lines):
-                        for upload in uploads:
-                            store_photo(wsession.id, upload.read(MAX_BYTES + 1))
+                    if cleaned:
+                        store_photos(wsession.id, cleaned)
                 return redirect(url_for("wizard.help", lang=lang))
             except wiz.WizardError as exc:
                 errors.append(_translated_error(exc))
@@ -126,6 +149,8 @@ def _lines_from_form(previews: list) -> tuple[list[wiz.LineChoice], list[str]]:
         quantity = int(raw_qty) if (raw_qty.isascii() and raw_qty.isdigit()) else 0
         reason = request.form.get(f"reason-{item.sku}", "")
         condition = request.form.get(f"condition-{item.sku}", "")
+        if reason == "not_received" and condition not in CONDITIONS:
+            condition = MISSING_PARCEL_CONDITION  # a parcel that never came has no condition to ask
         if not 1 <= quantity <= max(left, 1):
             errors.append(_("Choose a quantity for %(name)s.", name=item.name))
         if reason not in REASONS:
@@ -165,7 +190,10 @@ def solved(lang: str) -> Response | str:
     try:
         with write_transaction():
             wsession = wiz.load_session(session.get(SESSION_KEY))
-            wiz.deflect(wsession, key)
+            # The page's form names the first article offered; the one the shopper opened last
+            # (through wizard.read) is the one that solved it.
+            opened = json.loads(wsession.opened_json or "[]")
+            wiz.deflect(wsession, opened[-1] if opened else key)
     except wiz.WizardError as exc:
         flash(_translated_error(exc), "error")
         return redirect(url_for("wizard.help", lang=lang))
@@ -207,11 +235,16 @@ def confirm(lang: str) -> Response | str:
     resolution = request.values.get("resolution") or (resolutions[0].value if resolutions else "")
     method = request.values.get("method") or (methods[0].value if methods else "")
     store = request.values.get("store") or ""
+    variant = request.values.get("exchange_variant", "")[:wiz.MAX_VARIANT]
     errors: list[str] = []
-    estimate = None
+    estimate, review = None, []
     if resolution in resolutions and method in methods:
         estimate = wiz.estimate_for(wsession, evaluated, resolution, method)
+        review = wiz.review_preview(wsession, evaluated, estimate, exception and any_ineligible)
     if request.method == "POST" and request.form.get("action") == "create":
+        if resolution == "exchange" and not variant.strip():
+            errors.append(_("Tell us which size or colour you would like instead."))
+    if request.method == "POST" and request.form.get("action") == "create" and not errors:
         try:
             with write_transaction():
                 wsession = wiz.load_session(session.get(SESSION_KEY))
@@ -219,6 +252,7 @@ def confirm(lang: str) -> Response | str:
                     wsession, lines, resolution=resolution, method=method, store_code=store or None,
                     note=request.form.get("note"), exception=exception,
                     idempotency_key=request.form.get("idempotency_key") or None,
+                    exchange_variant=variant,
                 )
             session.pop(SESSION_KEY, None)
             return redirect(url_for("wizard.status", lang=lang, reference=ticket.reference, token=token, new=1))
@@ -230,6 +264,8 @@ def confirm(lang: str) -> Response | str:
         methods=methods, resolution=resolution, method=method, store=store, estimate=estimate,
         exception=exception, any_ineligible=any_ineligible, errors=errors, labels_res=RESOLUTIONS,
         labels_met=METHODS, stores=current_policy().stores, idempotency_key=wiz.secrets.token_urlsafe(16),
+        variant=variant, review=review_explanations(
+            review, money(current_policy().receiptless_review_over, wsession.order.currency)),
     ), 400 if errors else 200
 
 
@@ -258,5 +294,6 @@ def _translated_error(exc: wiz.WizardError) -> str:
         "invalid_resolution": _("Please choose what you would like."),
         "invalid_method": _("Please choose how you will send the item back."),
         "invalid_note": _("The note may have at most 2,000 characters."),
+        "invalid_idempotency_key": _("This form has expired. Please reload the page and try again."),
     }
     return str(messages.get(exc.code, exc.message))

@@ -29,6 +29,7 @@ from kb.policy import (
 )
 from kb.returns.facts import item_facts, order_facts, reserved_quantities
 from kb.returns.models import Order, OrderItem, WizardOutcome, WizardSession
+from kb.returns.orders import normalise_order_number, normalise_transaction_id
 from kb.returns.selfhelp import keys_for_lines
 from kb.search import suggest_for
 from kb.shop import current_policy
@@ -40,6 +41,7 @@ from kb.types import utcnow
 SESSION_IDLE = timedelta(hours=1)
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}$")
 MAX_NOTE = 2000
+MAX_VARIANT = 120  # the exchange wish: "size M, in blue"
 
 
 class WizardError(Exception):
@@ -93,8 +95,8 @@ def find_order(*, email: str, order_number: str | None, transaction_id: str | No
     The same error whatever is wrong.
     """
     email = (email or "").strip().lower()
-    number = (order_number or "").strip().upper()
-    transaction = (transaction_id or "").strip()
+    number = normalise_order_number(order_number)
+    transaction = normalise_transaction_id(transaction_id) or ""
     if not EMAIL.match(email) or len(email) > 254:
         raise WizardError(400, "invalid_email", "Please enter the e-mail address used for the order.")
     if bool(number) == bool(transaction):
@@ -102,9 +104,12 @@ def find_order(*, email: str, order_number: str | None, transaction_id: str | No
     if len(number) > 40 or len(transaction) > 80:
         raise WizardError(400, "invalid_order", "That order number or transaction ID is too long.")
     if number:
-        order = db.session.scalar(select(Order).where(Order.number == number))
+        # Rows imported before numbers were normalised may hold the shopper's exact spelling.
+        raw = (order_number or "").strip()
+        order = db.session.scalar(select(Order).where(Order.number.in_({number, raw})).limit(1))
     else:
-        order = db.session.scalar(select(Order).where(Order.transaction_id == transaction))
+        raw = (transaction_id or "").strip()
+        order = db.session.scalar(select(Order).where(Order.transaction_id.in_({transaction, raw})).limit(1))
     # Compare in constant time, and answer the same for a wrong number and a wrong e-mail.
     if order is None or not secrets.compare_digest(order.email.encode(), email.encode()):
         raise WizardError(404, "order_not_found",
@@ -311,6 +316,39 @@ def estimate_for(session: WizardSession, evaluated: list[Evaluated], resolution:
     return estimate_return(current_policy(), order_facts(session.order), lines, resolution, method)
 
 
+def _abuse_reasons(session: WizardSession, estimate: Estimate) -> tuple[str, ...]:
+    """The policy's abuse rules this return trips (frequent returner, receipt-less over the limit)."""
+    prior = db.session.scalar(
+        select(func.count()).select_from(Ticket).where(
+            Ticket.email == session.order.email, Ticket.created_at >= utcnow() - timedelta(days=365))
+    ) or 0
+    return review_reasons(current_policy(), prior_returns_12m=prior, receiptless=session.receiptless,
+                          return_value=estimate.items_total)
+
+
+def review_preview(session: WizardSession, evaluated: list[Evaluated], estimate: Estimate,
+                   exception: bool) -> list[str]:
+    """Why this return would go to an agent if confirmed now, in open_ticket's order; empty: approved."""
+    reasons: list[str] = []
+    if exception and any(not e.decision.eligible for e in evaluated):
+        reasons.append("exception_requested")
+    reasons.extend(str(r) for r in _abuse_reasons(session, estimate))
+    for e in evaluated:
+        reasons.extend(str(r) for r in e.decision.review_reasons if str(r) not in reasons)
+    if not reasons and any(e.decision.needs_review for e in evaluated):
+        reasons.append("other")
+    return reasons
+
+
+def _clean_variant(value: Any) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str) or len(value.strip()) > MAX_VARIANT:
+        raise WizardError(400, "invalid_exchange_variant",
+                          f"exchange_variant must be a text of at most {MAX_VARIANT} characters.")
+    return " ".join(value.split())
+
+
 def create_return(
     session: WizardSession,
     lines: list[LineChoice],
@@ -321,8 +359,11 @@ def create_return(
     note: Any = None,
     exception: Any = False,
     idempotency_key: str | None = None,
+    exchange_variant: Any = None,
 ) -> tuple[Ticket, str, bool]:
     """Open the return ticket; returns (ticket, status token, created now)."""
+    if idempotency_key is not None and not 1 <= len(idempotency_key) <= 80:
+        raise WizardError(400, "invalid_idempotency_key", "The idempotency key must have 1 to 80 characters.")
     # Lock the order's row first (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises
     # writers): a concurrent retry then waits here and finds the ticket its twin created.
     db.session.execute(select(Order.id).where(Order.id == session.order_id).with_for_update())
@@ -367,13 +408,9 @@ def create_return(
     else:
         store_code = None
     note_text = _clean_note(note) or session.note
+    variant = _clean_variant(exchange_variant) if resolution == Resolution.EXCHANGE else ""
     estimate = estimate_for(session, evaluated, resolution, method)
-    prior = db.session.scalar(
-        select(func.count()).select_from(Ticket).where(
-            Ticket.email == session.order.email, Ticket.created_at >= utcnow() - timedelta(days=365))
-    ) or 0
-    reasons = review_reasons(current_policy(), prior_returns_12m=prior, receiptless=session.receiptless,
-                             return_value=estimate.items_total)
+    reasons = _abuse_reasons(session, estimate)
     ticket, token = open_ticket(
         order=session.order,
         lines=[TicketLine(e.item, e.choice.quantity, e.choice.reason, e.choice.condition, e.decision)
@@ -381,6 +418,7 @@ def create_return(
         resolution=resolution, method=method, estimate=estimate, lang=session.lang, note=note_text,
         store_code=store_code, exception=bool(ineligible) and exception, receiptless=session.receiptless,
         review_reasons=reasons, session_id=session.id, idempotency_key=idempotency_key,
+        exchange_variant=variant,
     )
     attach_session_photos(session.id, ticket.id)
     session.outcome = WizardOutcome.TICKET

@@ -72,6 +72,7 @@ MAX_OFFSET = 10_000
 PHRASE_BOOST = 1.5
 MAX_SCORED = 6  # query words (or phrases) ranked on, the rarest first
 VERSION_FILE = "KB_SEARCH_SCHEMA"
+KEEP_FILE = ".gitkeep"  # the empty file that keeps the default index folder in git
 _TOC_RE = re.compile(r"^_MAIN_(\d+)\.toc$")
 
 
@@ -258,6 +259,8 @@ class SearchIndex:
 
     def _swap_in(self, new: Path) -> None:
         """Atomically put directory `new` at self.path and delete what was there."""
+        if (self.path / KEEP_FILE).exists():
+            (new / KEEP_FILE).touch()  # the checkout's placeholder stays tracked and present
         if self.path.exists():
             if exchange_dirs(new, self.path):
                 shutil.rmtree(new, ignore_errors=True)  # `new` now holds the old index

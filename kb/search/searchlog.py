@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import secrets
 import time
+import unicodedata
 from typing import Any
 
 from blinker import Namespace
@@ -37,7 +38,7 @@ searches_written = Namespace().signal("searches-written")
 _SCRUB = [
     # Anything with an @, even without a domain or cut short: "ana@exa" still names Ana.
     (re.compile(r"[\w.+-]+@[\w.-]*"), "[email]"),
-    (re.compile(r"\b[A-Z]{1,3}-?\d{3,}\b", re.IGNORECASE), "[number]"),
+    (re.compile(r"\b[A-Z]{1,3}[\s-]?\d{3,}\b", re.IGNORECASE), "[number]"),
     (re.compile(r"\bR-[A-Z0-9]{6}\b", re.IGNORECASE), "[reference]"),
     # A ticket reference typed without its dash; one digit at least, or "returns" would go.
     (re.compile(r"\bR(?=[A-Z0-9]{0,5}\d)[A-Z0-9]{6}\b", re.IGNORECASE), "[reference]"),
@@ -50,8 +51,24 @@ _SCRUB = [
 ]
 
 
+# Phone numbers: digits in groups, with spaces, dots, dashes or brackets, 8 digits at least.
+_PHONE = re.compile(r"\+?\(?\d[\d\s().-]{6,}\d")
+
+
+def _phone(match: re.Match[str]) -> str:
+    digits = sum(char.isdigit() for char in match.group())
+    return "[number]" if digits >= 8 else match.group()
+
+
 def scrub(query: str) -> str:
-    """The query with anything that could identify a shopper replaced."""
+    """The query with anything that could identify a shopper replaced.
+
+    First folded to the plain form (NFKC: a full-width "＠" becomes "@") and rid of invisible
+    format characters (zero-width spaces and joiners), which would otherwise split a pattern.
+    """
+    query = unicodedata.normalize("NFKC", query)
+    query = "".join(char for char in query if unicodedata.category(char) != "Cf")
+    query = _PHONE.sub(_phone, query)
     for pattern, replacement in _SCRUB:
         query = pattern.sub(replacement, query)
     return query

@@ -124,7 +124,9 @@ def sync_index(force: bool = False) -> bool:
     """Bring the index up to the database's published revisions; True when in step."""
     keeper = _keeper()
     version = content_version()
-    if version == keeper.synced_version and not force and not keeper.degraded:
+    # In step only while the index is also there and sound: a deleted or damaged index must be
+    # rebuilt even when no article changed.
+    if version == keeper.synced_version and not force and not keeper.degraded and keeper.index.status() == "ok":
         return True
     if keeper.degraded and not force and time.monotonic() - keeper.failed_at < RETRY_AFTER_FAILURE:
         return False

@@ -115,7 +115,9 @@ def search_api():  # type: ignore[no-untyped-def]
 @api_bp.get("/suggest")
 def suggest():  # type: ignore[no-untyped-def]
     """Article titles matching what the shopper is typing (for the search box)."""
-    query = request.args.get("q", "")[:200]
+    query = request.args.get("q", "")
+    if len(query) > 200:
+        raise ApiError(400, "query_too_long", "q must be at most 200 characters")
     lang = _api_lang()
     limit = _api_limit(6, 10)
     items = suggest_titles(query, lang, limit=limit)

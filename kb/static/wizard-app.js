@@ -6,8 +6,10 @@
  * attached here and visibility goes through the `hidden` attribute.
  * Every word comes from the JSON data block named by data-strings (kb/returns/embed.py), so
  * the French catalogue covers the script too.
- * The session token lives in this closure only (no cookie, no storage): the flow also works in
- * a shop's iframe whose browser blocks third-party cookies, and a reload simply starts over. */
+ * The step is in the URL (?step=items) and the shopper's choices, session token included, in
+ * this tab's history entries (history.state): Back, Forward and reload return to the same step
+ * with the same choices. No cookie and no storage, so the flow also works in a shop's iframe
+ * whose browser blocks third-party cookies; another tab or a shared link starts over, and says so. */
 (() => {
   "use strict";
 
@@ -76,12 +78,19 @@
 
   /** A date (or date-time) from the API, written out as the server's pages do (in UTC). */
   function longDate(iso) {
-    let text = iso.length === 10 ? `${iso}T00:00:00` : iso;
+    const dateOnly = iso.length === 10;
+    let text = dateOnly ? `${iso}T00:00:00` : iso;
     // The API's date-times are UTC, with or without an offset: never read them as local time.
     if (!/(Z|[+-]\d\d:?\d\d)$/i.test(text)) { text += "Z"; }
     const value = new Date(text);
-    return new Intl.DateTimeFormat(lang, { year: "numeric", month: "long", day: "numeric", timeZone: "UTC" })
-      .format(value);
+    // A calendar date stays that date; a moment is the shop's date (its time zone), as the pages show it.
+    const timeZone = dateOnly ? "UTC" : (S.timezone || "UTC");
+    try {
+      return new Intl.DateTimeFormat(lang, { year: "numeric", month: "long", day: "numeric", timeZone }).format(value);
+    } catch (error) {
+      return new Intl.DateTimeFormat(lang, { year: "numeric", month: "long", day: "numeric", timeZone: "UTC" })
+        .format(value);
+    }
   }
 
   function label(list, code) {
@@ -212,7 +221,7 @@
       photosSent: 0,
       options: null, // the /options answer
       lines: [], // the items sent to /options, sent again to create the return
-      choice: { resolution: "", method: "", store: "", exception: false },
+      choice: { resolution: "", method: "", store: "", exception: false, variant: "" },
       idempotencyKey: null,
       result: null, // the created return, or {deflected: true}
     };
@@ -240,8 +249,61 @@
     window.setTimeout(() => { live.textContent = text; }, 50);
   }
 
+  // ---- the step in the URL, the choices in the tab's history --------------------------------------
+
+  const STEP_NAMES = ["find", "items", "answers", "confirm", "done"];
+  let current = 0;
+
+  function stepUrl(index) {
+    const url = new URL(window.location.href);
+    if (index === 0) { url.searchParams.delete("step"); } else { url.searchParams.set("step", STEP_NAMES[index]); }
+    return url.pathname + url.search + url.hash;
+  }
+
+  function snapshot(index) {
+    return { kbWizard: 1, step: index, state: JSON.parse(JSON.stringify(state)) };
+  }
+
+  /** Keep the current history entry up to date with the shopper's choices (for Back and reload). */
+  function remember() {
+    try {
+      window.history.replaceState(snapshot(current), "", stepUrl(current));
+    } catch (error) {
+      // A browser refusing history writes (some sandboxed frames): the flow still works, without it.
+    }
+  }
+
+  /** Where a history entry may lead: a created return stays done, a lost session starts over. */
+  function reachable(index) {
+    if (state.result && index < 4) { return { index: 4, error: T.already_done }; }
+    if (!state.result && index === 4) { return { index: state.options ? 3 : 0 }; }
+    if (index >= 1 && !state.token) { return { index: 0, error: index > 0 ? T.cannot_restore : "" }; }
+    if (index >= 2 && !state.options) { return { index: 1 }; }
+    return { index };
+  }
+
+  window.addEventListener("popstate", (event) => {
+    const entry = event.state;
+    if (!entry || !entry.kbWizard) { return; }
+    // Memory holds the newest choices; an entry only brings them back after a reload.
+    if (!state.token && !state.result && entry.state) { state = entry.state; }
+    const target = reachable(entry.step);
+    go(target.index, { error: target.error, fromHistory: true });
+  });
+
   /** Show step `index`; focus its heading, or its error when there is one. */
-  function go(index, { error = "", initial = false } = {}) {
+  function go(index, { error = "", initial = false, fromHistory = false } = {}) {
+    const moved = index !== current;
+    current = index;
+    try {
+      if (initial || fromHistory || !moved) {
+        window.history.replaceState(snapshot(index), "", stepUrl(index));
+      } else {
+        window.history.pushState(snapshot(index), "", stepUrl(index));
+      }
+    } catch (historyError) {
+      // As in remember(): no history, no harm.
+    }
     renderProgress(index);
     fill(stage, STEP_BUILDERS[index]());
     if (error) {
@@ -372,7 +434,9 @@
       .filter((item) => item.returnable_quantity > 0 && state.picks[item.sku] && state.picks[item.sku].picked)
       .map((item) => {
         const pick = state.picks[item.sku];
-        return { sku: item.sku, quantity: pick.quantity, reason: pick.reason, condition: pick.condition };
+        // A parcel that never came has no condition to ask about: the API gets the agreed placeholder.
+        const condition = pick.reason === S.missing_reason ? S.missing_condition : pick.condition;
+        return { sku: item.sku, quantity: pick.quantity, reason: pick.reason, condition };
       });
   }
 
@@ -401,10 +465,13 @@
     const reason = select(idFor("reason", item.sku), S.reasons, pick.reason, T.choose_reason);
     const condition = select(idFor("condition", item.sku), S.conditions, pick.condition, T.choose_condition);
     qty.addEventListener("change", () => { pick.quantity = Number(qty.value); });
-    reason.addEventListener("change", () => { pick.reason = reason.value; onChange(); });
+    const conditionField = field(condition.id, T.its_condition, condition);
+    const showCondition = () => { conditionField.hidden = pick.reason === S.missing_reason; };
+    reason.addEventListener("change", () => { pick.reason = reason.value; showCondition(); onChange(); });
     condition.addEventListener("change", () => { pick.condition = condition.value; });
+    showCondition();
     const choices = h("div", { class: "wapp-item-choices", hidden: !pick.picked }, [
-      field(qty.id, T.how_many, qty), field(reason.id, T.why, reason), field(condition.id, T.its_condition, condition),
+      field(qty.id, T.how_many, qty), field(reason.id, T.why, reason), conditionField,
     ]);
     append(card, [
       checkbox(idFor("pick", item.sku), T.pick, pick.picked, (event) => {
@@ -499,7 +566,7 @@
     if (item.eligible) {
       if (item.window_ends) { lines.push(h("p", { text: format(T.until, { date: longDate(item.window_ends) }) })); }
       const e = item.estimate;
-      if (e) {
+      if (e && Number(e.total) > 0) {
         let text = format(T.estimated, { amount: money(e.total, e.currency) });
         if (Number(e.fee) > 0) { text += ` (${format(T.after_fee, { fee: money(e.fee, e.currency) })})`; }
         lines.push(h("p", { text }));
@@ -533,7 +600,7 @@
         state.result = { deflected: true };
         go(4);
       })),
-      button(T.still_return, () => {
+      button(state.lines.every((line) => line.reason === S.missing_reason) ? T.report_missing : T.still_return, () => {
         state.idempotencyKey = newIdempotencyKey();
         go(3);
       }, true),
@@ -605,20 +672,61 @@
     const actions = h("div", { class: "wapp-actions" });
     const estimateBox = h("section", { class: "wapp-estimate", "aria-labelledby": "wapp-estimate-title",
       "aria-live": "polite" });
+    const reviewBox = h("div", { class: "flash flash-warning wapp-review", id: "wapp-review", hidden: true });
+    const variantInput = h("input", { id: "wapp-variant", type: "text", maxlength: "120", autocomplete: "off",
+      value: choice.variant, "aria-describedby": "wapp-variant-hint" });
+    variantInput.addEventListener("input", () => { choice.variant = variantInput.value; });
+    const variantField = field("wapp-variant", T.variant_label, variantInput, T.variant_hint);
+    variantField.classList.add("wapp-variant");
     let estimateRequest = 0;
+    let review = [];
 
-    // The exact figure for the current choice, from the server's policy engine.
+    /** What the choice brings: a refund table, or for an exchange or a repair, that it costs nothing. */
+    function drawEstimate(estimate, exception) {
+      if (choice.resolution === "exchange" || choice.resolution === "repair") {
+        const exchange = choice.resolution === "exchange";
+        fill(estimateBox, [h("h3", { id: "wapp-estimate-title", text: exchange ? T.exchange_title : T.repair_title }),
+          h("p", { text: exchange ? T.exchange_text : T.repair_text })]);
+        return;
+      }
+      fill(estimateBox, [
+        h("h3", { id: "wapp-estimate-title", text: exception ? T.estimate_if_granted : T.estimate_title }),
+        estimateTable(asNumbers(estimate)),
+        exception ? h("p", { class: "muted", text: T.granted_only }) : null,
+      ]);
+    }
+
+    /** Before the button: whether an agent checks this return, and why; the button says so too. */
+    function drawReview(reasons) {
+      review = reasons;
+      const limit = money(S.receiptless_limit, state.order.currency);
+      fill(reviewBox, reasons.length ? [
+        h("p", {}, [h("strong", { text: T.review_title })]),
+        h("ul", {}, reasons.map((code) => h("li", {
+          text: format(S.review_reasons[code] || S.review_reasons.other, { limit }) }))),
+      ] : []);
+      reviewBox.hidden = !reasons.length;
+      const confirmButton = actions.querySelector(".button-primary");
+      if (confirmButton) {
+        confirmButton.textContent = reasons.length ? T.send_review : T.confirm;
+        if (reasons.length) { confirmButton.setAttribute("aria-describedby", "wapp-review"); }
+        else { confirmButton.removeAttribute("aria-describedby"); }
+      }
+    }
+
+    // The exact figure and the review reasons for the current choice, from the server's policy engine.
     async function refreshEstimate(exception) {
       const ticket = ++estimateRequest;
-      if (!choice.resolution || !choice.method) { fill(estimateBox, []); return; }
+      variantField.hidden = choice.resolution !== "exchange";
+      if (!choice.resolution || !choice.method) { fill(estimateBox, []); drawReview([]); return; }
       try {
         const data = await call("/estimate", { json: { session: state.token, items: state.lines,
           resolution: choice.resolution, method: choice.method, exception: Boolean(exception) } });
         if (ticket !== estimateRequest) { return; } // a newer choice was made meanwhile
-        fill(estimateBox, [h("h3", { id: "wapp-estimate-title", text: T.estimate_title }),
-          estimateTable(asNumbers(data.estimate))]);
+        drawEstimate(data.estimate, Boolean(exception));
+        drawReview(data.review_reasons || []);
       } catch (error) {
-        if (ticket === estimateRequest) { fill(estimateBox, []); }
+        if (ticket === estimateRequest) { fill(estimateBox, []); drawReview(exception ? ["exception_requested"] : []); }
       }
     }
 
@@ -637,6 +745,7 @@
             choice.resolution = code;
             refreshEstimate(exception);
           }),
+          variantField,
           h("div", {}, [
             radios("wapp-method", T.how_back, methods, choice.method, (code) => {
               choice.method = code;
@@ -650,11 +759,11 @@
         parts.push(h("p", { class: "empty", text: T.no_common_choice }));
       }
       fill(choicesBox, parts);
-      refreshEstimate(exception);
       fill(actions, [
         button(T.back, () => go(2)),
-        canCreate ? button(exception ? T.send_request : T.confirm, () => create(actions, exception), true) : null,
+        canCreate ? button(exception ? T.send_review : T.confirm, () => create(actions, exception), true) : null,
       ]);
+      refreshEstimate(exception);
     }
 
     const warning = anyIneligible ? h("div", { class: "flash flash-warning" }, [
@@ -671,6 +780,7 @@
       warning,
       choicesBox,
       estimateBox,
+      reviewBox,
       actions,
     ];
   }
@@ -681,11 +791,16 @@
       showError(S.errors.invalid_store);
       return;
     }
+    if (choice.resolution === "exchange" && !choice.variant.trim()) {
+      showError(T.variant_missing);
+      return;
+    }
     busy(actions, async () => {
       const body = { session: state.token, items: state.lines, resolution: choice.resolution, method: choice.method,
         exception: Boolean(exception) };
       if (choice.method === "store") { body.store = choice.store; }
       if (state.note) { body.note = state.note; }
+      if (choice.resolution === "exchange") { body.exchange_variant = choice.variant.trim(); }
       try {
         // The same key for every try of this confirmation: a double click or a retry after a lost
         // answer gets the ticket already created instead of a second one.
@@ -712,11 +827,17 @@
     } else {
       steps.push(T.step_pack, method === "dropoff" ? T.step_dropoff : T.step_carrier);
     }
-    steps.push(T.step_refund);
+    if (method !== "none") {
+      // Only a refund talks about refunds.
+      const after = { exchange: T.after_exchange, repair: T.after_repair, store_credit: T.after_credit };
+      steps.push(after[state.choice.resolution] || T.step_refund);
+    }
+    const label = method === "carrier" || method === "dropoff";
     return h("section", { class: "instructions", "aria-labelledby": "wapp-next-title" }, [
       h("h3", { id: "wapp-next-title", text: T.next_title }),
       h("ol", {}, steps.map((text) => h("li", { text }))),
-      h("p", {}, [outLink(result.slip_url, T.open_slip, { class: "button button-primary" })]),
+      method === "none" ? null
+        : h("p", {}, [outLink(result.slip_url, label ? T.open_label : T.open_slip, { class: "button button-primary" })]),
     ]);
   }
 
@@ -736,7 +857,8 @@
       h("p", { class: "status-line" }, [h("span", { class: good, text: S.statuses[result.status] || result.status })]),
       h("p", { class: "lead", text: format(approved ? T.approved_lead : T.review_lead, { email: state.email }) }),
       approved ? instructions(result) : null,
-      h("p", { text: format(T.estimated, { amount: money(result.estimate.total, result.estimate.currency) }) }),
+      ["exchange", "repair"].includes(state.choice.resolution) ? null
+        : h("p", { text: format(T.estimated, { amount: money(result.estimate.total, result.estimate.currency) }) }),
       h("p", {}, [outLink(result.status_url, T.open_status)]),
       h("p", { class: "muted", text: T.private_link }),
       again,
@@ -767,6 +889,23 @@
 
   root.classList.add("wizard-app");
   fill(root, [h("nav", { class: "wapp-progress", "aria-label": T.progress }, [progressList]), live, stage]);
-  go(0, { initial: true }); // no focus move on page load: the shopper has not asked for anything yet
+  // Every choice the shopper makes is kept in this history entry, so a reload loses nothing.
+  // Typing is remembered after a pause: browsers limit how often a page may write its history.
+  let typing = 0;
+  stage.addEventListener("change", remember);
+  stage.addEventListener("input", () => {
+    window.clearTimeout(typing);
+    typing = window.setTimeout(remember, 400);
+  });
+  const saved = window.history.state;
+  const asked = STEP_NAMES.indexOf(new URL(window.location.href).searchParams.get("step") || "find");
+  if (saved && saved.kbWizard && saved.state) {
+    state = saved.state;
+    const target = reachable(saved.step);
+    go(target.index, { error: target.error, initial: true });
+  } else {
+    // A step in the URL without its history (another tab, a shared link): say why it starts over.
+    go(0, { initial: true, error: asked > 0 ? T.cannot_restore : "" });
+  }
   reportHeight();
 })();

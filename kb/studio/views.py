@@ -23,6 +23,7 @@ from kb.studio import service, todo
 from kb.studio.diffs import SnapshotDiff, diff_snapshots, snapshot_of_article, snapshot_of_draft
 from kb.studio.forms import LANGUAGE_NAMES, MAX_BODY, ArticleForm
 from kb.web import current_lang
+from kb.web_input import MAX_ID
 
 bp = Blueprint("studio", __name__, url_prefix="/studio")
 
@@ -255,6 +256,8 @@ def _failures_html(check: ArticleCheck) -> str:
 
 def _translation_source() -> Article | None:
     source_id = request.args.get("translate", type=int)
+    if source_id is not None and not 0 < source_id <= MAX_ID:
+        abort(404)
     return db.get_or_404(Article, source_id) if source_id is not None else None
 
 

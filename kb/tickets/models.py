@@ -74,6 +74,9 @@ class Ticket(db.Model):
     exception: Mapped[bool] = mapped_column(default=False)
     receiptless: Mapped[bool] = mapped_column(default=False)
     review_reasons_json: Mapped[str] = mapped_column(Text, default="[]")
+    # For an exchange: the size or colour the shopper wants instead, in their words (later, the
+    # label of a variant picked from the catalogue). Empty for other resolutions.
+    exchange_variant: Mapped[str] = mapped_column(String(120), default="", server_default="")
     policy_version: Mapped[str] = mapped_column(String(20))
     currency: Mapped[str] = mapped_column(String(3))
     estimate_items: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from flask import current_app, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from kb.mail.service import queue_email, queue_webhooks
 
@@ -38,7 +39,7 @@ def ticket_opened(ticket: Ticket, token: str) -> None:
             body = render_template("mail/question_opened.txt", ticket=ticket, link=link)
         else:
             subject = _("Your return %(reference)s", reference=ticket.reference)
-            body = render_template("mail/ticket_opened.txt", ticket=ticket, link=link)
+            body = render_template("mail/ticket_opened.txt", ticket=ticket, link=link, names=_item_names(ticket))
     queue_email(ticket.email, subject, body)
 
 
@@ -84,3 +85,12 @@ def _order_number(ticket: Ticket) -> str | None:
 
     order = db.session.get(Order, ticket.order_id)
     return order.number if order else None
+
+
+def _item_names(ticket: Ticket) -> dict[str, str]:
+    """The ticket's products by SKU: shoppers know them by name."""
+    from kb.extensions import db
+    from kb.returns.models import OrderItem
+
+    ids = [item.order_item_id for item in ticket.items]
+    return {item.sku: item.name for item in db.session.scalars(select(OrderItem).where(OrderItem.id.in_(ids)))}

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from flask import current_app
 from PIL import Image, UnidentifiedImageError
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from kb.extensions import db
 from kb.tickets.models import Attachment
@@ -64,6 +66,9 @@ def clean_photo(raw: bytes) -> CleanPhoto:
             Image.DecompressionBombWarning) as exc:
         raise PhotoError("invalid_photo", "Photos must be JPEG, PNG or WebP images.") from exc
     mime, extension = ALLOWED[kind]
+    # Pillow carries the source's info (JPEG comment, ICC profile, XMP) into convert() and
+    # save(): drop it, or a comment would survive the "re-encoding".
+    pixels.info = {}
     out = io.BytesIO()
     # A fresh encode keeps pixels only: no EXIF (location), no comments, no trailing payload.
     if kind == "JPEG":
@@ -82,22 +87,57 @@ def uploads_dir() -> Path:
     return path
 
 
-def store_photo(session_id: int, raw: bytes) -> Attachment:
-    """Clean and store one photo for a wizard session (at most three per session)."""
+def clean_uploads(raws: list[bytes]) -> list[CleanPhoto]:
+    """Decode and re-encode every upload before any write: a bad file or one too many stores nothing.
+
+    Decoding is slow (a 40-megapixel photo takes a fraction of a second), so callers do it
+    before they take the database's write lock.
+    """
+    if len(raws) > MAX_PHOTOS:
+        raise PhotoError("too_many_photos", "You can attach at most 3 photos.")
+    return [clean_photo(raw) for raw in raws]
+
+
+def store_photos(session_id: int, photos: list[CleanPhoto]) -> list[Attachment]:
+    """Store cleaned photos for a wizard session, within its limit of three; the caller commits.
+
+    The count is checked before any file is written, and a file written in a transaction that
+    does not commit is removed again (see _forget_written_files).
+    """
     from sqlalchemy import func, select
 
-    photo = clean_photo(raw)
     count = db.session.scalar(
         select(func.count()).select_from(Attachment).where(Attachment.session_id == session_id)
     ) or 0
-    if count >= MAX_PHOTOS:
+    if count + len(photos) > MAX_PHOTOS:
         raise PhotoError("too_many_photos", "You can attach at most 3 photos.")
-    name = f"{secrets.token_hex(16)}.{photo.extension}"
-    (uploads_dir() / name).write_bytes(photo.data)
-    attachment = Attachment(session_id=session_id, filename=name, mime=photo.mime, size=len(photo.data))
-    db.session.add(attachment)
+    written: list[Path] = db.session.info.setdefault(WRITTEN_KEY, [])
+    attachments = []
+    for photo in photos:
+        name = f"{secrets.token_hex(16)}.{photo.extension}"
+        path = uploads_dir() / name
+        written.append(path)
+        path.write_bytes(photo.data)
+        attachment = Attachment(session_id=session_id, filename=name, mime=photo.mime, size=len(photo.data))
+        db.session.add(attachment)
+        attachments.append(attachment)
     db.session.flush()
-    return attachment
+    return attachments
+
+
+# Files written in the session's current transaction: kept on commit, deleted on rollback.
+WRITTEN_KEY = "kb_written_photos"
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_written_files(session: Session) -> None:
+    session.info.pop(WRITTEN_KEY, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_written_files(session: Session, previous_transaction: object) -> None:
+    for path in session.info.pop(WRITTEN_KEY, []):
+        path.unlink(missing_ok=True)
 
 
 def attach_session_photos(session_id: int, ticket_id: int) -> None:

@@ -19,12 +19,16 @@ from kb.extensions import db
 from kb.policy import (
     Decision,
     Estimate,
+    ReasonKind,
     RefundCheck,
     Resolution,
     check_refund,
     floor_to_minor,
     parse_money,
+    quantize,
+    reason_kind,
 )
+from kb.policy.codes import WORN_CONDITIONS
 from kb.returns.facts import order_facts
 from kb.returns.models import Order, OrderItem
 from kb.shop import current_policy
@@ -99,6 +103,7 @@ def open_ticket(
     review_reasons: tuple[str, ...] = (),
     session_id: int | None = None,
     idempotency_key: str | None = None,
+    exchange_variant: str = "",
 ) -> tuple[Ticket, str]:
     """Create a ticket reserving its quantities; returns it with its secret status token."""
     needs_review = (
@@ -136,6 +141,7 @@ def open_ticket(
         estimate_deduction=estimate.deduction,
         estimate_total=estimate.total,
         idempotency_key=idempotency_key,
+        exchange_variant=exchange_variant if resolution == "exchange" else "",
     )
     token = status_token(ticket)
     ticket.token_hash = token_hash(token)
@@ -272,6 +278,7 @@ def apply_action(
         raise TicketError("invalid_action", "use the refund endpoint to refund", 400)
     if len(message) > 5000:
         raise TicketError("message_too_long", "Messages may have at most 5,000 characters.", 400)
+    _lock_ticket(ticket)
     try:
         target = next_status(ticket.status, act, ticket.kind)
     except IllegalTransition as exc:
@@ -359,7 +366,7 @@ def _refund_check(ticket: Ticket, amount: Decimal, goodwill: Decimal) -> RefundC
     # guarantee are capped per order, so other tickets of the order count for those.
     on_ticket = sum((r.amount for r in ticket.refunds), GOODWILL_ZERO)
     # What the shopper paid for the ticket's items; shipping too when the policy refunds it.
-    items_value = sum((item.value for item in ticket.items), GOODWILL_ZERO)
+    items_value = sum((_refundable_value(item) for item in ticket.items), GOODWILL_ZERO)
     return check_refund(
         current_policy(),
         order_facts(order),
@@ -373,6 +380,19 @@ def _refund_check(ticket: Ticket, amount: Decimal, goodwill: Decimal) -> RefundC
         guarantee=guarantee,
         already_guarantee=guarantee_paid,
     )
+
+
+def _refundable_value(item: TicketItem) -> Decimal:
+    """An item's value for the refund cap: less the policy's deduction when it came back worn.
+
+    The condition the agent recorded on receipt counts over the shopper's declaration, so an
+    item declared unopened but received used is capped as the estimate would have been.
+    """
+    condition = item.condition_received or item.condition
+    if reason_kind(item.reason) is not ReasonKind.CHANGE_OF_MIND or condition not in WORN_CONDITIONS:
+        return item.value
+    kept = Decimal(100 - current_policy().used_refund_percent) / 100
+    return item.value - quantize(item.value * kept, item.ticket.currency)
 
 
 def refund_limits(ticket: Ticket) -> RefundLimits:
@@ -400,6 +420,18 @@ def _lock_order(order_id: int) -> None:
     db.session.execute(select(Order.id).where(Order.id == order_id).with_for_update())
 
 
+def _lock_ticket(ticket: Ticket) -> None:
+    """Lock the order's row, then the ticket's, and reload the ticket before deciding anything.
+
+    Every function that changes a ticket's status computes the transition after this, so a
+    refund and a decline of one ticket queue up on PostgreSQL instead of both acting on what
+    they read before the other committed. The order first, always, so two locks never cross.
+    """
+    _lock_order(ticket.order_id)
+    db.session.refresh(ticket, with_for_update=True)
+    db.session.expire(ticket, ["refunds", "items"])
+
+
 def issue_refund(
     ticket: Ticket, *, amount: object, goodwill: object, method: str, actor: str,
     actor_key: str | None = None,
@@ -415,12 +447,11 @@ def issue_refund(
         raise TicketError("invalid_amount", message, 400) from exc
     if amount_value + goodwill_value <= 0:
         raise TicketError("invalid_amount", "the refund must be more than zero", 400)
+    _lock_ticket(ticket)
     try:
         target = next_status(ticket.status, Action.REFUND, ticket.kind)
     except IllegalTransition as exc:
         raise TicketError("illegal_transition", str(exc), 409) from exc
-    _lock_order(ticket.order_id)
-    db.session.refresh(ticket)
     check = _refund_check(ticket, amount_value, goodwill_value)
     if not check.ok:
         raise TicketError(str(check.code or "over_cap"), check.message, 422)
@@ -435,9 +466,12 @@ def issue_refund(
             raise TicketError("over_cap", f"Refund of {amount_value} {order.currency} is over what is left "
                               f"of this order's total: {left} {order.currency}", 422)
     threshold = Decimal(str(current_app.config["REFUND_SECOND_APPROVAL_OVER"]))
-    # The threshold applies to the ticket's refunds together, so splitting one cannot dodge it.
-    on_ticket = sum((r.amount + r.goodwill for r in ticket.refunds), GOODWILL_ZERO)
-    pending = on_ticket + amount_value + goodwill_value > threshold
+    # The threshold applies to all the refunds of the order together (every ticket, pending or
+    # confirmed), so splitting a return into several tickets or refunds cannot dodge it.
+    on_order = db.session.scalar(
+        select(func.coalesce(func.sum(Refund.amount + Refund.goodwill), 0)).where(Refund.order_id == ticket.order_id)
+    ) or GOODWILL_ZERO
+    pending = Decimal(on_order) + amount_value + goodwill_value > threshold
     refund = Refund(
         order_id=ticket.order_id,
         currency=ticket.currency,
@@ -464,7 +498,7 @@ def issue_refund(
 
 def confirm_refund(refund: Refund, actor: str, actor_key: str | None = None) -> None:
     """A second agent confirms a large refund; only then does it count as paid."""
-    _lock_order(refund.order_id)
+    _lock_ticket(refund.ticket)
     db.session.refresh(refund)
     if refund.status != "pending_confirmation":
         raise TicketError("not_pending", "this refund does not wait for a confirmation", 409)

@@ -183,3 +183,18 @@ def test_the_store_keeps_the_most_recently_used_pages_of_the_current_version() -
     assert store.get(("c",), 8) is None  # rendered at another version: not served
     store.settle(8)
     assert store.pages == {}
+
+
+def test_query_parameters_a_visitor_adds_never_reach_the_cached_page(shop: Flask) -> None:
+    for path in ("/en/", "/en/articles/lost-parcel"):
+        planted = shop.test_client().get(path + "?evil=planted-link&utm_source=planted-link")
+        assert planted.status_code == 200
+        assert "planted-link" not in planted.get_data(as_text=True)
+        later = shop.test_client().get(path).get_data(as_text=True)
+        assert "planted-link" not in later
+
+
+def test_the_language_switch_keeps_the_parameters_the_page_owns(shop: Flask) -> None:
+    html = shop.test_client().get("/en/search?q=parcel&page=1&evil=planted-link").get_data(as_text=True)
+    assert "/fr/search?q=parcel&amp;page=1" in html
+    assert "planted-link" not in html

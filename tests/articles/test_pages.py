@@ -72,6 +72,19 @@ def test_hub_lists_returns_topics_with_faq_json_ld(content_client: FlaskClient) 
     assert 'role="search"' in html
 
 
+@pytest.mark.parametrize(("lang", "overview", "condition"), [
+    ("en", "/en/articles/returns-policy", "/en/articles/item-condition-and-photos"),
+    ("fr", "/fr/articles/politique-de-retour", "/fr/articles/etat-de-l-article-et-photos"),
+])
+def test_the_hub_opens_with_the_whole_policy_at_a_glance(content_client: FlaskClient, lang: str,
+                                                        overview: str, condition: str) -> None:
+    html = content_client.get(f"/{lang}/returns").get_data(as_text=True)
+    data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1))
+    title = re.search(rf'href="{overview}">\s*<span class="card-title">([^<]+)</span>', html).group(1)
+    assert data["mainEntity"][0]["name"] == title
+    assert condition in html
+
+
 @pytest.mark.parametrize("code", CATEGORY_CODES)
 def test_category_pages_list_their_articles(content_client: FlaskClient, code: str) -> None:
     html = content_client.get(f"/en/categories/{code}").get_data(as_text=True)

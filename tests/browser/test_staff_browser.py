@@ -44,7 +44,8 @@ def test_an_agent_approves_an_exception_and_the_shopper_reads_the_reply(
     live_server: dict[str, Any], browser: Any
 ) -> None:
     base = live_server["url"]
-    shopper = browser.new_context(locale="en-GB").new_page()
+    # The page-per-step assistant: the shopper's browser runs no JavaScript.
+    shopper = browser.new_context(locale="en-GB", java_script_enabled=False).new_page()
     shopper.goto(f"{base}/en/returns/start")
     shopper.fill("#order_number", "A1002")
     shopper.fill("#email", "ana@example.com")

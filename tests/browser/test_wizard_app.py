@@ -103,6 +103,9 @@ def test_hub_runs_the_whole_return_on_one_page(live_server: dict[str, Any], page
     expect(app.locator("#wapp-error")).to_have_text("Please choose one of our stores.")
     app.locator("#wapp-store").select_option("PAR-RIV")
     app.get_by_label("Exchange (another size or colour)").check()
+    app.get_by_role("button", name="Confirm my return").click()
+    expect(app.locator("#wapp-error")).to_have_text("Tell us which size or colour you would like instead.")
+    app.get_by_label("Which size or colour would you like instead?").fill("size L")
     # A double click sends one confirmation, with one Idempotency-Key: one ticket.
     app.get_by_role("button", name="Confirm my return").dblclick()
 
@@ -117,7 +120,7 @@ def test_hub_runs_the_whole_return_on_one_page(live_server: dict[str, Any], page
     expect(app.locator(".wapp-progress li[aria-current=step]")).to_contain_text("Done")
     expect(app.locator(".wapp-step")).not_to_contain_text("null")
     assert tickets_for(live_server["app"], "A1001") == 1
-    # The session token lived in memory only.
+    # The session token lived in this tab's history only: no storage.
     assert page.evaluate("localStorage.length + sessionStorage.length") == 0
     assert errors == []
 

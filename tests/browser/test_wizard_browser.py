@@ -1,4 +1,4 @@
-"""A shopper runs the returns assistant in a real browser, from the footer link to the slip."""
+"""The page-per-step returns assistant, the no-JavaScript path, in a real browser: footer link to label."""
 
 from __future__ import annotations
 
@@ -6,8 +6,11 @@ import re
 from typing import Any
 
 
-def test_return_from_the_footer_link_to_the_confirmation(live_server: dict[str, Any], page: Any) -> None:
+def test_return_without_javascript_from_the_footer_link_to_the_label(live_server: dict[str, Any], browser: Any) -> None:
     base = live_server["url"]
+    context = browser.new_context(locale="en-GB", java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
     page.goto(f"{base}/en/articles/return-window")
     page.click("footer a.footer-returns")
     page.wait_for_url(f"{base}/en/returns")
@@ -25,9 +28,13 @@ def test_return_from_the_footer_link_to_the_confirmation(live_server: dict[str, 
     page.click("text=I still want to return it")
     page.wait_for_url(re.compile(r".*/en/returns/confirm"))
     page.check("#res-exchange")
+    page.fill("#exchange_variant", "size L")
     page.click("button[value=create]")
     page.wait_for_url(re.compile(r".*/en/returns/status/R-[0-9A-Z]{6}\?token=.*"))
     text = page.inner_text("main")
     assert "Approved: waiting for your item" in text
-    page.click("text=Open the return slip")
-    assert page.locator(".qr svg").count() == 1
+    page.click("text=Open the return label")
+    assert page.locator(".label-qr svg").count() == 1 and page.locator(".label-barcode svg").count() == 1
+    # Without JavaScript the Print button would do nothing: it is not shown.
+    assert not page.locator("[data-print]").is_visible()
+    context.close()

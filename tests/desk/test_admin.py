@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from kb.auth.models import ApiToken, User
+from kb.auth.service import create_token
 from kb.extensions import db
 from kb.mail.models import OutboxMessage, Webhook
 from tests.desk.conftest import PASSWORD, open_return, sign_in, staff_user
@@ -189,3 +190,39 @@ def test_a_token_needs_a_name_and_a_role(admin: FlaskClient, demo: dict) -> None
         assert response.status_code == 400
         assert "Give the token a name and a role." in response.get_data(as_text=True)
     assert db.session.scalars(select(ApiToken)).all() == []
+
+
+def test_a_deactivated_users_tokens_stop_working_at_once(admin: FlaskClient, app: Flask, demo: dict) -> None:
+    owner = staff_user("agent")
+    _token, plain = create_token("warehouse", "agent", created_by=owner)
+    db.session.commit()
+    api = app.test_client()
+    headers = {"Authorization": f"Bearer {plain}"}
+    assert api.get("/api/v1/tickets", headers=headers).status_code == 200
+    admin.post(f"/desk/admin/users/{owner.id}/active", data={"active": "0"})
+    assert api.get("/api/v1/tickets", headers=headers).status_code == 401
+    admin.post(f"/desk/admin/users/{owner.id}/active", data={"active": "1"})
+    assert api.get("/api/v1/tickets", headers=headers).status_code == 401  # revoked, not paused
+
+
+def test_a_token_works_only_while_its_owner_is_active(app: Flask, demo: dict) -> None:
+    owner = staff_user("agent")
+    _token, plain = create_token("warehouse", "agent", created_by=owner)
+    owner.active = False  # e.g. changed outside the admin page
+    db.session.commit()
+    response = app.test_client().get("/api/v1/tickets", headers={"Authorization": f"Bearer {plain}"})
+    assert response.status_code == 401
+
+
+def test_signing_out_ends_the_session_and_the_remember_me_cookie_on_the_server(app: Flask, demo: dict) -> None:
+    browser = app.test_client()
+    user = staff_user("agent")
+    response = browser.post("/login", data={"email": user.email, "password": PASSWORD, "remember": "y"})
+    assert response.status_code == 302
+    stolen = {name: browser.get_cookie(name, domain="kb.test").value for name in ("session", "remember_token")}
+    assert browser.get("/desk").status_code == 200
+    browser.post("/logout")
+    for name, value in stolen.items():
+        replay = app.test_client()
+        replay.set_cookie(name, value, domain="kb.test")
+        assert replay.get("/desk").status_code == 302, name  # back to the login page

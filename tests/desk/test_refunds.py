@@ -259,6 +259,18 @@ def test_bad_refund_input_is_refused(client: FlaskClient, demo: dict) -> None:
     assert recorded() == before
 
 
+def test_splitting_a_return_into_several_tickets_cannot_dodge_the_second_approval(
+    client: FlaskClient, demo: dict
+) -> None:
+    delivered = (demo["now"] - timedelta(days=2)).isoformat()
+    add_order("C4002", demo, delivered_at=delivered, items=[
+        {"sku": f"TV-{n}", "name": f"Television {n}", "category": "home", "quantity": 1,
+         "unit_price": "900.00"} for n in range(3)])
+    tickets = [open_return("C4002", [(f"TV-{n}", 1, "wrong_size", "unopened")])[0] for n in range(3)]
+    statuses = [refund(client, ticket, "900.00").get_json()["status"] for ticket in tickets]
+    assert statuses == ["confirmed", "pending_confirmation", "pending_confirmation"]
+
+
 def test_a_ticket_under_review_is_refunded_only_once_its_reasons_are_checked(client: FlaskClient,
                                                                             demo: dict) -> None:
     ticket, _ = open_return("A1008")  # never delivered: sent for review
@@ -305,3 +317,17 @@ def test_a_guarantee_claim_on_part_of_an_order_leaves_its_delivery_charge_out(cl
     error = refused_over_cap(refund(client, ticket, "80.01"), before)
     assert error["caps_left"]["amount"] == "80.00"
     assert refund(client, ticket, "80.00").status_code == 201
+
+
+def test_an_item_received_used_after_a_change_of_mind_is_capped_like_the_estimate(
+    client: FlaskClient, demo: dict
+) -> None:
+    ticket, _ = open_return("A1001")  # two tees, changed mind, declared unopened: 39.80
+    assert ticket.status == "approved"
+    received = client.post(f"/api/v1/tickets/{ticket.reference}/actions", headers=bearer(),
+                           json={"action": "receive", "condition": "used"})
+    assert received.status_code == 200, received.get_json()
+    before = recorded()
+    error = refused_over_cap(refund(client, ticket, "19.91"), before)
+    assert error["caps_left"]["amount"] == "19.90"  # the policy refunds half of a used item
+    assert refund(client, ticket, "19.90").status_code == 201

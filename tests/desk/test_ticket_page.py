@@ -164,3 +164,19 @@ def test_the_page_works_in_french(client: FlaskClient, demo: dict) -> None:
                           headers={"Accept-Language": "fr"})
     assert response.status_code == 200
     assert '<html lang="fr">' in response.get_data(as_text=True)
+
+
+def test_invisible_and_reversing_characters_never_reach_the_desk(agent: FlaskClient, demo: dict) -> None:
+    from datetime import timedelta
+
+    from tests.desk.conftest import add_order
+
+    delivered = (demo["now"] - timedelta(days=2)).isoformat()
+    add_order("C5001", demo, delivered_at=delivered, seller="Shady\u202eSeller", channel="marketplace", items=[
+        {"sku": "MUG", "name": "Mug \u202egpj.exe\u202c with\u200b zero\u2066width", "category": "home",
+         "quantity": 1, "unit_price": "10.00"}])
+    ticket, _token = open_return("C5001", [("MUG", 1, "wrong_size", "unopened")], note="hi\u2067 there\u200d")
+    page = agent.get(f"/desk/tickets/{ticket.reference}").get_data(as_text=True)
+    assert "gpj.exe" in page and "Mug" in page
+    for char in ("\u202e", "\u202c", "\u200b", "\u2066", "\u2067", "\u200d"):
+        assert char not in page, repr(char)

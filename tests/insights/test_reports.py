@@ -205,3 +205,24 @@ def test_an_empty_period_has_no_figures(client: FlaskClient, staff: Staff, histo
     summary = _get(client, staff, "self_help", **period)["summary"]
     assert summary["deflection_rate"] is None
     assert summary["self_service_score"] is None
+
+
+def test_csv_cells_stay_whole_and_inert_in_semicolon_locales() -> None:
+    import csv as csv_module
+    import io as io_module
+    from datetime import date as date_type
+
+    from kb.insights.period import Period
+    from kb.insights.reports import as_csv
+
+    report = {"items": [{"key": "MUG", "title": "Mug;=cmd|' /C calc'!A0", "count": 3},
+                        {"key": "TEE", "title": "Tee,  +SUM(A1)\t-2", "count": 1}]}
+    text = as_csv("reasons", Period(date_type(2026, 3, 1), date_type(2026, 3, 31)), report)
+    # Split as a French spreadsheet would: on ";" with no regard for quotes.
+    for line in text.splitlines():
+        for piece in line.split(";"):
+            assert not piece.strip().lstrip('"').startswith(("=", "+", "-", "@")), piece
+    assert '"Mug;\'=cmd|' in text  # quoted, and the formula start neutralised
+    rows = list(csv_module.DictReader(io_module.StringIO(text)))
+    assert rows[0]["title"] == "Mug;'=cmd|' /C calc'!A0"
+    assert rows[1]["title"] == "Tee,  '+SUM(A1)\t'-2"

@@ -14,6 +14,10 @@ from kb.articles.models import Article
 from kb.extensions import db
 from kb.ops.backup import BackupError, backup_database, restore_database
 
+ARTICLE_FILES = Path(__file__).resolve().parents[2] / "articles"
+ALL_ARTICLES = len(list(ARTICLE_FILES.glob("*/*.md")))
+ENGLISH_ARTICLES = len(list(ARTICLE_FILES.glob("en/*.md")))
+
 
 def count_articles() -> int:
     return db.session.scalar(select(func.count()).select_from(Article)) or 0
@@ -39,7 +43,7 @@ def test_restore_refuses_a_sqlite_backup(content_app: Flask, tmp_path: Path) -> 
     sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.close()
     with pytest.raises(BackupError, match="SQLite backup; this database is PostgreSQL"):
         restore_database(other)
-    assert count_articles() == 42
+    assert count_articles() == ALL_ARTICLES
 
 
 def test_restore_into_an_empty_database_needs_no_yes(
@@ -51,7 +55,7 @@ def test_restore_into_an_empty_database_needs_no_yes(
         conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
     result = runner.invoke(args=["restore", str(target)])
     assert result.exit_code == 0, result.output
-    assert count_articles() == 42
+    assert count_articles() == ALL_ARTICLES
 
 
 def test_a_failed_restore_changes_nothing(content_app: Flask, tmp_path: Path) -> None:
@@ -59,5 +63,5 @@ def test_a_failed_restore_changes_nothing(content_app: Flask, tmp_path: Path) ->
     broken.write_bytes(backup_database(tmp_path / "kb.dump").read_bytes()[:4000])
     with pytest.raises(BackupError):
         restore_database(broken)
-    assert count_articles() == 42
+    assert count_articles() == ALL_ARTICLES
 

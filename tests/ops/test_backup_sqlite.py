@@ -16,6 +16,10 @@ from kb.ops import backup as backup_module
 from kb.ops.backup import BackupError, backup_database, restore_database
 from tests.conftest import ARTICLES, make_app
 
+ARTICLE_FILES = Path(__file__).resolve().parents[2] / "articles"
+ALL_ARTICLES = len(list(ARTICLE_FILES.glob("*/*.md")))
+ENGLISH_ARTICLES = len(list(ARTICLE_FILES.glob("en/*.md")))
+
 
 def live_path(app: Flask) -> Path:
     return Path(db.engine.url.database or "")
@@ -53,14 +57,14 @@ def test_another_process_sees_the_restored_data(content_app: Flask, tmp_path: Pa
     target = backup_database(tmp_path / "kb.backup")
     other = make_app(tmp_path)  # a second web process on the same database
     with other.app_context():
-        assert count_articles() == 42
+        assert count_articles() == ALL_ARTICLES
     db.session.execute(Article.__table__.delete().where(Article.lang == "fr"))
     db.session.commit()
     with other.app_context():
-        assert count_articles() == 21
-    assert restore_database(target) == 42
+        assert count_articles() == ENGLISH_ARTICLES
+    assert restore_database(target) == ALL_ARTICLES
     with other.app_context():
-        assert count_articles() == 42
+        assert count_articles() == ALL_ARTICLES
         db.session.remove()
         db.engine.dispose()
 
@@ -74,8 +78,8 @@ def test_restore_builds_a_new_machine_from_a_backup(content_app: Flask, tmp_path
     with fresh.app_context():
         result = runner.invoke(args=["restore", str(target)])  # nothing to overwrite: no --yes
         assert result.exit_code == 0, result.output
-        assert "42 articles" in result.output
-        assert count_articles() == 42
+        assert f"{ALL_ARTICLES} articles" in result.output
+        assert count_articles() == ALL_ARTICLES
         db.engine.dispose()
 
 
@@ -103,7 +107,7 @@ def test_backup_and_restore_refuse_the_wrong_files(content_app: Flask, tmp_path:
     dump.write_bytes(b"PGDMP\x01\x0e\x00" + b"\x00" * 100)
     with pytest.raises(BackupError, match="PostgreSQL dump; this database is SQLite"):
         restore_database(dump)
-    assert count_articles() == 42
+    assert count_articles() == ALL_ARTICLES
 
 
 def test_the_cli_names_the_backup_and_its_size(

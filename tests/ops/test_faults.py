@@ -65,6 +65,7 @@ def kb_command(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
         KB_UPLOADS_DIR=str(tmp_path / "uploads"),
         KB_SECRET_KEY="test-secret",
         KB_DEMO="0",
+        KB_BASE_URL="http://127.0.0.1",
     )
     return subprocess.Popen(
         [*command, *args], cwd=tmp_path, env=env, text=True,
@@ -134,7 +135,7 @@ def test_an_import_killed_half_way_imports_nothing(
                                "Importing articles")
     assert "created" not in output
 
-    # One transaction: the database holds the 42 articles from before, not a part of the 2,000.
+    # One transaction: the database holds the every article from before, not a part of the 2,000.
     articles = db.session.scalar(select(func.count()).select_from(Article))
     revisions = db.session.scalar(select(func.count()).select_from(ArticleRevision))
     assert (articles, revisions) == before

@@ -94,13 +94,13 @@ def test_the_retention_is_a_setting(tmp_path: Path) -> None:
         db.session.commit()
         assert prune_search_logs() == 2
         with pytest.raises(ValueError):
-            prune_search_logs(0)
+            prune_search_logs(-1)
         db.session.remove()
         db.engine.dispose()
 
 
 def test_a_served_process_prunes_once_a_day_in_the_background(tmp_path: Path) -> None:
-    app = make_app(tmp_path, TESTING=False)
+    app = make_app(tmp_path, TESTING=False, BASE_URL="http://kb.test")
     reset_database(app)
     with app.app_context():
         add_log(365)
@@ -121,5 +121,29 @@ def test_a_served_process_prunes_once_a_day_in_the_background(tmp_path: Path) ->
         wait_for_rebuild(app)  # /healthz started the (empty) index
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(SearchLog)) == 1
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_a_retention_of_zero_days_keeps_no_search(tmp_path: Path) -> None:
+    app = make_app(tmp_path, SEARCH_LOG_RETENTION_DAYS=0)
+    reset_database(app)
+    with app.app_context():
+        for age in (0.01, 1, 30):
+            add_log(age)
+        db.session.commit()
+        result = app.test_cli_runner().invoke(args=["privacy", "prune-searches"])
+        assert result.exit_code == 0, result.output
+        assert db.session.scalar(select(func.count()).select_from(SearchLog)) == 0
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_a_negative_retention_is_a_clear_error(tmp_path: Path) -> None:
+    app = make_app(tmp_path, SEARCH_LOG_RETENTION_DAYS=-3)
+    reset_database(app)
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["privacy", "prune-searches"])
+        assert result.exit_code != 0 and "cannot be negative" in result.output
         db.session.remove()
         db.engine.dispose()

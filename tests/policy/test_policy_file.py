@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from kb.policy import (
+    Address,
     ItemFacts,
     NotEligible,
     OrderFacts,
@@ -300,3 +301,24 @@ def test_support_hours_and_days_are_checked(key: str, value: str) -> None:
     with pytest.raises(PolicyError) as info:
         parse_policy(text.encode())
     assert info.value.key == key
+
+
+def test_default_policy_names_the_carrier_and_the_return_address() -> None:
+    policy = load_policy()
+    assert policy.carrier == "Colissimo"
+    assert policy.return_address == Address("Returns centre", "8 rue des Entrepôts", "93200 Saint-Denis", "FR")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key"),
+    [
+        ('carrier = "Colissimo"', 'carrier = ""', "carrier"),
+        ('city = "93200 Saint-Denis"', 'city = 93200', "return_address.city"),
+        ('name = "Returns centre"', 'name = "Returns centre"\nfloor = "2"', "return_address.floor"),
+    ],
+)
+def test_a_bad_carrier_or_return_address_names_the_key(tmp_path: Path, old: str, new: str, key: str) -> None:
+    path = write_policy(tmp_path, DEFAULT_TEXT.replace(old, new))
+    with pytest.raises(PolicyError, match=f"'{re.escape(key)}'") as caught:
+        load_policy(path)
+    assert caught.value.key == key

@@ -34,6 +34,7 @@ def server_env(tmp_path: Path, **extra: str) -> dict[str, str]:
         "KB_UPLOADS_DIR": str(tmp_path / "uploads"),
         "KB_SECRET_KEY": "reliability-test",
         "KB_DEMO": "0",
+        "KB_BASE_URL": "http://127.0.0.1",
         "KB_RATELIMIT_ENABLED": "0",
         "KB_OUTBOX_BACKGROUND": "0",
     })

@@ -101,3 +101,20 @@ def test_unreadable_file_is_a_clear_error(app: Flask, runner: FlaskCliRunner, tm
     result = runner.invoke(args=["orders", "import", str(path)])
     assert result.exit_code == 1
     assert "cannot read orders" in result.output
+
+
+def test_order_numbers_and_transaction_ids_are_found_however_they_were_typed(app: Flask) -> None:
+    from kb.returns.orders import import_orders
+    from kb.returns.wizard_service import find_order
+
+    report = import_orders([make_order(number="a-77 01", transaction_id="ch_3ab-cd 99")])
+    db.session.commit()
+    assert not report.errors, report.errors
+    stored = db.session.scalar(select(Order))
+    assert stored.number == "A-7701" and stored.transaction_id == "CH_3ABCD99"
+    for number in ("A-7701", "a-7701", " a-77 01 ", "Ａ-7701"):
+        order, _receiptless = find_order(email=stored.email, order_number=number, transaction_id=None)
+        assert order.id == stored.id, number
+    for transaction in ("ch_3abcd99", "CH_3AB-CD99", "ch 3ab cd 99".replace(" 3", "_3")):
+        order, receiptless = find_order(email=stored.email, order_number=None, transaction_id=transaction)
+        assert order.id == stored.id and receiptless, transaction

@@ -256,7 +256,7 @@ def test_the_assistants_already_in_a_return_line_offers_the_form(shop: FlaskClie
     assert button in card and 'form="resend-order"' in card
     # Forms cannot nest: the button's form stands after the items form.
     hidden = html[html.index('id="resend-order"'):]
-    items_form = html.index('class="item-form"')
+    items_form = html.index('class="wapp-items"')
     assert html.index('id="resend-order"') > html.index("</form>", items_form)
     assert 'name="order_number" value="A1001"' in hidden[:hidden.index("</form>")]
     sent = shop.post(f"/{lang}/returns/resend", data={"mode": "number", "order_number": "A1001",

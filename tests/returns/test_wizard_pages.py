@@ -37,12 +37,15 @@ def test_full_return_without_javascript(shop: FlaskClient) -> None:
     assert "/en/returns/read/" in help_page  # the suggested articles
     confirm = shop.get("/en/returns/confirm").get_data(as_text=True)
     assert "Your estimated refund" in confirm and "€" in confirm
-    done = shop.post("/en/returns/confirm", data={"action": "create", "resolution": "exchange", "method": "carrier"})
+    done = shop.post("/en/returns/confirm", data={"action": "create", "resolution": "exchange", "method": "carrier",
+                                                  "exchange_variant": "size L"})
     assert done.status_code == 302
     location = done.headers["Location"]
     assert re.search(r"/en/returns/status/R-[0-9A-Z]{6}\?token=[\w-]{32,}&new=1$", location)
     status = shop.get(location).get_data(as_text=True)
-    assert "Approved: waiting for your item" in status and "Open the return slip" in status
+    assert "Approved: waiting for your item" in status and "Open the return label" in status
+    assert "size L" in status and "Organic tee, blue, M" in status and "TEE-M-BLUE" not in status
+    assert "Estimated refund" not in status and "refunds reach" not in status  # an exchange pays no refund
     slip_url = re.search(r'href="([^"]*/slip\?token=[^"]+)"', status).group(1).replace("&amp;", "&")
     slip = shop.get(slip_url).get_data(as_text=True)
     assert "<svg" in slip and "Organic tee" in slip
@@ -104,3 +107,40 @@ def test_shopper_can_reply_on_the_status_page(shop: FlaskClient) -> None:
     assert sent.status_code == 302
     page = shop.get(f"/en/returns/status/{reference}?token={token}").get_data(as_text=True)
     assert "Can I drop it off tomorrow?" in page
+
+
+def test_an_overlong_idempotency_key_is_refused_and_nothing_is_stored(shop: FlaskClient) -> None:
+    _to_help(shop)
+    page = shop.post("/en/returns/confirm", data={"action": "create", "resolution": "refund", "method": "carrier",
+                                                  "idempotency_key": "k" * 300_000})
+    assert page.status_code in (400, 413)
+    assert db.session.scalar(select(func.count()).select_from(Ticket)) == 0
+    done = shop.post("/en/returns/confirm", data={"action": "create", "resolution": "refund", "method": "carrier",
+                                                  "idempotency_key": "k" * 80})
+    assert done.status_code == 302
+    assert db.session.scalar(select(Ticket.idempotency_key)) == "k" * 80
+
+
+def test_an_idempotency_key_over_80_characters_shows_an_error(shop: FlaskClient) -> None:
+    _to_help(shop)
+    page = shop.post("/en/returns/confirm", data={"action": "create", "resolution": "refund", "method": "carrier",
+                                                  "idempotency_key": "k" * 81})
+    assert "This form has expired" in page.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Ticket)) == 0
+
+
+def test_without_javascript_the_article_opened_is_the_one_credited(shop: FlaskClient) -> None:
+    import json as json_module
+    import re as re_module
+
+    _to_help(shop)
+    help_page = shop.get("/en/returns/help").get_data(as_text=True)
+    keys = re_module.findall(r'/en/returns/read/([\w-]+)"', help_page)
+    assert len(keys) >= 2, keys
+    first = re_module.search(r'name="article_key" value="([\w-]+)"', help_page).group(1)
+    opened = next(key for key in keys if key != first)
+    shop.get(f"/en/returns/read/{opened}")
+    assert shop.post("/en/returns/solved", data={"article_key": first}).status_code == 200
+    wsession = db.session.scalar(select(WizardSession))
+    assert opened in json_module.loads(wsession.opened_json)
+    assert wsession.deflected_key == opened

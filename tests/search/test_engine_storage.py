@@ -237,3 +237,23 @@ def test_threads_search_while_another_writes(tmp_path: Path) -> None:
             t.join()
     assert not errors
     assert ix.search("written", "en").total == 20
+
+
+def test_a_rebuild_keeps_the_folders_placeholder_file(tmp_path: Path) -> None:
+    folder = tmp_path / "search_index"
+    folder.mkdir()
+    (folder / ".gitkeep").touch()
+    ix = SearchIndex(folder)
+    ix.rebuild(doc(f"a{i}", "parcel") for i in range(3))
+    ix.rebuild(doc(f"b{i}", "parcel") for i in range(3))
+    assert (folder / ".gitkeep").exists()
+    assert ix.search("parcel", "en").total == 3
+
+
+def test_the_index_side_files_in_the_checkout_are_ignored_by_git() -> None:
+    import subprocess
+
+    root = Path(__file__).resolve().parents[2]
+    for name in (".search_index.create.lock", ".search_index.rebuild.lock", ".search_index.journal"):
+        result = subprocess.run(["git", "check-ignore", "-q", name], cwd=root, capture_output=True)
+        assert result.returncode == 0, name

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -111,3 +112,47 @@ def test_short_and_empty_queries_make_no_log_entry(batched: Flask) -> None:
     assert log_search("\x00\x01", "en", 0) is None
     flush_all()
     assert _count() == 0
+
+
+@pytest.mark.parametrize("query", [
+    "refund ana＠example.com", "refund ana@exa\u200bmple.com", "a\u200dna@example.com status",
+    "where is A 1001", "order a 1001 late", "call me 06 12 34 56 78", "+33 6 12 34 56 78 refund",
+    "(555) 123-4567 parcel", "ＡＢ１２３４５",
+])
+def test_disguised_personal_data_is_scrubbed(query: str) -> None:
+    from kb.search.searchlog import scrub
+
+    cleaned = scrub(query)
+    assert not any(char.isdigit() for char in cleaned.replace("[number]", "")), cleaned
+    assert "@" not in cleaned and "example" not in cleaned.replace("[email]", ""), cleaned
+
+
+@pytest.mark.parametrize("query", ["return window 30 days", "size 42 shoes", "refund in 14 days"])
+def test_ordinary_queries_keep_their_numbers(query: str) -> None:
+    from kb.search.searchlog import scrub
+
+    assert scrub(query) == query
+
+
+def test_a_quiet_server_writes_its_buffered_searches_on_a_timer(tmp_path: Path) -> None:
+    app = make_app(tmp_path, EVENT_FLUSH_SECONDS=0.3)
+    reset_database(app)
+    with app.app_context():
+        make_article()
+        client = app.test_client()
+        assert client.get("/api/v1/search?q=parcel&lang=en").status_code == 200
+        assert _count() == 0  # waiting for the clock
+        deadline = time.monotonic() + 10
+        while _count() == 0:  # no other event comes: the timer writes it
+            assert time.monotonic() < deadline, "the buffered search was never written"
+            time.sleep(0.1)
+            db.session.commit()  # end this read, to see the timer's write
+        db.session.remove()
+
+
+def test_the_exit_hook_writes_what_is_left(batched: Flask) -> None:
+    client = batched.test_client()
+    assert client.get("/api/v1/search?q=parcel&lang=en").status_code == 200
+    buffers.flush_at_exit()
+    db.session.commit()
+    assert _count() == 1

@@ -53,13 +53,14 @@ def test_all_tickets_of_an_order_never_refund_more_than_it_cost(shop: FlaskClien
                     resolution="guarantee_claim", method="none")
     second = _ticket(shop, "M1", "m@example.com", item("B", reason="not_received"),
                      resolution="guarantee_claim", method="none")
-    issue_refund(first, amount="140.00", goodwill="0", method="original_payment", actor="Alex")
-    with pytest.raises(TicketError) as refused:
-        issue_refund(second, amount="140.00", goodwill="0", method="original_payment", actor="Alex")
-    assert refused.value.code == "over_cap"
-    issue_refund(second, amount="100.00", goodwill="0", method="original_payment", actor="Alex")
+    # Each claim covers part of the order, so neither pays the delivery charge back.
+    for ticket in (first, second):
+        with pytest.raises(TicketError) as refused:
+            issue_refund(ticket, amount="140.00", goodwill="0", method="original_payment", actor="Alex")
+        assert refused.value.code == "over_cap"
+        issue_refund(ticket, amount="100.00", goodwill="0", method="original_payment", actor="Alex")
     paid = sum(r.amount for r in db.session.scalars(select(Refund)))
-    assert paid == Decimal("240.00")
+    assert paid == Decimal("200.00")
 
 
 def test_splitting_a_refund_does_not_dodge_the_second_approval(shop: FlaskClient, content_app: Flask) -> None:
