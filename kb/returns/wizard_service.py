@@ -33,7 +33,7 @@ from kb.returns.orders import normalise_order_number, normalise_transaction_id
 from kb.returns.selfhelp import keys_for_lines
 from kb.search import suggest_for
 from kb.shop import current_policy
-from kb.tickets.models import Ticket
+from kb.tickets.models import Ticket, TicketKind
 from kb.tickets.photos import attach_session_photos
 from kb.tickets.service import TicketLine, open_ticket, status_token, token_hash
 from kb.types import utcnow
@@ -320,6 +320,8 @@ def _abuse_reasons(session: WizardSession, estimate: Estimate) -> tuple[str, ...
     """The policy's abuse rules this return trips (frequent returner, receipt-less over the limit)."""
     prior = db.session.scalar(
         select(func.count()).select_from(Ticket).where(
+            # Questions sent through the contact form are tickets too, but not returns.
+            Ticket.kind == TicketKind.RETURN,
             Ticket.email == session.order.email, Ticket.created_at >= utcnow() - timedelta(days=365))
     ) or 0
     return review_reasons(current_policy(), prior_returns_12m=prior, receiptless=session.receiptless,

@@ -36,10 +36,27 @@
         pane.innerHTML = html;  // sanitized by the server
         pane.removeAttribute("aria-busy");
         pane.lang = language();
+        showEditedPart();
       })
       .catch(function (error) {
         if (error.name !== "AbortError") { pane.removeAttribute("aria-busy"); }
       });
+  }
+
+  // Bring the part being edited into view in the preview: the Markdown blocks before the
+  // caret (separated by blank lines) match the preview's top-level elements closely enough.
+  function showEditedPart() {
+    var before = body.value.slice(0, body.selectionStart || 0);
+    var blocks = before.split(/\n\s*\n/).filter(function (part) { return part.trim() !== ""; }).length;
+    var target = pane.children[Math.max(0, Math.min(blocks - 1, pane.children.length - 1))];
+    if (!target) { return; }
+    var scroller = pane.parentElement;  // the preview section scrolls on its own on a desktop
+    var box = target.getBoundingClientRect();
+    if (scroller.scrollHeight > scroller.clientHeight) {
+      scroller.scrollTop += box.top - scroller.getBoundingClientRect().top - 16;
+    } else if (box.top < 0 || box.bottom > window.innerHeight) {
+      target.scrollIntoView({ block: "nearest" });
+    }
   }
 
   function later() {

@@ -160,7 +160,11 @@ def edit(article_id: int) -> ResponseReturnValue:
             else:
                 if changed:
                     service.announce_changes()
-                    flash(_("Saved as revision %(number)d.", number=article.revision), "success")
+                    if article.status == "published":
+                        flash(_("Saved as revision %(number)d. It is live: readers see it now.",
+                                number=article.revision), "success")
+                    else:
+                        flash(_("Saved as revision %(number)d.", number=article.revision), "success")
                 else:
                     flash(_("Nothing changed, so no new revision was saved."), "info")
                 _flash_failing_examples(article)

@@ -29,8 +29,10 @@ def test_a_writer_publishes_an_edit_that_public_search_then_finds(live_server: d
     body = page.locator("textarea[name=body]")
     body.fill(body.input_value() + "\n\nGift wrapping made of kraftpaper-zebrawood is recyclable.")
     page.fill("input[name=message]", "Mention recyclable wrapping")
+    assert "saving puts your changes live at once" in page.inner_text("#save-goes-live")
     page.click("button[value=save]")
     page.wait_for_load_state()
+    assert "It is live: readers see it now." in page.inner_text("main")
     assert "kraftpaper" not in page.url
     with urllib.request.urlopen(f"{base}/api/v1/search?q=zebrawood&lang=en", timeout=10) as response:
         results = __import__("json").loads(response.read())["results"]
@@ -84,3 +86,43 @@ def test_an_agent_approves_an_exception_and_the_shopper_reads_the_reply(
     assert "Please pack it in its original bag if you still have it." in text
     shopper.context.close()
     agent.context.close()
+
+
+def test_the_preview_follows_the_part_being_edited(live_server: dict[str, Any], page: Any) -> None:
+    base = live_server["url"]
+    page.set_viewport_size({"width": 1366, "height": 700})
+    sign_in(page, base, "writer@example.com", live_server["password"])
+    page.goto(f"{base}/studio/{_article_id(live_server, 'returns-policy', 'en')}/edit")
+    body = page.locator("textarea[name=body]")
+    text = body.input_value().split("```policy")[0].rstrip()
+    marker = "Zebrawood marker paragraph."
+    body.fill(text + "\n\n" + marker)
+    body.evaluate("(el) => { el.focus(); el.setSelectionRange(el.value.length, el.value.length); }")
+    body.press("End")
+    body.type(" More.")
+    paragraph = page.locator("#preview-pane p", has_text="Zebrawood marker")
+    paragraph.wait_for()
+    page.wait_for_function(
+        """() => {
+          const p = [...document.querySelectorAll('#preview-pane p')].find(e => e.textContent.includes('Zebrawood'));
+          const box = p.getBoundingClientRect();
+          const pane = document.querySelector('.studio-preview').getBoundingClientRect();
+          return box.top >= pane.top && box.bottom <= pane.bottom;
+        }""",
+        timeout=5000,
+    )
+
+
+def test_an_unhelpful_article_is_edited_not_written_again(live_server: dict[str, Any], page: Any) -> None:
+    from kb.articles.models import Vote
+    from kb.extensions import db
+
+    article_id = _article_id(live_server, "store-credit", "en")
+    with live_server["app"].app_context():
+        db.session.add(Vote(article_id=article_id, helpful=False, visit_id="v-unhelpful"))
+        db.session.commit()
+    base = live_server["url"]
+    sign_in(page, base, "writer@example.com", live_server["password"])
+    page.goto(f"{base}/studio")
+    link = page.locator("#unhelpful a", has_text="Edit this article").first
+    assert link.get_attribute("href") == f"/studio/{article_id}/edit"

@@ -164,3 +164,19 @@ def test_a_bad_exchange_variant_is_a_json_error(client: FlaskClient, demo: dict[
     refused = create(client, session, lines, resolution="exchange", exchange_variant=variant)
     assert refused.status_code == 400
     assert refused.get_json()["error"]["code"] == "invalid_exchange_variant"
+
+
+def test_questions_sent_through_the_contact_form_do_not_make_a_frequent_returner(shop: FlaskClient) -> None:
+    from kb.extensions import db
+    from kb.policy import load_policy
+    from kb.tickets.service import open_question
+    from tests.returns.helpers import create, item, lookup, options
+
+    for number in range(load_policy().abuse_max_returns_12m + 2):
+        open_question(email="ana@example.com", subject=f"Question {number}", message="Where is my parcel?", lang="en")
+    db.session.commit()
+    session = lookup(shop)
+    options(shop, session, [item("TEE-M-BLUE")])
+    response = create(shop, session, [item("TEE-M-BLUE")])
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["status"] == "approved"

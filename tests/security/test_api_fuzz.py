@@ -5,10 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import schemathesis
+import schemathesis.specs.openapi.schemas  # noqa: F401  (see below)
 from flask import Flask
 from hypothesis import HealthCheck, given, settings
 
 EXAMPLES = 30
+# schemathesis loads its OpenAPI modules on first use. Loaded in the middle of a long run
+# (after Hypothesis has moved the recursion limit), Python 3.11 can fail to compile them with
+# "AST constructor recursion depth mismatch"; importing them here, at collection, avoids it.
 
 
 def test_no_generated_request_causes_a_server_error(content_app: Flask, demo: dict[str, Any]) -> None:

@@ -33,7 +33,9 @@ def test_unhelpful_articles_are_listed_with_their_recent_votes(writer: FlaskClie
     assert "My parcel is lost" in table and "A fine article" not in table
     assert "<td>1</td>\n            <td>3</td>" in table  # yes, no
     assert f'href="/studio/{lost.id}/edit"' in table
-    assert 'href="/studio/new?title=My+parcel+is+lost&amp;lang=en">Write an article</a>' in table
+    # The article exists and needs mending, not a new article next to it.
+    assert f'href="/studio/{lost.id}/edit">Edit this article' in table
+    assert "/studio/new" not in table
 
 
 def test_searches_that_found_nothing_are_grouped_and_linked(writer: FlaskClient) -> None:
