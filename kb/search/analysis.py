@@ -9,14 +9,13 @@ Snapshot of one index generation that searches run against.
 
 from __future__ import annotations
 
-import heapq
 import re
 import threading
 import unicodedata
 from array import array
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from functools import lru_cache
 from math import log
 from typing import Any, NamedTuple
@@ -45,7 +44,8 @@ _EXTRA_STOPS: dict[str, frozenset[str]] = {
         "i im ive id ill me my mine want wanted wants would could please pls hi hello "
         "thanks thank hey also still yet ve ll re get got getting go going went do does did "
         "done can cannot cant couldn wont won didn doesn isn wasn hasn haven shouldn ok okay "
-        "anyone someone something anything thing things way via etc".split()
+        "anyone someone something anything thing things way via etc dont doesnt didnt isnt "
+        "wasnt arent werent".split()
     ),
     "fr": frozenset(
         "je j me m moi mon ma mes veux voudrais voudrait veut vouloir peux peut puis pouvez "
@@ -360,6 +360,7 @@ class SegmentCache:
         self.vectors: dict[tuple[str, str], Vec] = {}
         self._lengths: dict[str, list[int]] = {}
         self._vocab: dict[str, dict[str, int]] = {}
+        self._suggest: list[tuple[str, str, frozenset[str]]] | None = None
 
     def vocab(self, lang: str) -> dict[str, int]:
         """Term -> document frequency (summed over the fields) in this segment."""
@@ -388,6 +389,21 @@ class SegmentCache:
                     del self._keys[old]
             keys = self._keys[d] = (frozenset().union(*fields), fields)
         return keys
+
+    def suggest_words(self) -> list[tuple[str, str, frozenset[str]]]:
+        """Per document, for suggestions: its folded title, the words of its title and tags
+        (each after a space), and every word of its title, tags and summary (read once)."""
+        if self._suggest is None:
+            out = []
+            for d, meta in enumerate(self.meta):
+                summary = "" if self.reader.is_deleted(d) else (
+                    (self.reader.stored_fields(d) or {}).get("summary", ""))
+                words = WORD_RE.findall(fold(meta.title))
+                tags = WORD_RE.findall(fold(" ".join(meta.tags)))
+                every = frozenset((*words, *tags, *WORD_RE.findall(fold(summary))))
+                out.append((" ".join(words), " " + " ".join(dict.fromkeys(words + tags)), every))
+            self._suggest = out
+        return self._suggest
 
     def lengths(self, fieldname: str) -> list[int]:
         """Field length (in terms) of every document of the segment."""
@@ -616,18 +632,22 @@ class Snapshot:
         return found
 
     def titles(self, lang: str) -> Titles:
-        """The titles of one language, folded and indexed by word (built once)."""
+        """The titles of one language, folded and indexed by the words of their title,
+        tags and summary (built once per generation from words read once per segment)."""
         t = self._titles.get(lang)
         if t is None:
             # Built aside and published whole: another thread may be suggesting meanwhile.
-            t = Titles([], [], [], {})
+            t = Titles([], [], [], {}, [])
             for _, offset, cache in self.leaves:
+                with self.lock:
+                    words = cache.suggest_words()
                 for d, meta in enumerate(cache.meta):
                     if meta.lang == lang and offset + d not in self.deleted:
-                        words = WORD_RE.findall(fold(meta.title))
-                        for w in set(words):
+                        line, head, every = words[d]
+                        for w in every:
                             t.where.setdefault(w, []).append(len(t.lines))
-                        t.lines.append(" ".join(words))
+                        t.lines.append(line)
+                        t.heads.append(head)
                         t.entries.append((meta.key, meta.slug, meta.title))
             t.words.extend(sorted(t.where))
             self._titles[lang] = t
@@ -661,35 +681,16 @@ class Snapshot:
         with self.lock:
             return dict(self.searcher.stored_fields(d))
 
-    def suggest(self, words: list[str], lang: str, limit: int) -> list[tuple[str, str, str]]:
-        """(key, slug, title) of titles holding the typed words, the last one as a prefix;
-        titles starting with what was typed first, then holding it as typed, then shorter."""
-        t = self.titles(lang)
-        *whole, last = words
-        lo, hi = bisect_left(t.words, last), bisect_left(t.words, last + "\uffff")
-        found: set[int] = set()
-        for w in t.words[lo:hi]:
-            found.update(t.where[w])
-        for w in whole:
-            found.intersection_update(t.where.get(w, ()))
-        typed = " " + " ".join(words)
-
-        def order(i: int) -> tuple[int, int, int]:
-            """Typed at the start, typed elsewhere, or scattered; then shorter titles."""
-            at = (" " + t.lines[i]).find(typed)
-            return (0 if at == 0 else 1 if at > 0 else 2, len(t.entries[i][2]), i)
-
-        return [t.entries[i] for i in heapq.nsmallest(limit, found, key=order)]
-
-
 class Titles(NamedTuple):
-    """Folded titles (words joined by spaces), their (key, slug, title), and an index of
-    their words: word -> line numbers, and the words sorted for prefix look-ups."""
+    """Folded titles (words joined by spaces), their (key, slug, title), an index of the
+    words of their title, tags and summary (word -> line numbers, and the words sorted for
+    prefix look-ups), and the words of each title with its tags."""
 
     lines: list[str]
     entries: list[tuple[str, str, str]]
     words: list[str]
     where: dict[str, list[int]]
+    heads: list[str]  # the words of each title and its tags, each after a space
 
 
 def open_reader(ix: Any) -> Any:
@@ -708,3 +709,30 @@ def mask_of(docs: Iterable[int]) -> int:
     for d in docs:
         bits[d >> 3] |= 1 << (d & 7)
     return int.from_bytes(bits, "little")
+
+
+class DocSet:
+    """Doc numbers given as a bit set, tested one by one without listing them all (a query's
+    few hundred candidates are checked faster than thousands of bits are listed)."""
+
+    __slots__ = ("_bytes",)
+
+    def __init__(self, mask: int) -> None:
+        self._bytes = mask.to_bytes((mask.bit_length() + 7) // 8, "little")
+
+    def __contains__(self, d: object) -> bool:
+        return isinstance(d, int) and bool(self.among((d,)))
+
+    def among(self, docs: Iterable[int]) -> set[int]:
+        """Those of `docs` in the set."""
+        b, n = self._bytes, len(self._bytes)
+        return {d for d in docs if 0 <= d >> 3 < n and b[d >> 3] >> (d & 7) & 1}
+
+
+def keep_allowed(docs: Iterable[int], allowed: Container[int]) -> set[int]:
+    """Those of `docs` in `allowed` (a set, or a DocSet), at the fastest the type allows."""
+    if isinstance(allowed, DocSet):
+        return allowed.among(docs)
+    if isinstance(allowed, (set, frozenset)):
+        return allowed.intersection(docs)
+    return {d for d in docs if d in allowed}

@@ -25,7 +25,7 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -40,6 +40,7 @@ from kb.search.analysis import (
     SCHEMA,
     SCHEMA_VERSION,
     WORD_RE,
+    DocSet,
     SegmentCache,
     Snapshot,
     doc_fields,
@@ -53,12 +54,14 @@ from kb.search.spelling import (
     Alt,
     SymSpell,
     best_snippet,
+    most_words,
     parse,
     rank,
     suggestion,
     synonyms_for,
     title_bonus,
 )
+from kb.search.typeahead import suggest_titles
 
 logger = logging.getLogger(__name__)
 
@@ -342,7 +345,7 @@ class SearchIndex:
         parsed = parse(query, lang, snap.vocab(lang), self._spellers[lang], synonyms_for(lang))
         if not parsed.groups:
             return SearchResult(query, lang, 0, (), None, False)
-        allowed: tuple[set[int], int] | None = None
+        allowed: tuple[Container[int], int] | None = None
         for g in parsed.groups:
             if g.phrase:  # quoted: only documents with the words together
                 docs = snap.phrase_docs(lang, g.phrase)
@@ -358,7 +361,8 @@ class SearchIndex:
                 parts = snap.vector(lang, term)
                 if parts:
                     boost = PHRASE_BOOST if g.phrase else 1.0
-                    alts.append(Alt(parts, snap.idf(lang, parts) * weight * boost))
+                    alts.append(Alt(parts, snap.idf(lang, parts) * weight * boost,
+                                    term in g.guesses))
             prepared.append((alts, bool(g.phrase)))
         if len(prepared) > MAX_SCORED:
             # A pasted paragraph: rank on its most telling words (phrases always count),
@@ -366,6 +370,11 @@ class SearchIndex:
             prepared.sort(key=lambda p: (p[1], max((a.mult for a in p[0]), default=0.0)),
                           reverse=True)
             del prepared[MAX_SCORED:]
+        eligible, need = most_words([alts for alts, _ in prepared])
+        if need > 1:
+            among = DocSet(eligible)
+            allowed = ((among, eligible) if allowed is None
+                       else (among.among(allowed[0]), allowed[1] & eligible))
         depth = max(offset + limit, RERANK)
         ranked, total = rank(prepared, depth, (snap.deleted, snap.deleted_mask), allowed)
         # Only the first RERANK get the title bonus, whatever the page: the bonus only raises
@@ -378,7 +387,7 @@ class SearchIndex:
         if parsed.corrections and not texts and ranked:
             self._hit(snap, ranked[0][0], 0.0, lang, terms, texts)
         said = suggestion(parsed, lang, texts[:9])
-        return SearchResult(query, lang, total, hits, said, bool(parsed.corrections))
+        return SearchResult(query, lang, total, hits, said, said is not None)
 
     @staticmethod
     def _hit(
@@ -393,12 +402,12 @@ class SearchIndex:
         return Hit(m.key, m.lang, m.slug, m.title, m.category, snippet, round(score, 4))
 
     def suggest(self, prefix: str, lang: str, *, limit: int = 8) -> list[tuple[str, str, str]]:
-        """Return (key, slug, title) of titles with a word starting with what was typed."""
+        """Return (key, slug, title) of articles matching what is typed (see suggest_titles)."""
         if lang not in LANGS or not isinstance(prefix, str) or limit <= 0:
             return []
         words = WORD_RE.findall(fold(prefix[:200]))
         snap = self._current() if words else None
-        return snap.suggest(words, lang, limit) if snap is not None else []
+        return suggest_titles(snap, words, lang, limit) if snap is not None else []
 
     # --- writing --------------------------------------------------------------------
 

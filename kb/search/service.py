@@ -271,7 +271,14 @@ def _database_search(
         body = remove_examples(article.body).lower()  # policy examples are not for readers
         return sum(3 * (w in title) + 2 * (w in summary) + (w in body) for w in words)
 
-    rows = [a for a in rows if score(a) > 0]
+    def held(article: Article) -> int:
+        text = " ".join((article.title, article.summary, article.tags_json,
+                         remove_examples(article.body))).lower()
+        return sum(w in text for w in words)
+
+    # As the index does (spelling.most_words): an article answers only when it holds more
+    # than half of the query's words, outside its policy examples.
+    rows = [a for a in rows if score(a) > 0 and 2 * held(a) > len(words)]
     rows.sort(key=lambda a: (-score(a), a.title))
     hits = tuple(
         Hit(

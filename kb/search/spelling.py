@@ -14,7 +14,7 @@ import re
 import unicodedata
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import repeat
 from operator import add, mul, neg, sub
@@ -24,6 +24,7 @@ from kb.search.analysis import (
     Snapshot,
     Vec,
     fold,
+    keep_allowed,
     language,
     longest_run,
     query_words,
@@ -46,6 +47,13 @@ MAX_DISTANCE = 2
 # Only the first characters of a term feed the deletes index (as in SymSpell): typos past
 # them are still found because candidates are verified with the full distance.
 PREFIX_LEN = 7
+# Terms this long or longer may be corrected by two edits; shorter ones by one at most.
+LONG_WORD = 8
+# A correction of a shorter term is a guess (one edit changes a fifth of it: "foot" and
+# "fort", "match" and "marche"), counted as half a word by most_words.
+SURE_FIX = 6
+# A typo this close to a word's end is looked for on the word itself (see repair_ending).
+ENDING_WINDOW = 5
 
 # Quotes a shopper may type around a phrase, normalised to ASCII '"'.
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "＂": '"'})
@@ -59,6 +67,7 @@ class Group:
     surface: str
     terms: list[tuple[str, float]] = field(default_factory=list)
     phrase: tuple[str, ...] = ()  # the terms of a quoted phrase, in order
+    guesses: set[str] = field(default_factory=set)  # corrections of short words: guesses
 
 
 @dataclass(frozen=True)
@@ -168,26 +177,91 @@ class SymSpell:
 
 
 def allowed_distance(term: str) -> int:
-    """Edits tolerated for a term: none for tiny words, one for short, two for long."""
+    """Edits tolerated for a term: none for tiny words, one for most, two for long ones."""
     if len(term) <= 3:
         return 0
-    return 1 if len(term) <= 5 else 2
+    return 1 if len(term) < LONG_WORD else 2
 
 
 def correct(term: str, vocab: Mapping[str, int], speller: SymSpell) -> str | None:
-    """Return the best known term for an unknown one (nearest, then most frequent)."""
+    """Return the likeliest known term for an unknown one, or None when none is plausible.
+
+    Nearest first; among equally near ones, the one keeping more of the typed letters in
+    order ("receit": "receipt" keeps all six, "receive" five), then the most frequent.
+    """
     max_d = allowed_distance(term)
     if not max_d:
         return None
-    best: tuple[int, int, str] | None = None
+    best: tuple[int, int, int, str] | None = None
     for cand, dist in speller.lookup(term, max_d):
-        df = vocab.get(cand, 0)
-        if df <= 0:
-            continue  # the term left the index since it was added to the speller
-        key = (dist, -df, cand)
+        df = vocab.get(cand, 0)  # 0: the term left the index since the speller had it
+        if df <= 0 or not plausible_fix(term, cand, dist):
+            continue
+        key = (dist, -common_letters(term, cand), -df, cand)
         if best is None or key < best:
             best = key
-    return best[2] if best else None
+    return best[3] if best else None
+
+
+def plausible_fix(term: str, cand: str, dist: int) -> bool:
+    """Whether `cand` is what a shopper who typed `term` likely meant.
+
+    Shoppers rarely mistype a word's first letter, so "cake" is not read as "take" nor
+    "tower" as "lower" (a swap of the first two letters still is: "rteurn"). Two edits
+    (long words only) never drop or add two letters: "tonight" is not "tight".
+    No correction beats a far one, which turns an unrelated word into a returns word.
+    """
+    if term[0] != cand[0] and term[:2] != cand[1::-1]:
+        return False
+    return dist < 2 or abs(len(term) - len(cand)) < 2
+
+
+def common_letters(a: str, b: str) -> int:
+    """Length of the longest common subsequence of two short words."""
+    prev = [0] * (len(b) + 1)
+    for ca in a:
+        cur = [0]
+        for j, cb in enumerate(b):
+            cur.append(prev[j] + 1 if ca == cb else max(prev[j + 1], cur[j]))
+        prev = cur
+    return prev[-1]
+
+
+def repair_ending(
+    word: str, lang: str, vocab: Mapping[str, int], window: int = ENDING_WINDOW
+) -> str | None:
+    """The known term of the word one edit away in its last letters, or None.
+
+    A typo near a word's end ("remboursment", "defectueus", "reparasion") also spoils
+    its stemming: the stemmer no longer recognises the ending, so the term is far from
+    the right one ("remboursment" vs "rembours") even though the word is one letter off.
+    Editing the typed word itself, then stemming, finds it; only words of letters and
+    only the last few letters, so a query costs a few hundred cached stemmer calls.
+    """
+    folded = fold(word)
+    # The edits stay clear of the first letter, as in plausible_fix.
+    if len(folded) <= window or not (folded.isascii() and folded.isalpha()):
+        return None
+    conv = language(lang).term
+    start = len(folded) - window
+    head, tail = folded[:start], folded[start:]
+    variants = {tail[:i] + tail[i + 1 :] for i in range(len(tail))}
+    variants.update(tail[:i] + tail[i + 1] + tail[i] + tail[i + 2 :] for i in range(len(tail) - 1))
+    for i in range(len(tail) + 1):
+        for c in LETTERS:
+            variants.add(tail[:i] + c + tail[i:])
+            if i < len(tail):
+                variants.add(tail[:i] + c + tail[i + 1 :])
+    best: tuple[int, str] | None = None
+    for variant in variants:
+        term = conv(head + variant)
+        df = vocab.get(term, 0) if term is not None else 0
+        if term is not None and df and (best is None or (df, term) > best):
+            best = (df, term)
+    return best[1] if best else None
+
+
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
 def rare_neighbour(term: str, vocab: Mapping[str, int], speller: SymSpell) -> str | None:
@@ -202,17 +276,6 @@ def rare_neighbour(term: str, vocab: Mapping[str, int], speller: SymSpell) -> st
             if best is None or cdf > best[0]:
                 best = (cdf, cand)
     return best[1] if best else None
-
-
-def surface_for(word: str, stem: str, corrected: str) -> str:
-    """Spell a corrected stem like the word the shopper typed: "retrun" -> "return"."""
-    folded = fold(word)
-    k = 0
-    while k < min(len(folded), len(stem)) and folded[k] == stem[k]:
-        k += 1
-    # Replace the stem's part of the word, keep the shopper's ending ("-ement", "-ed").
-    keep = len(corrected) - (len(stem) - k)
-    return corrected[: max(keep, 0)] + folded[k:] if keep > 0 else corrected
 
 
 def parse(
@@ -231,16 +294,19 @@ def parse(
         """The group of one word: itself, its correction or rare twin, its synonyms."""
         g = Group(surface=word, terms=[(term, 1.0)])
         if term not in vocab:
-            fix = correct(term, vocab, speller)
+            fix = correct(term, vocab, speller) or repair_ending(word, lang, vocab)
             if fix is not None:
                 # The original term stays in (weight 1) so an exact hit outranks the fuzzy
                 # ones should the index gain the word.
                 g.terms.append((fix, 0.7))
+                if len(term) < SURE_FIX:
+                    g.guesses.add(fix)
                 corrections.append(Correction(word, term, fix))
         else:
             twin = rare_neighbour(term, vocab, speller)
             if twin is not None:
                 g.terms.append((twin, 0.5))
+                g.guesses.add(twin)
         known = {t for t, _ in g.terms}
         for t in list(known):
             for syn in synonyms.get(t, ()):
@@ -266,7 +332,11 @@ def parse(
 
 def suggestion(parsed: ParsedQuery, lang: str, texts: Iterable[str]) -> str | None:
     """The "did you mean" text: the query with each corrected word respelled like the
-    closest word of the results' texts that has the corrected term (so with its accents)."""
+    closest word of the results' texts that has the corrected term (so with its accents).
+
+    Only corrections the results hold are suggested: one that found nothing (or that the
+    results matched without) did not make the query match and is not worth a suggestion.
+    """
     if not parsed.corrections:
         return None
     wanted = frozenset(c.fix for c in parsed.corrections)
@@ -277,13 +347,12 @@ def suggestion(parsed: ParsedQuery, lang: str, texts: Iterable[str]) -> str | No
     out = parsed.text
     for c in parsed.corrections:
         options = seen.get(c.fix)
+        if not options:
+            continue
         typed = fold(c.word)
-        if options:
-            best = min(options, key=lambda w: (distance(fold(w), typed, 99), -options[w], w))
-        else:
-            best = surface_for(c.word, c.stem, c.fix)
+        best = min(options, key=lambda w: (distance(fold(w), typed, 99), -options[w], w))
         out = re.sub(rf"(?<!\w){re.escape(c.word)}(?!\w)", best, out)
-    return out
+    return out if out != parsed.text else None
 
 
 # Shoppers' words -> the words the articles use ("word: article words"), searched as
@@ -330,6 +399,7 @@ class Alt:
 
     parts: list[tuple[int, int, Vec]]  # (first doc number, end doc number, vector)
     mult: float
+    guess: bool = False  # a correction of a short word (counts half in most_words)
 
     def postings(self) -> int:
         """Number of postings over all segments."""
@@ -358,7 +428,7 @@ def rank(
     groups: list[tuple[list[Alt], bool]],
     k: int,
     deleted: tuple[set[int], int],
-    allowed: tuple[set[int], int] | None,
+    allowed: tuple[Container[int], int] | None,
 ) -> tuple[list[tuple[int, float]], int]:
     """The k best (doc, score), best first, and the number of matching documents.
 
@@ -410,7 +480,7 @@ def rank(
             bound += reach
         seen -= deleted[0]
         if allowed is not None:
-            seen &= allowed[0]
+            seen = keep_allowed(seen, allowed[0])
         cands = sorted(seen)
         scores = list(map(acc.get, cands, repeat(0.0)))
         counts = list(map(matched.get, cands, repeat(0)))
@@ -439,7 +509,7 @@ def rank(
     for d in deleted[0]:
         acc.pop(d, None)
     if allowed is not None:
-        keep = list(acc.keys() & allowed[0])
+        keep = list(keep_allowed(acc, allowed[0]))
         acc = dict(zip(keep, map(acc.__getitem__, keep), strict=True))
     keys = list(acc)
     scores = list(acc.values())
@@ -447,6 +517,42 @@ def rank(
         scores = list(map(mul, scores, map(factor.__getitem__, map(matched.__getitem__, keys))))
     ranked = heapq.nlargest(k, zip(scores, map(neg, keys), strict=True))
     return [(-d, sc) for sc, d in ranked], total
+
+
+def most_words(groups: list[list[Alt]]) -> tuple[int, int]:
+    """(bit set of the documents holding most of the query's words, half-words needed).
+
+    Precision: an article answers a query only when it holds more than half of the
+    shopper's informative words (each word as typed, corrected or as a synonym; a word no
+    article has still counts as asked). A short word found only through a correction is a
+    guess and counts half (see SURE_FIX): "match de foot" read as "marche" and "fort" is
+    not an answer, while "retrun lable" is. A lone word needs only to be found, and a long
+    question (six words or more) three of its words.
+    "football scores tonight" matching "store" in one article is not an answer; "can I
+    bring it back to the shop" needs two of "bring", "back" and "shop". A rule a writer
+    can check by reading the article, unlike a score.
+    """
+    n = len(groups)
+    # In half-words: more than half of 2n, but three words at most, which a pasted
+    # paragraph (ranked on its MAX_SCORED most telling words) is asked to hold.
+    need = min(n + 1, 6) if n > 1 else 1
+    # at_least[j]: documents holding at least j half-words of the words seen so far (a
+    # counter of bit sets, a few C-speed operations per word and count).
+    at_least = [-1] + [0] * need
+    for alts in groups:
+        exact = guess = 0
+        for alt in alts:
+            held = 0
+            for off, _, vec in alt.parts:
+                held |= vec.mask() << off
+            if alt.guess:
+                guess |= held
+            else:
+                exact |= held
+        guess &= ~exact
+        for j in range(need, 0, -1):
+            at_least[j] |= (at_least[max(j - 2, 0)] & exact) | (at_least[j - 1] & guess)
+    return at_least[need], need
 
 
 def _merge(into: dict[int, float], other: dict[int, float], op: Callable[..., float]) -> None:
@@ -520,14 +626,14 @@ def best_snippet(
                 best = (score, text, [(s, e) for s, e, _ in window], start)
     if best is None:
         first = next((t for t in texts if t.strip()), "")
-        return _window(first, 0, width, [])
+        return readable(_window(first, 0, width, []))
     _, text, marks, start = best
     # Start a little before the first match, on a word boundary, so it reads naturally.
     lead = max(0, start - width // 5)
     if lead:
         space = text.find(" ", lead, start)
         lead = space + 1 if space != -1 else lead
-    return _window(text, lead, width, marks)
+    return readable(_window(text, lead, width, marks))
 
 
 def find_terms(text: str, terms: frozenset[str], lang: str) -> list[tuple[int, int, str]]:
@@ -578,6 +684,17 @@ def _fold_latin1(text: str) -> str:
     return text.encode("latin-1", "replace").translate(_LATIN1_FOLD).decode("latin-1")
 
 
+# Flattened HTML keeps a space where each tag ended: "see <a>exchanges</a>." reads "see
+# exchanges ." and "(<a>R-7K2P9Q</a>)" reads "(R-7K2P9Q )". Snippets put the punctuation
+# back (after a word, a </mark>, an entity or a closing quote or bracket).
+_LOOSE_PUNCTUATION = re.compile(r"(?<=[\w»’)>;]) +(?=[,.](?:\s|$|…)|\))|(?<=\() +")
+
+
+def readable(snippet: str) -> str:
+    """A snippet's HTML with no space before a comma, full stop or bracket."""
+    return _LOOSE_PUNCTUATION.sub("", snippet)
+
+
 def _window(text: str, lead: int, width: int, marks: list[tuple[int, int]]) -> str:
     end = min(len(text), lead + width)
     if end < len(text):
@@ -592,5 +709,6 @@ def _window(text: str, lead: int, width: int, marks: list[tuple[int, int]]) -> s
         parts.append(f"<mark>{html.escape(text[s:e])}</mark>")
         cursor = e
     parts.append(html.escape(text[cursor:end]))
-    parts.append("…" if end < len(text) else "")
+    # No "…" after a full stop: "methods.…" reads as a typo, and the sentence is whole.
+    parts.append("…" if end < len(text) and not text[:end].endswith(".") else "")
     return "".join(parts)

@@ -25,6 +25,7 @@ def serious_violations(page: Any) -> list[str]:
 
 @pytest.mark.parametrize("lang", ["en", "fr"])
 @pytest.mark.parametrize("path", ["/{lang}/", "/{lang}/returns", "/{lang}/search?q=refund",
+                                  "/{lang}/search?q=best+pizza+recipe",
                                   "/{lang}/categories/refunds", "/{lang}/returns/start", "/login"])
 def test_public_pages_have_no_serious_violations(live_server: dict[str, Any], page: Any, lang: str, path: str) -> None:
     page.goto(live_server["url"] + path.format(lang=lang))

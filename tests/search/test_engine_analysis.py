@@ -19,6 +19,7 @@ from kb.search.spelling import (
     correct,
     distance,
     find_terms,
+    repair_ending,
     sanitize,
     split_phrases,
 )
@@ -115,3 +116,23 @@ def test_longest_run_counts_stop_words_but_needs_a_real_word() -> None:
     assert longest_run(query, token_keys("Where is my order", "en")) == 0  # stop words only
     assert longest_run(token_keys("le retour est il payant", "fr"),
                        token_keys("Le retour est-il gratuit ?", "fr")) == 4
+
+
+def test_a_correction_keeps_the_typed_letters_and_never_changes_the_first() -> None:
+    vocab = {"receiv": 40, "receipt": 8, "take": 30, "store": 30, "tight": 5, "return": 50}
+    speller = SymSpell()
+    speller.add(vocab)
+    assert correct("receit", vocab, speller) == "receipt"  # a letter left out, not swapped
+    assert correct("rteurn", vocab, speller) == "return"  # the first two letters swapped
+    assert correct("cake", vocab, speller) is None  # not "take": another first letter
+    assert correct("tonight", vocab, speller) is None  # not "tight": two letters dropped
+    assert correct("stoer", vocab, speller) == "store"
+
+
+def test_a_typo_that_spoils_the_stemming_is_found_on_the_word_itself() -> None:
+    vocab = {"rembours": 12, "defectu": 4, "repar": 3}
+    assert repair_ending("remboursment", "fr", vocab) == "rembours"  # an "e" left out
+    assert repair_ending("Défectueus", "fr", vocab) == "defectu"  # "x" typed as "s"
+    assert repair_ending("reparasion", "fr", vocab) == "repar"
+    assert repair_ending("photosynthese", "fr", vocab) is None  # nothing one edit away
+    assert repair_ending("repas", "fr", vocab) is None  # too short to guess

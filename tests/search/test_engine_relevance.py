@@ -77,6 +77,22 @@ FR: list[tuple[str, str, int]] = [
     ("annuler ma comande", "cancel-order", 1),
     ("quelle pointure choisir", "size-guide", 1),
     ("parler a un conseiller", "contact-support", 1),
+    # Typos in a word's last letters, where they also spoil its stemming.
+    ("remboursment pas recu", "refund-timing", 1),
+    ("produit defectueus", "damaged-or-defective", 1),
+    ("demande de reparasion", "repair-warranty", 1),
+    ("echanje de taille", "exchange", 1),
+    ("fraix de retour", "return-shipping-costs", 1),
+    ("colis jamais arriver", "item-not-received", 1),
+]
+
+# (query with a typo near a word's end, the did-you-mean offered)
+FR_ENDINGS: list[tuple[str, str]] = [
+    ("remboursment", "remboursement"),
+    ("produit defectueus", "produit défectueux"),
+    ("demande de reparasion", "demande de réparation"),
+    ("echanje de taille", "échange de taille"),
+    ("fraix de retour", "frais de retour"),
 ]
 
 
@@ -106,3 +122,30 @@ def test_english_queries(index: SearchIndex, query: str, key: str, rank: int) ->
 def test_french_queries(index: SearchIndex, query: str, key: str, rank: int) -> None:
     got = [h.key for h in index.search(query, "fr", limit=rank).hits]
     assert key in got, f"{query!r}: expected {key} in the top {rank}, got {got}"
+
+
+@pytest.mark.parametrize(("query", "suggestion"), FR_ENDINGS, ids=[q for q, _ in FR_ENDINGS])
+def test_french_typos_at_the_end_of_a_word_are_corrected(
+    index: SearchIndex, query: str, suggestion: str
+) -> None:
+    result = index.search(query, "fr")
+    assert (result.suggestion, result.corrected) == (suggestion, True)
+    assert result.hits
+
+
+@pytest.mark.parametrize(
+    ("typed", "lang", "key"),
+    [("refnud", "en", "refund-timing"), ("echange tai", "fr", "exchange"),
+     ("my parcel nev…", "en", "item-not-received"), ("lost my reciept", "en", "return-without-receipt"),
+     ("colis jamais arr", "fr", "item-not-received")],
+)
+def test_suggestions_as_the_shopper_types_survive_typos(
+    index: SearchIndex, typed: str, lang: str, key: str
+) -> None:
+    assert key in [k for k, _, _ in index.suggest(typed, lang, limit=6)]
+
+
+def test_a_typed_word_is_read_as_the_closest_indexed_word(index: SearchIndex) -> None:
+    # "receit" is one letter from "receipt" and from "receive": the one keeping every typed
+    # letter wins, so the receiving articles are not suggested.
+    assert [k for k, _, _ in index.suggest("receit", "en")] == ["return-without-receipt"]
