@@ -46,6 +46,8 @@ def make_app(tmp_path: Path, **overrides: Any) -> Flask:
         "SEARCH_SYNC_INTERVAL": 0.0,
         "DEMO": False,
         "EVENT_FLUSH_SECONDS": 0.0,
+        # No background sender: tests deliver the outbox themselves when they need to.
+        "OUTBOX_BACKGROUND": False,
         "SERVER_NAME": "kb.test",
     }
     config.update(overrides)

@@ -77,9 +77,12 @@ def test_a_request_is_complete_only_with_its_whole_body(data: bytes, complete: b
     assert request_is_complete(data) is complete
 
 
-def test_the_access_log_records_no_query_string_nor_referrer() -> None:
+def test_the_access_log_records_no_query_string_nor_referrer(monkeypatch: pytest.MonkeyPatch) -> None:
     import importlib
 
+    # The settings file turns on each worker's outbox sender through the environment: keep that
+    # to this test, or every later app of the run would start a sender thread.
+    monkeypatch.setenv("KB_OUTBOX_BACKGROUND", "0")
     conf = importlib.import_module("kb.gunicorn_conf")
     assert "%(U)s" in conf.access_log_format
     for field in ("%(r)s", "%(q)s", "%(f)s", "%(U)s%(q)s"):
