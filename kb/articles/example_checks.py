@@ -132,7 +132,8 @@ def resolve(value: Any, values: dict[str, object]) -> Any:
     if not is_placeholder(value):
         return value
     match = EXAMPLE_PLACEHOLDER.fullmatch(value.strip())
-    assert match is not None
+    if match is None:  # is_placeholder said it was one: only a bug gets here
+        raise ValueError(f"not a policy placeholder: {value!r}")
     name, sign, number = match.groups()
     resolved = values.get(name)
     if isinstance(resolved, bool) or not isinstance(resolved, int | Decimal):

@@ -312,7 +312,8 @@ def is_placeholder(value: Any) -> bool:
 
 def _placeholder(name: str, value: str, line: int) -> str:
     match = EXAMPLE_PLACEHOLDER.fullmatch(value.strip())
-    assert match is not None
+    if match is None:
+        raise ExampleError(f"'{name}' is not a policy placeholder: {value}", line)
     if match.group(1) not in placeholder_names():
         raise ExampleError(f"'{name}' uses an unknown placeholder: {value}", line)
     return value.strip()
