@@ -19,7 +19,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     load_config(app, test_config)
     app.before_request(_fresh_request_globals)
 
-    from kb import database, pagecache, web
+    from kb import api_docs, database, pagecache, web
     from kb.extensions import babel, csrf, limiter, login_manager
 
     database.init_app(app)
@@ -29,6 +29,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=web.select_locale, timezone_selector=web.select_timezone)
     web.init_app(app)
     pagecache.init_app(app)
+    api_docs.init_app(app)
     _register_rooms(app)
     return app
 
