@@ -21,6 +21,7 @@ from kb.articles.rendering import fill_placeholders, render
 from kb.articles.service import content_version
 from kb.extensions import db
 from kb.search.engine import Hit, IndexedDoc, SearchIndex, SearchResult
+from kb.search.words import refresh_words
 from kb.shop import policy_placeholders
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,7 @@ def init_app(app: Flask) -> None:
     """Attach this process's index keeper to the app."""
     path = Path(app.config["SEARCH_INDEX_DIR"])
     app.extensions["kb_search"] = _Keeper(index=SearchIndex(path))
+    refresh_words(app.config["ARTICLES_DIR"])
 
 
 def _keeper() -> _Keeper:
@@ -189,6 +191,9 @@ def _fresh() -> bool:
     now = time.monotonic()
     if now - keeper.checked_at >= float(current_app.config["SEARCH_SYNC_INTERVAL"]):
         keeper.checked_at = now
+        # A writer may have changed the search words: new stop words make the index out of
+        # date (its status reads "corrupt"), and sync_index rebuilds it.
+        refresh_words(current_app.config["ARTICLES_DIR"])
         sync_index()
     return not (keeper.rebuilding or keeper.degraded) and keeper.index.status() == "ok"
 

@@ -86,6 +86,9 @@ class _Checker:
     def fail(self, table: str, key: str, message: str, word: str | None = None) -> SearchWordsError:
         """The error for an entry (or for ``word`` inside it), at its line."""
         start, end = self.places.get((table, key), (None, None))
+        if start is None:  # a table only written as its sub-tables: [name.en]
+            start = next((first for (t, k), (first, _) in self.places.items()
+                          if not k and t.startswith(f"{table}.")), None)
         line = start
         if start is not None and end is not None and word is not None:
             rows = self.text.splitlines()
@@ -124,9 +127,12 @@ def parse_search_words(text: str, path: Path | str = FILE_NAME) -> SearchWords:
     """Parse and check the search words file's text; raise SearchWordsError naming the line."""
     try:
         data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:  # a duplicate key is one of these, with its line
+    except tomllib.TOMLDecodeError as exc:
         found = re.search(r"line (\d+)", str(exc))
-        raise SearchWordsError(path, int(found.group(1)) if found else None, str(exc)) from exc
+        message = str(exc)
+        if message.startswith("Cannot overwrite a value"):
+            message = f"a word is given twice ({message})"
+        raise SearchWordsError(path, int(found.group(1)) if found else None, message) from exc
     check = _Checker(text, path)
     for name in data:
         if name not in ("synonyms", "stop_words"):
