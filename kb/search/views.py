@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from kb.articles.categories import CATEGORIES, CATEGORY_CODES
 from kb.config import LANGUAGES
+from kb.search.api_params import search_paging
 from kb.search.searchlog import log_search
 from kb.search.service import search_articles, suggest_titles
 from kb.web import ApiError, current_lang
@@ -90,11 +91,16 @@ def search_api():  # type: ignore[no-untyped-def]
         raise ApiError(400, "query_too_long", "q must be at most 2,000 characters")
     lang = _api_lang()
     limit = _api_limit(10, 50)
-    result = search_articles(query, lang, limit=limit)
-    click_token = log_search(query, lang, result.total, g.visit_id) if query.strip() else None
+    paging = search_paging(request.args, limit)
+    result = search_articles(query, lang, limit=limit, offset=paging.offset, category=paging.category)
+    logged = query.strip() and paging.page == 1  # as the results page: one search, not each page
+    click_token = log_search(query, lang, result.total, g.visit_id) if logged else None
     body: dict[str, Any] = {
         "query": result.query,
         "lang": lang,
+        "category": paging.category,
+        "page": paging.page,
+        "pages": paging.pages(result.total),
         "total": result.total,
         "results": [_hit_dict(h, click_token) for h in result.hits],
         "suggestion": result.suggestion,
