@@ -33,6 +33,7 @@ MAX_LIMIT = 100
 MAX_OFFSET = 10_000
 PHRASE_BOOST = 1.5
 MAX_SCORED = 6  # query words (or phrases) ranked on, the rarest first
+MAX_SNIPPETS = 4096  # snippets kept per index generation (a few hundred bytes each)
 
 
 @dataclass(frozen=True)
@@ -179,23 +180,36 @@ class SearchIndex(IndexFolder):
         ranked = title_bonus(snap, parsed, lang, ranked[:RERANK]) + ranked[RERANK:]
         page = ranked[offset : offset + limit]
         terms = frozenset(t for g in parsed.groups for t, _ in g.terms)
-        texts: list[str] = []  # for the "did you mean": words as the articles spell them
+        # For the "did you mean": words as the articles spell them (only when one is possible).
+        texts: list[str] | None = [] if parsed.corrections else None
         hits = tuple(self._hit(snap, d, score, lang, terms, texts) for d, score in page)
-        if parsed.corrections and not texts and ranked:
+        if texts is not None and not texts and ranked:
             self._hit(snap, ranked[0][0], 0.0, lang, terms, texts)
-        said = suggestion(parsed, lang, texts[:9])
+        said = suggestion(parsed, lang, texts[:9]) if texts is not None else None
         return SearchResult(query, lang, total, hits, said, said is not None)
 
     @staticmethod
     def _hit(
-        snap: Snapshot, d: int, score: float, lang: str, terms: frozenset[str], texts: list[str]
+        snap: Snapshot, d: int, score: float, lang: str, terms: frozenset[str],
+        texts: list[str] | None,
     ) -> Hit:
+        """The hit of document `d`; its texts are added to `texts` when given."""
         cache, local = snap.leaf_of(d)
         m = cache.meta[local]
-        stored = snap.stored(d)
-        summary, body = stored.get("summary", ""), stored.get("body", "")
-        texts.extend((m.title, summary, body))
-        snippet = best_snippet((summary, body), terms, lang)
+        # Shoppers repeat the same searches: snippets are kept per generation, since cutting
+        # one reads and scans the article (most of a search's time at the first try).
+        key = (d, lang, terms)
+        snippet = snap.snippets.get(key)
+        if snippet is None or texts is not None:
+            stored = snap.stored(d)
+            summary, body = stored.get("summary", ""), stored.get("body", "")
+            if texts is not None:
+                texts.extend((m.title, summary, body))
+            if snippet is None:
+                snippet = best_snippet((summary, body), terms, lang)
+                if len(snap.snippets) >= MAX_SNIPPETS:
+                    snap.snippets.clear()
+                snap.snippets[key] = snippet
         return Hit(m.key, m.lang, m.slug, m.title, m.category, snippet, round(score, 4))
 
     def suggest(self, prefix: str, lang: str, *, limit: int = 8) -> list[tuple[str, str, str]]:

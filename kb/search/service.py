@@ -41,6 +41,7 @@ class _Keeper:
     rebuilding: bool = False
     degraded: bool = False  # the last write failed: answer from the database
     failed_at: float = 0.0  # when it failed (monotonic), to pause before the next attempt
+    index_ok: bool = False  # the index's status at the last check
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -195,13 +196,18 @@ def _fresh() -> bool:
         # date (its status reads "corrupt"), and sync_index rebuilds it.
         refresh_words(current_app.config["ARTICLES_DIR"])
         sync_index()
-    return not (keeper.rebuilding or keeper.degraded) and keeper.index.status() == "ok"
+        # The status lists and stats every file of the index: checked with the articles,
+        # not on every search (a search on a vanished index answers empty, never fails).
+        keeper.index_ok = keeper.index.status() == "ok"
+    return not (keeper.rebuilding or keeper.degraded) and keeper.index_ok
 
 
 def notify_articles_changed() -> None:
     """Called after this process changed articles: update the index now."""
-    _keeper().checked_at = 0.0
+    keeper = _keeper()
+    keeper.checked_at = 0.0
     sync_index()
+    keeper.index_ok = keeper.index.status() == "ok"
 
 
 def search_articles(
