@@ -6,10 +6,12 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 import smtplib
 import socket
 import sys
 import urllib.request
+from collections.abc import Callable
 from datetime import timedelta
 from email.message import EmailMessage
 from urllib.parse import unquote, urlsplit
@@ -102,11 +104,18 @@ def deliver(message: OutboxMessage) -> None:
         _send_email(message)
 
 
-def send_pending(worker: str | None = None, limit: int = 100) -> tuple[int, int]:
-    """Deliver due messages; returns (sent, failed). Safe with several senders at once."""
-    worker = worker or f"{socket.gethostname()}:{id(object())}"
+def send_pending(worker: str | None = None, limit: int = 100,
+                 should_stop: Callable[[], bool] | None = None) -> tuple[int, int]:
+    """Deliver due messages; returns (sent, failed). Safe with several senders at once.
+
+    ``should_stop`` is asked before each claim: a stopping worker finishes the message in hand
+    (and records its outcome) but claims no other.
+    """
+    worker = worker or f"{socket.gethostname()}:{os.getpid()}:{id(object())}"
     sent = failed = 0
     for _ in range(limit):
+        if should_stop is not None and should_stop():
+            break
         message = claim_next(worker)
         if message is None:
             break
