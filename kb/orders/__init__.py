@@ -6,7 +6,10 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register ``kb orders``."""
+    """Register the orders API and ``kb orders``."""
+    from kb import api_docs
+    from kb.orders.api import bp
     from kb.orders.cli import orders_cli
 
+    api_docs.register(app, bp)
     app.cli.add_command(orders_cli)
