@@ -35,7 +35,7 @@ translations: $(MO)
 
 run: install
 	$(BIN)/kb init
-	$(BIN)/gunicorn --config python:kb.gunicorn_conf --bind $(HOST):$(PORT) --workers $(WORKERS) 'kb:create_app()'
+	$(BIN)/kb serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 browser:
 	@if [ -x /usr/bin/chromium ]; then :; \

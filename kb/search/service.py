@@ -15,6 +15,7 @@ from flask import Flask, current_app
 from markupsafe import escape
 from sqlalchemy import func, or_, select
 
+from kb import background
 from kb.articles.models import Article, ArticleStatus
 from kb.articles.policy_examples import remove_examples
 from kb.articles.rendering import fill_placeholders, render
@@ -50,6 +51,8 @@ def init_app(app: Flask) -> None:
     path = Path(app.config["SEARCH_INDEX_DIR"])
     app.extensions["kb_search"] = _Keeper(index=SearchIndex(path))
     refresh_words(app.config["ARTICLES_DIR"])
+    background.register(app, "search index", lambda a: float(a.config["SEARCH_SYNC_INTERVAL"]),
+                        keep_index_in_step)
 
 
 def _keeper() -> _Keeper:
@@ -184,6 +187,23 @@ def _rebuild_in_background(app: Flask) -> None:
                 db.session.remove()
 
     threading.Thread(target=work, name="kb-reindex", daemon=True).start()
+
+
+def keep_index_in_step(should_stop: Callable[[], bool] | None = None) -> bool:
+    """The background job: repair a missing or damaged index, else bring it up to date.
+
+    Run by ``kb outbox run`` on each machine, so that an index follows the database and comes
+    back after damage even while no request arrives. The rebuild runs here, not in a thread of
+    its own, so that a stopping worker finishes it before it exits.
+    """
+    keeper = _keeper()
+    if keeper.rebuilding:
+        return False
+    refresh_words(current_app.config["ARTICLES_DIR"])  # new stop words: the index is rebuilt
+    if keeper.index.status() in ("missing", "corrupt"):
+        rebuild_index()
+        return True
+    return sync_index()
 
 
 def _fresh() -> bool:
