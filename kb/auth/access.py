@@ -50,7 +50,7 @@ def current_actor() -> Actor | None:
 
 def _session_actor() -> Actor | None:
     if current_user and current_user.is_authenticated:
-        user = current_user._get_current_object()  # type: ignore[attr-defined]
+        user = current_user._get_current_object()
         return Actor(role=user.role, name=user.name or user.email, user=user)
     return None
 

@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kb.extensions import db
+from kb.extensions import Model
 from kb.types import UTCDateTime, utcnow
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     """One message to deliver: an e-mail (kind "email") or a signed webhook ("webhook")."""
 
     __tablename__ = "outbox"
@@ -33,7 +33,7 @@ class OutboxMessage(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class Webhook(db.Model):
+class Webhook(Model):
     """A URL of the shop's systems that hears about ticket events, with its signing secret."""
 
     __tablename__ = "webhook"

@@ -47,7 +47,7 @@ def _active_webhooks() -> list[Webhook]:
     transaction = session.get_transaction()
     cached = session.info.get(_HOOKS)
     if cached is not None and transaction is not None and cached[0] is transaction:
-        return cached[1]  # type: ignore[no-any-return]
+        return cached[1]
     hooks = list(session.scalars(select(Webhook).where(Webhook.active.is_(True))))
     session.info[_HOOKS] = (transaction, hooks)
     return hooks

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
@@ -263,7 +264,7 @@ def page(lang: str) -> str:
 
 
 @bp.get("/embed.js")
-def loader() -> Response:
+def loader() -> ResponseReturnValue:
     """The script a shop includes: it puts the assistant's iframe where the script tag is."""
     frames = {}
     for code in LANGUAGES:

@@ -9,13 +9,13 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kb.extensions import db
+from kb.extensions import Model
 from kb.types import Money, UTCDateTime, utcnow
 
 CURRENCIES = ("EUR", "GBP", "USD")
 
 
-class Order(db.Model):
+class Order(Model):
     """One order of the shop."""
 
     __tablename__ = "shop_order"
@@ -50,7 +50,7 @@ class Order(db.Model):
         return self.items_total + self.shipping
 
 
-class OrderItem(db.Model):
+class OrderItem(Model):
     """One line of an order (a SKU appears once per order)."""
 
     __tablename__ = "order_item"
@@ -76,7 +76,7 @@ class WizardOutcome(StrEnum):
     TICKET = "ticket"
 
 
-class WizardSession(db.Model):
+class WizardSession(Model):
     """One shopper's run through the returns assistant, from lookup to outcome."""
 
     __tablename__ = "wizard_session"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, g, jsonify, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from kb.articles.categories import CATEGORIES, CATEGORY_CODES
@@ -83,7 +84,7 @@ def _api_limit(default: int, maximum: int) -> int:
 
 
 @api_bp.get("/search")
-def search_api():  # type: ignore[no-untyped-def]
+def search_api() -> ResponseReturnValue:
     """Search as JSON, with highlighted snippets and a did-you-mean suggestion."""
     query = request.args.get("q", "")
     if len(query) > 2000:
@@ -113,7 +114,7 @@ def search_api():  # type: ignore[no-untyped-def]
 
 
 @api_bp.get("/suggest")
-def suggest():  # type: ignore[no-untyped-def]
+def suggest() -> ResponseReturnValue:
     """Article titles matching what the shopper is typing (for the search box)."""
     query = request.args.get("q", "")
     if len(query) > 200:

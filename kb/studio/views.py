@@ -191,7 +191,7 @@ def preview() -> Response:
 
 @bp.post("/<int:article_id>/still-accurate")
 @role_required("writer")
-def still_accurate(article_id: int) -> Response:
+def still_accurate(article_id: int) -> ResponseReturnValue:
     """The writer confirms the article still holds after its other-language version changed."""
     article = db.get_or_404(Article, article_id)
     with write_transaction():
@@ -218,7 +218,7 @@ def delete(article_id: int) -> ResponseReturnValue:
 
 @bp.post("/<int:article_id>/undelete")
 @role_required("writer")
-def undelete(article_id: int) -> Response:
+def undelete(article_id: int) -> ResponseReturnValue:
     """Bring a deleted article back with the status it had before."""
     article = db.get_or_404(Article, article_id)
     if article.status == ArticleStatus.DELETED:
