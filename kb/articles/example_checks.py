@@ -271,8 +271,8 @@ def _compare(
     if name == "needs_review":
         return _verdict(name, _show(wanted), _show(bool(outcome.reviews)))
     if name == "not_eligible":
-        got = decision.not_eligible_reason
-        return _verdict(name, str(wanted), "none (eligible)" if got is None else str(got))
+        refused = decision.not_eligible_reason
+        return _verdict(name, str(wanted), "none (eligible)" if refused is None else str(refused))
     return _verdict(name, _show(wanted), _show(getattr(decision, name)))
 
 

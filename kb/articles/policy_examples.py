@@ -292,7 +292,7 @@ def _parse_case(loader: Any, node: Node, offset: int) -> Example:
     return Example(case=" ".join(case.split()), line=line, facts=facts, expectations=expectations)
 
 
-def _value_node(mapping: MappingNode, key: str) -> Node:
+def _value_node(mapping: Node, key: str) -> Node:
     return next(value for k, value in mapping.value if k.value == key)
 
 

@@ -65,9 +65,10 @@ def article(lang: str, slug: str) -> ResponseReturnValue:
     voted = voted if voted in ("yes", "no") else None
     page = pagecache.lookup(voted)
     if page is None:
-        page = _render_article(lang, slug, voted)
-        if isinstance(page, BaseResponse):
-            return page
+        rendered = _render_article(lang, slug, voted)
+        if isinstance(rendered, BaseResponse):
+            return rendered
+        page = rendered
     token = request.args.get("s", "")
     if search.is_click_token(token):
         search.log_click(token, page.meta["key"])

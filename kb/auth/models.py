@@ -9,7 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kb.extensions import Model, db
+from kb.extensions import Model
 from kb.types import UTCDateTime, utcnow
 
 
@@ -21,7 +21,7 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """A staff member who signs in."""
 
     __tablename__ = "user_account"

@@ -23,7 +23,7 @@ MONEY: dict[str, Any] = {"type": "string", "pattern": r"^\d+(\.\d{1,2})?$", "exa
 NULLABLE_MONEY: dict[str, Any] = {"type": ["string", "null"], "pattern": r"^\d+\.\d{2}$"}
 TIME: dict[str, Any] = {"type": "string", "format": "date-time"}
 STATUS: dict[str, Any] = {"type": "string", "enum": [s.value for s in TicketStatus]}
-SECURITY = [{"bearerToken": []}]
+SECURITY: list[dict[str, list[str]]] = [{"bearerToken": []}]
 
 
 def _ref(name: str) -> dict[str, str]:

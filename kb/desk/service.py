@@ -205,7 +205,7 @@ def queue_rows(tickets: list[Ticket]) -> list[QueueRow]:
     items = _item_names([t.id for t in tickets])
     return [
         QueueRow(t, names.get(t.assigned_to_id or 0), waiting[t.id], is_overdue(waiting[t.id]),
-                 numbers.get(t.order_id, ""), items.get(t.id, ()))
+                 numbers.get(t.order_id, "") if t.order_id is not None else "", items.get(t.id, ()))
         for t in tickets
     ]
 

@@ -74,7 +74,7 @@ def queue() -> str:
     page, per_page = service.parse_page(request.args, strict=False)
     me = g.actor.user.id if g.actor.user else None
     listing = service.queue_page(filters, page, per_page, me=me)
-    kept = filters.as_args()
+    kept: dict[str, Any] = filters.as_args()
     return render_template(
         "desk/queue.html",
         listing=listing,

@@ -12,10 +12,11 @@ import sys
 import urllib.request
 from datetime import timedelta
 from email.message import EmailMessage
+from typing import Any, cast
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 
 from kb.database import write_transaction
 from kb.extensions import db
@@ -89,7 +90,7 @@ def claim_next(worker: str) -> OutboxMessage | None:
                 )
                 .values(status="sending", claimed_by=worker, claimed_at=now)
             )
-            if claimed.rowcount == 1:
+            if cast("CursorResult[Any]", claimed).rowcount == 1:
                 return db.session.get(OutboxMessage, message_id)
     return None
 

@@ -412,14 +412,14 @@ def create_return(
     note_text = _clean_note(note) or session.note
     variant = _clean_variant(exchange_variant) if resolution == Resolution.EXCHANGE else ""
     estimate = estimate_for(session, evaluated, resolution, method)
-    reasons = _abuse_reasons(session, estimate)
+    review = _abuse_reasons(session, estimate)
     ticket, token = open_ticket(
         order=session.order,
         lines=[TicketLine(e.item, e.choice.quantity, e.choice.reason, e.choice.condition, e.decision)
                for e in evaluated],
         resolution=resolution, method=method, estimate=estimate, lang=session.lang, note=note_text,
         store_code=store_code, exception=bool(ineligible) and exception, receiptless=session.receiptless,
-        review_reasons=reasons, session_id=session.id, idempotency_key=idempotency_key,
+        review_reasons=review, session_id=session.id, idempotency_key=idempotency_key,
         exchange_variant=variant,
     )
     attach_session_photos(session.id, ticket.id)

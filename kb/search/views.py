@@ -25,7 +25,7 @@ def _other(lang: str) -> str:
 
 
 def _hit_dict(hit: Any, click_token: str | None) -> dict[str, Any]:
-    params = {"s": click_token} if click_token else {}
+    params: dict[str, Any] = {"s": click_token} if click_token else {}
     return {
         "key": hit.key,
         "slug": hit.slug,

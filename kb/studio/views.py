@@ -65,7 +65,7 @@ def index() -> str:
     )
     policy = current_policy()
     listing = service.list_articles(filters, request.args.get("page", 1, type=int) or 1, policy=policy)
-    kept = {name: value for name, value in args.items() if value}
+    kept: dict[str, Any] = {name: value for name, value in args.items() if value}
     return render_template(
         "studio/index.html",
         listing=listing,

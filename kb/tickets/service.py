@@ -329,7 +329,7 @@ def _reserve_again(ticket: Ticket) -> None:
                 TicketItem.reserved.is_(True),
                 TicketItem.id != item.id,
             )
-        )
+        ) or 0
         ordered = db.session.get(OrderItem, item.order_item_id)
         if ordered is not None and taken + item.quantity > ordered.quantity:
             raise TicketError("already_returned", f"{item.sku} is already in another return", 409)
@@ -397,7 +397,7 @@ def _refundable_value(item: TicketItem) -> Decimal:
 
 def refund_limits(ticket: Ticket) -> RefundLimits:
     """The amounts still allowed on the ticket, as shown to agents next to the refund form."""
-    if ticket.is_question:  # a question has nothing to refund
+    if ticket.is_question or ticket.order_id is None:  # a question has nothing to refund
         return RefundLimits(ticket.currency, GOODWILL_ZERO, GOODWILL_ZERO, None)
     check = _refund_check(ticket, GOODWILL_ZERO, GOODWILL_ZERO)
     guarantee_left = None
@@ -412,11 +412,14 @@ def _or_zero(value: object) -> object:
     return value if value not in (None, "") else "0"
 
 
-def _lock_order(order_id: int) -> None:
+def _lock_order(order_id: int | None) -> None:
     """Take the order's row lock (PostgreSQL) so that two refunds or reservations queue up.
 
-    SQLite's BEGIN IMMEDIATE already serialises writers; FOR UPDATE is ignored there.
+    SQLite's BEGIN IMMEDIATE already serialises writers; FOR UPDATE is ignored there. A question
+    without an order has no row to lock.
     """
+    if order_id is None:
+        return
     db.session.execute(select(Order.id).where(Order.id == order_id).with_for_update())
 
 
