@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from functools import cache
 from typing import Any, Final
 
@@ -319,8 +320,8 @@ def _placeholder(name: str, value: str, line: int) -> str:
     return value.strip()
 
 
-def _code(name: str, value: Any, codes: type, line: int) -> str:
-    allowed = [str(code) for code in codes]  # type: ignore[attr-defined]
+def _code(name: str, value: Any, codes: type[StrEnum], line: int) -> str:
+    allowed = [str(code) for code in codes]
     if not isinstance(value, str) or value not in allowed:
         raise ExampleError(f"'{name}' must be one of {', '.join(allowed)}, got {value!r}", line)
     return value

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from flask import abort, g, request
 from flask_login import current_user
@@ -71,7 +71,7 @@ def role_required(*roles: str) -> Callable[[F], F]:
             g.actor = actor
             return view(*args, **kwargs)
 
-        return wrapped  # type: ignore[return-value]
+        return cast(F, wrapped)
 
     return decorator
 
@@ -90,7 +90,7 @@ def token_required(*roles: str) -> Callable[[F], F]:
             g.actor = actor
             return view(*args, **kwargs)
 
-        return wrapped  # type: ignore[return-value]
+        return cast(F, wrapped)
 
     return decorator
 

@@ -50,7 +50,7 @@ def _exception_choices() -> dict[str, list[str]]:
     """What a shopper may ask for in an exception request, from the wizard's own rule."""
     # choices_for only reads decision.eligible: one ineligible line gives the exception lists.
     ineligible = SimpleNamespace(decision=SimpleNamespace(eligible=False))
-    resolutions, methods = wiz.choices_for([ineligible], exception=True)  # type: ignore[list-item]
+    resolutions, methods = wiz.choices_for([ineligible], exception=True)  # type: ignore[list-item]  # a stand-in
     return {"resolutions": [str(r) for r in resolutions], "methods": [str(m) for m in methods]}
 
 

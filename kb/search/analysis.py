@@ -92,7 +92,7 @@ class _Lang:
         """Return the index term for one lower-cased word, or None for a stop word."""
         found = self.terms.get(word_lower, _MISS)
         if found is not _MISS:
-            return found  # type: ignore[return-value]
+            return found  # type: ignore[return-value]  # not the _MISS sentinel, checked above
         if word_lower in self.stops or len(word_lower) > 40:
             term = None
         elif len(word_lower) == 1 and not word_lower.isdigit():
@@ -335,7 +335,7 @@ def _meta(raw: bytes) -> Meta:
     if len(parts) != 8:
         return _NO_META
     tags = tuple(parts[7].split(_TAG_SEP)) if parts[7] else ()
-    return Meta(*parts[:5], int(parts[5]), parts[6], tags)  # type: ignore[arg-type]
+    return Meta(parts[0], parts[1], parts[2], parts[3], parts[4], int(parts[5]), parts[6], tags)
 
 
 # --- reading segments back ---------------------------------------------------------------
@@ -733,6 +733,8 @@ def keep_allowed(docs: Iterable[int], allowed: Container[int]) -> set[int]:
     """Those of `docs` in `allowed` (a set, or a DocSet), at the fastest the type allows."""
     if isinstance(allowed, DocSet):
         return allowed.among(docs)
-    if isinstance(allowed, (set, frozenset)):
+    if isinstance(allowed, set):
         return allowed.intersection(docs)
+    if isinstance(allowed, frozenset):
+        return set(allowed.intersection(docs))
     return {d for d in docs if d in allowed}

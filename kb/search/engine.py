@@ -295,7 +295,7 @@ class SearchIndex:
             for attempt in range(3):
                 try:
                     with _opened(self.path) as ix:
-                        state = Snapshot(ix, token, self._caches, self._io)
+                        fresh = Snapshot(ix, token, self._caches, self._io)
                     break
                 except Exception:
                     again = self._token()
@@ -305,11 +305,11 @@ class SearchIndex:
                         return None
                     token = again
             # Keep caches only for the segments still in use, so memory stays bounded.
-            self._caches = {c.segid: c for _, _, c in state.leaves}
+            self._caches = {c.segid: c for _, _, c in fresh.leaves}
             for lang in LANGS:
-                self._spellers[lang].add(state.vocab(lang))
-            self._state = state
-            return state
+                self._spellers[lang].add(fresh.vocab(lang))
+            self._state = fresh
+            return fresh
 
     def revisions(self) -> dict[str, int]:
         """Return doc_id -> revision for every document the index holds."""
@@ -345,15 +345,15 @@ class SearchIndex:
         parsed = parse(query, lang, snap.vocab(lang), self._spellers[lang], synonyms_for(lang))
         if not parsed.groups:
             return SearchResult(query, lang, 0, (), None, False)
-        allowed: tuple[Container[int], int] | None = None
+        narrowed: tuple[set[int], int] | None = None  # by phrases and category: plain sets
         for g in parsed.groups:
             if g.phrase:  # quoted: only documents with the words together
                 docs = snap.phrase_docs(lang, g.phrase)
-                docs = docs if allowed is None else docs & allowed[0]
-                allowed = (docs, mask_of(docs))
+                docs = docs if narrowed is None else docs & narrowed[0]
+                narrowed = (docs, mask_of(docs))
         if category:
             docs, mask = snap.category(category)
-            allowed = (docs, mask) if allowed is None else (docs & allowed[0], mask & allowed[1])
+            narrowed = (docs, mask) if narrowed is None else (docs & narrowed[0], mask & narrowed[1])
         prepared = []
         for g in parsed.groups:
             alts = []
@@ -371,10 +371,11 @@ class SearchIndex:
                           reverse=True)
             del prepared[MAX_SCORED:]
         eligible, need = most_words([alts for alts, _ in prepared])
+        allowed: tuple[Container[int], int] | None = narrowed
         if need > 1:
             among = DocSet(eligible)
-            allowed = ((among, eligible) if allowed is None
-                       else (among.among(allowed[0]), allowed[1] & eligible))
+            allowed = ((among, eligible) if narrowed is None
+                       else (among.among(narrowed[0]), narrowed[1] & eligible))
         depth = max(offset + limit, RERANK)
         ranked, total = rank(prepared, depth, (snap.deleted, snap.deleted_mask), allowed)
         # Only the first RERANK get the title bonus, whatever the page: the bonus only raises

@@ -482,17 +482,17 @@ def rank(
         if allowed is not None:
             seen = keep_allowed(seen, allowed[0])
         cands = sorted(seen)
-        scores = list(map(acc.get, cands, repeat(0.0)))
+        totals = list(map(acc.get, cands, repeat(0.0)))
         counts = list(map(matched.get, cands, repeat(0)))
         for alts in big:
             best = [0.0] * len(cands)
             for alt in alts:
                 best = list(map(max, best, alt.lookup(cands)))
-            scores = list(map(add, scores, best))
+            totals = list(map(add, totals, best))
             counts = list(map(add, counts, map(bool, best)))
         if n > 1:  # coordination: scale by the share of the query's words matched
-            scores = list(map(mul, scores, map(factor.__getitem__, counts)))
-        ranked = heapq.nlargest(k, zip(scores, map(neg, cands), strict=True))
+            totals = list(map(mul, totals, map(factor.__getitem__, counts)))
+        ranked = heapq.nlargest(k, zip(totals, map(neg, cands), strict=True))
         if not bound or (len(ranked) >= k and ranked[-1][0] >= bound):
             return [(-d, sc) for sc, d in ranked], total
         depth *= 4
@@ -512,10 +512,10 @@ def rank(
         keep = list(keep_allowed(acc, allowed[0]))
         acc = dict(zip(keep, map(acc.__getitem__, keep), strict=True))
     keys = list(acc)
-    scores = list(acc.values())
+    totals = list(acc.values())
     if n > 1:
-        scores = list(map(mul, scores, map(factor.__getitem__, map(matched.__getitem__, keys))))
-    ranked = heapq.nlargest(k, zip(scores, map(neg, keys), strict=True))
+        totals = list(map(mul, totals, map(factor.__getitem__, map(matched.__getitem__, keys))))
+    ranked = heapq.nlargest(k, zip(totals, map(neg, keys), strict=True))
     return [(-d, sc) for sc, d in ranked], total
 
 
