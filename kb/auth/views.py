@@ -6,8 +6,6 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
-    Response,
-    abort,
     current_app,
     flash,
     redirect,
@@ -92,8 +90,6 @@ def logout() -> ResponseReturnValue:
 
 @bp.get("/staff")
 @login_required
-def staff_home() -> Response | str:
+def staff_home() -> ResponseReturnValue:
     """Where each role starts: the tools this account may use."""
-    if not current_user.is_authenticated:
-        abort(401)
     return render_template("auth/staff.html")

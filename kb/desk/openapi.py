@@ -16,7 +16,7 @@ from kb.desk.service import (
     REASON_CHOICES,
     STATUS_CHOICES,
 )
-from kb.tickets.models import TicketStatus
+from kb.tickets.models import RefundStatus, TicketStatus
 from kb.tickets.service import DECLINE_REASONS, REFUND_METHODS
 
 MONEY: dict[str, Any] = {"type": "string", "pattern": r"^\d+(\.\d{1,2})?$", "example": "34.85"}
@@ -94,7 +94,7 @@ STAFF_SCHEMAS: dict[str, Any] = {
         "required": ["id", "reference", "status", "currency", "amount", "goodwill", "method"],
         "properties": {
             "id": {"type": "integer"}, "reference": {"type": "string"},
-            "status": {"type": "string", "enum": ["confirmed", "pending_confirmation"]},
+            "status": {"type": "string", "enum": [s.value for s in RefundStatus]},
             "currency": {"type": "string"}, "amount": MONEY, "goodwill": MONEY,
             "method": {"type": "string", "enum": list(REFUND_METHODS)},
             "guarantee": {"type": "boolean"}, "created_by": {"type": "string"},

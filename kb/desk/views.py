@@ -30,17 +30,10 @@ from kb.desk.details import ticket_details
 from kb.desk.models import SavedReply
 from kb.desk.saved_replies import replies_for
 from kb.extensions import db
-from kb.tickets.models import Attachment, Refund, Ticket
+from kb.tickets.models import Attachment, Refund, RefundStatus, Ticket
 from kb.tickets.photos import photo_path
-from kb.tickets.service import (
-    DECLINE_REASONS,
-    REFUND_METHODS,
-    TicketError,
-    apply_action,
-    assign,
-    confirm_refund,
-    issue_refund,
-)
+from kb.tickets.refunds import confirm_refund, issue_refund
+from kb.tickets.service import DECLINE_REASONS, REFUND_METHODS, TicketError, apply_action, assign
 from kb.types import utcnow
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
@@ -173,7 +166,7 @@ def refund(reference: str) -> ResponseReturnValue:
                 actor=actor_name(),
                 actor_key=actor_key(),
             )
-            pending = created.status == "pending_confirmation"
+            pending = created.status == RefundStatus.PENDING_CONFIRMATION
     except TicketError as exc:
         return _refused(reference, "refund", exc)
     if pending:

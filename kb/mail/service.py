@@ -20,7 +20,7 @@ from sqlalchemy import CursorResult, select, update
 
 from kb.database import write_transaction
 from kb.extensions import db
-from kb.mail.models import OutboxMessage, Webhook
+from kb.mail.models import OutboxMessage, OutboxStatus, Webhook
 from kb.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,10 @@ def claim_next(worker: str) -> OutboxMessage | None:
     with write_transaction():
         candidates = db.session.scalars(
             select(OutboxMessage.id)
-            .where(OutboxMessage.status.in_(("pending", "sending")), OutboxMessage.next_attempt_at <= now)
+            .where(
+                OutboxMessage.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)),
+                OutboxMessage.next_attempt_at <= now,
+            )
             .order_by(OutboxMessage.id)
             .limit(5)
         ).all()
@@ -85,10 +88,13 @@ def claim_next(worker: str) -> OutboxMessage | None:
                 update(OutboxMessage)
                 .where(
                     OutboxMessage.id == message_id,
-                    (OutboxMessage.status == "pending")
-                    | ((OutboxMessage.status == "sending") & (OutboxMessage.claimed_at < now - CLAIM_TIMEOUT)),
+                    (OutboxMessage.status == OutboxStatus.PENDING)
+                    | (
+                        (OutboxMessage.status == OutboxStatus.SENDING)
+                        & (OutboxMessage.claimed_at < now - CLAIM_TIMEOUT)
+                    ),
                 )
-                .values(status="sending", claimed_by=worker, claimed_at=now)
+                .values(status=OutboxStatus.SENDING, claimed_by=worker, claimed_at=now)
             )
             if cast("CursorResult[Any]", claimed).rowcount == 1:
                 return db.session.get(OutboxMessage, message_id)
@@ -119,16 +125,16 @@ def send_pending(worker: str | None = None, limit: int = 100) -> tuple[int, int]
                 message.attempts += 1
                 message.last_error = str(exc)[:2000]
                 if message.attempts >= MAX_ATTEMPTS:
-                    message.status = "failed"
+                    message.status = OutboxStatus.FAILED
                 else:
-                    message.status = "pending"
+                    message.status = OutboxStatus.PENDING
                     # 1, 2, 4, 8 … minutes between attempts.
                     message.next_attempt_at = utcnow() + timedelta(minutes=2 ** (message.attempts - 1))
             log.warning("outbox message %s failed (attempt %s): %s", message.id, message.attempts, exc)
         else:
             sent += 1
             with write_transaction():
-                message.status = "sent"
+                message.status = OutboxStatus.SENT
                 message.sent_at = utcnow()
                 message.attempts += 1
                 if message.kind == "email":

@@ -11,6 +11,7 @@ from flask_babel import force_locale
 from kb.database import reads_until_written, write_transaction
 from kb.extensions import csrf
 from kb.policy import SELLER_FAULT_REASONS, Estimate
+from kb.returns import submission
 from kb.returns import wizard_service as wiz
 from kb.returns.labels import ANSWERS, EVENTS, STATUSES
 from kb.returns.resend import CONFIRMATION, resend_links
@@ -172,7 +173,7 @@ def create() -> ResponseReturnValue:
             # Not touched on loading: opening the return ends the session (and records the time).
             session = _session(data, touch=False)
             lines = wiz.parse_lines(data["items"])
-            ticket, token, created = wiz.create_return(
+            ticket, token, created = submission.create_return(
                 session, lines, resolution=data["resolution"], method=data["method"],
                 store_code=data.get("store"), note=data.get("note"),
                 exception=data.get("exception", False), idempotency_key=key,
@@ -196,11 +197,11 @@ def estimate() -> ResponseReturnValue:
         with write_transaction():
             session = _session(data)
             evaluated = wiz.evaluate(session, wiz.parse_lines(data["items"]))
-            resolutions, methods = wiz.choices_for(evaluated, exception)
+            resolutions, methods = submission.choices_for(evaluated, exception)
             if data["resolution"] not in resolutions or data["method"] not in methods:
                 raise ApiError(400, "invalid_choice", "Choose a resolution and a method offered for these items.")
-            result = wiz.estimate_for(session, evaluated, data["resolution"], data["method"])
-            review = wiz.review_preview(session, evaluated, result, exception)
+            result = submission.estimate_for(session, evaluated, data["resolution"], data["method"])
+            review = submission.review_preview(session, evaluated, result, exception)
     except wiz.WizardError as exc:
         raise _wizard_error(exc) from exc
     return jsonify({"resolutions": [str(r) for r in resolutions], "methods": [str(m) for m in methods],

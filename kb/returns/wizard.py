@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from kb.database import write_transaction
 from kb.extensions import db, limiter
 from kb.policy import SELLER_FAULT_REASONS
-from kb.returns import money
+from kb.returns import money, submission
 from kb.returns import wizard_service as wiz
 from kb.returns.labels import (
     CONDITIONS,
@@ -231,16 +231,16 @@ def confirm(lang: str) -> ResponseReturnValue:
     evaluated = wiz.evaluate(wsession, lines)
     any_ineligible = any(not e.decision.eligible for e in evaluated)
     exception = request.values.get("exception") == "1"
-    resolutions, methods = wiz.choices_for(evaluated, exception)
+    resolutions, methods = submission.choices_for(evaluated, exception)
     resolution = request.values.get("resolution") or (resolutions[0].value if resolutions else "")
     method = request.values.get("method") or (methods[0].value if methods else "")
     store = request.values.get("store") or ""
-    variant = request.values.get("exchange_variant", "")[:wiz.MAX_VARIANT]
+    variant = request.values.get("exchange_variant", "")[:submission.MAX_VARIANT]
     errors: list[str] = []
     estimate, review = None, []
     if resolution in resolutions and method in methods:
-        estimate = wiz.estimate_for(wsession, evaluated, resolution, method)
-        review = wiz.review_preview(wsession, evaluated, estimate, exception and any_ineligible)
+        estimate = submission.estimate_for(wsession, evaluated, resolution, method)
+        review = submission.review_preview(wsession, evaluated, estimate, exception and any_ineligible)
     if request.method == "POST" and request.form.get("action") == "create":
         if resolution == "exchange" and not variant.strip():
             errors.append(_("Tell us which size or colour you would like instead."))
@@ -248,7 +248,7 @@ def confirm(lang: str) -> ResponseReturnValue:
         try:
             with write_transaction():
                 wsession = wiz.load_session(session.get(SESSION_KEY))
-                ticket, token, _new = wiz.create_return(
+                ticket, token, _new = submission.create_return(
                     wsession, lines, resolution=resolution, method=method, store_code=store or None,
                     note=request.form.get("note"), exception=exception,
                     idempotency_key=request.form.get("idempotency_key") or None,

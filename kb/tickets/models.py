@@ -29,6 +29,13 @@ class TicketStatus(StrEnum):
     DECLINED = "declined"
 
 
+class RefundStatus(StrEnum):
+    """A refund is confirmed at once, or waits above the threshold for a second agent."""
+
+    CONFIRMED = "confirmed"
+    PENDING_CONFIRMATION = "pending_confirmation"
+
+
 class TicketKind(StrEnum):
     """What a ticket is about: a return (the assistant's) or a question (the contact form's)."""
 
@@ -173,7 +180,7 @@ class Refund(Model):
     method: Mapped[str] = mapped_column(String(20))
     guarantee: Mapped[bool] = mapped_column(default=False)
     # Above the second-approval threshold a refund waits for another agent's confirmation.
-    status: Mapped[str] = mapped_column(String(20), default="confirmed")
+    status: Mapped[str] = mapped_column(String(20), default=RefundStatus.CONFIRMED)
     created_by: Mapped[str] = mapped_column(String(200))
     # Who made it ("user:12", "token:3"): the second approval must come from someone else.
     created_by_key: Mapped[str | None] = mapped_column(String(60))
