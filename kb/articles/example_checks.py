@@ -13,15 +13,8 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Final
 
-from kb.articles.policy_examples import (
-    EXAMPLE_PLACEHOLDER,
-    MONEY_EXPECTATIONS,
-    Example,
-    ExampleError,
-    Expectation,
-    is_placeholder,
-    parse_examples,
-)
+from kb.articles.example_values import EXAMPLE_PLACEHOLDER, MONEY_EXPECTATIONS, ExampleError, is_placeholder
+from kb.articles.policy_examples import Example, Expectation, parse_examples
 from kb.policy import (
     Channel,
     Decision,
