@@ -16,6 +16,7 @@ from kb.desk.service import (
     REASON_CHOICES,
     STATUS_CHOICES,
 )
+from kb.policy import Condition
 from kb.tickets.models import RefundStatus, TicketStatus
 from kb.tickets.service import DECLINE_REASONS, REFUND_METHODS
 
@@ -194,7 +195,7 @@ STAFF_PATHS: dict[str, Any] = {
                 "reason": {"type": "string", "enum": list(DECLINE_REASONS),
                            "description": "Required for decline"},
                 "condition": {"type": "string",
-                              "enum": ["unopened", "like_new", "used", "damaged"],
+                              "enum": [c.value for c in Condition],
                               "description": "Required for receive: the condition found"},
             }}}}},
         "responses": {"200": _json({"type": "object", "required": ["reference", "status"],

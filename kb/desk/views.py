@@ -30,6 +30,7 @@ from kb.desk.details import ticket_details
 from kb.desk.models import SavedReply
 from kb.desk.saved_replies import replies_for
 from kb.extensions import db
+from kb.policy import Condition
 from kb.tickets.models import Attachment, Refund, RefundStatus, Ticket
 from kb.tickets.photos import photo_path
 from kb.tickets.refunds import confirm_refund, issue_refund
@@ -37,7 +38,7 @@ from kb.tickets.service import DECLINE_REASONS, REFUND_METHODS, TicketError, app
 from kb.types import utcnow
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
-CONDITIONS = ("unopened", "like_new", "used", "damaged")
+CONDITIONS = tuple(c.value for c in Condition)
 ACTION_FIELDS = ("message", "reason", "condition")
 
 
