@@ -65,7 +65,8 @@ def floor_to_minor(amount: Decimal | int, currency: str) -> Decimal:
 def parse_money(value: object, currency: str | None = None) -> Decimal:
     """Parse a non-negative amount with at most the currency's decimals (2 without one).
 
-    Takes any value (request bodies are untrusted) and refuses all but text, int and Decimal."""
+    Takes any value (request bodies are untrusted) and refuses all but text, int and Decimal.
+    """
     places = DEFAULT_MINOR_UNIT if currency is None else minor_unit(currency)
     if isinstance(value, bool) or isinstance(value, float):
         raise ValueError(f"amount must be given as text or Decimal, not {type(value).__name__}")
