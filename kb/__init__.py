@@ -55,7 +55,6 @@ def _register_rooms(app: Flask) -> None:
         health,
         insights,
         mail,
-        openapi,
         ops,
         returns,
         search,
@@ -64,6 +63,6 @@ def _register_rooms(app: Flask) -> None:
     )
 
     rooms = (articles, search, returns, tickets, contact, desk, mail, studio, insights, auth,
-             health, openapi, ops, cli)
+             health, ops, cli)
     for room in rooms:
         room.init_app(app)

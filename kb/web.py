@@ -16,6 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import BaseConverter, BuildError
 
 from kb.config import LANGUAGES
+from kb.errors import KbError
 from kb.web_input import JSON_LIMIT, UPLOAD_ENDPOINTS
 from kb.web_input import init_app as bound_input
 
@@ -26,15 +27,8 @@ PRIVATE_BLUEPRINTS = {"wizard", "returns", "returns_api", "contact", "desk", "de
                       "insights_api", "auth"}
 
 
-class ApiError(Exception):
-    """An error answered as JSON ``{"error": {"code", "message"}}``."""
-
-    def __init__(self, status: int, code: str, message: str, **extra: Any) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.extra = extra
+# The name the API views grew up with; every room's error is a KbError.
+ApiError = KbError
 
 
 def select_locale() -> str:
@@ -114,7 +108,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.finalize = _visible_to_staff
     app.context_processor(_template_context)
     app.add_template_filter(external_url, "external_url")
-    app.register_error_handler(ApiError, _api_error)
+    app.register_error_handler(KbError, _kb_error)
     app.register_error_handler(HTTPException, _http_error)
 
 
@@ -207,8 +201,12 @@ def switch_language_url(target: str) -> str:
     return url_for("articles.home", lang=target)
 
 
-def _api_error(error: ApiError) -> tuple[Response, int]:
-    return json_error(error.status, error.code, error.message, **error.extra)
+def _kb_error(error: KbError) -> tuple[Response, int]:
+    """The one answer to a refused request: JSON for the API and embed calls, the error page otherwise."""
+    if wants_json():
+        return json_error(error.status, error.code, error.message, **error.extra)
+    page = render_template("errors/error.html", status=error.status, error={"description": error.message})
+    return Response(page, error.status, mimetype="text/html"), error.status
 
 
 _CODES = {

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from kb.articles.models import Article
+from kb.errors import KbError
 from kb.extensions import db
 from kb.policy import (
     Condition,
@@ -44,14 +45,8 @@ MAX_NOTE = 2000
 MAX_VARIANT = 120  # the exchange wish: "size M, in blue"
 
 
-class WizardError(Exception):
-    """A step the shopper cannot take, with an API code, an HTTP status and a message."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
+class WizardError(KbError):
+    """A step the shopper cannot take, with an HTTP status, an API code and a message."""
 
 
 @dataclass(frozen=True)
