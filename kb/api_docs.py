@@ -55,6 +55,26 @@ class ApiSchema(ma.Schema):
         unknown = ma.RAISE
 
 
+class OpenSchema(ma.Schema):
+    """A response whose main fields are declared; the rest of a rich payload is passed through as built."""
+
+    def dump(self, obj: Any, *, many: bool | None = None) -> Any:
+        """The declared fields dumped, the payload's other keys kept as they are."""
+        result = super().dump(obj, many=many)
+        if isinstance(obj, dict) and isinstance(result, dict):
+            return {**obj, **result}
+        return result
+
+
+class StrictBoolean(ma.fields.Boolean):
+    """true or false only: marshmallow's Boolean would also take "yes", 1 or "on"."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 class Coded(str):
     """A validation message that carries the error code the API answers with (``invalid_lang``)."""
 

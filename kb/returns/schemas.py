@@ -6,22 +6,13 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from kb.api_docs import ApiSchema, Coded, coded_field, one_of
+from kb.api_docs import ApiSchema, Coded, StrictBoolean, coded_field, one_of
 from kb.config import LANGUAGES
 from kb.policy.codes import Condition, Method, Reason, Resolution
 from kb.returns.wizard_service import MAX_NOTE
 
 MONEY = {"type": "string", "pattern": r"^\d+\.\d{2}$", "example": "34.85"}
 TIME = {"format": "date-time"}
-
-
-class StrictBoolean(fields.Boolean):
-    """true or false only: marshmallow's Boolean would also take "yes", 1 or "on"."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
-        if not isinstance(value, bool):
-            raise self.make_error("invalid", input=value)
-        return value
 
 
 def _text(limit: int, *, required: bool = False) -> fields.String:
