@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
+from flask import Flask
+
 # A path item may also hold "parameters" (its path variables) and "summary": not operations.
 METHODS = {"get", "post", "put", "patch", "delete"}
-
-from flask import Flask
 
 
 def _api_routes(app: Flask) -> set[tuple[str, str]]:
