@@ -245,37 +245,3 @@ def _http_error(error: HTTPException) -> tuple[Response, int]:
         if name.lower() in ("allow", "retry-after", "www-authenticate"):
             response.headers[name] = value
     return response, status
-
-
-def json_body(allowed: set[str], required: set[str] = frozenset()) -> dict[str, Any]:  # type: ignore[assignment]
-    """The request's JSON object, checked: size, syntax, object, known and required fields."""
-    if request.content_length is not None and request.content_length > JSON_LIMIT:
-        raise ApiError(413, "too_large", "The request body may be at most 1 MB.")
-    if not request.is_json:
-        raise ApiError(415, "unsupported_media_type", "Send JSON with Content-Type: application/json.")
-    data = request.get_json(silent=True)
-    if data is None:
-        raise ApiError(400, "invalid_json", "The request body is not valid JSON.")
-    if not isinstance(data, dict):
-        raise ApiError(400, "invalid_json", "The request body must be a JSON object.")
-    unknown = set(data) - allowed
-    if unknown:
-        raise ApiError(400, "unknown_field", f"Unknown field(s): {', '.join(sorted(unknown))}.")
-    missing = required - set(data)
-    if missing:
-        raise ApiError(400, "missing_field", f"Missing field(s): {', '.join(sorted(missing))}.")
-    return data
-
-
-def string_field(data: dict[str, Any], name: str, limit: int, required: bool = False) -> str | None:
-    """A string field of a JSON body, within its length, or a 400."""
-    value = data.get(name)
-    if value is None:
-        if required:
-            raise ApiError(400, "missing_field", f"Missing field: {name}.")
-        return None
-    if not isinstance(value, str):
-        raise ApiError(400, "invalid_field", f"{name} must be a string.")
-    if len(value) > limit:
-        raise ApiError(400, "invalid_field", f"{name} may have at most {limit} characters.")
-    return value
