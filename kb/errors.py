@@ -13,12 +13,15 @@ class KbError(Exception):
     """A request the help centre refuses, with its status, code, message and any extra fields."""
 
     def __init__(self, status: int, code: str, message: Any, **extra: Any) -> None:
-        super().__init__(str(message))
+        super().__init__(message)
         self.status = status
         self.code = code
         # Kept as given: a lazy translation is read in the language of the request answering it.
         self._message = message
         self.extra = extra
+
+    def __str__(self) -> str:
+        return self.message
 
     @property
     def message(self) -> str:
