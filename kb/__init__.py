@@ -56,7 +56,6 @@ def _register_rooms(app: Flask) -> None:
         health,
         insights,
         mail,
-        openapi,
         ops,
         orders,
         returns,
@@ -66,7 +65,7 @@ def _register_rooms(app: Flask) -> None:
     )
 
     rooms = (articles, search, orders, returns, tickets, contact, desk, mail, studio, insights, auth,
-             health, openapi, ops, cli)
+             health, ops, cli)
     for room in rooms:
         room.init_app(app)
     background.init_app(app)  # after the rooms: it runs the jobs they registered

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Set as AbstractSet
 from typing import Any
 
 from babel.dates import get_timezone_name
@@ -17,6 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import BaseConverter, BuildError
 
 from kb.config import LANGUAGES
+from kb.errors import KbError
 from kb.web_input import JSON_LIMIT, UPLOAD_ENDPOINTS
 from kb.web_input import init_app as bound_input
 
@@ -27,15 +27,8 @@ PRIVATE_BLUEPRINTS = {"wizard", "returns", "returns_api", "contact", "desk", "de
                       "insights_api", "auth", "orders_api"}
 
 
-class ApiError(Exception):
-    """An error answered as JSON ``{"error": {"code", "message"}}``."""
-
-    def __init__(self, status: int, code: str, message: str, **extra: Any) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.extra = extra
+# The name the API views grew up with; every room's error is a KbError.
+ApiError = KbError
 
 
 def select_locale() -> str:
@@ -116,7 +109,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.finalize = _visible_to_staff
     app.context_processor(_template_context)
     app.add_template_filter(external_url, "external_url")
-    app.register_error_handler(ApiError, _api_error)
+    app.register_error_handler(KbError, _kb_error)
     app.register_error_handler(HTTPException, _http_error)
 
 
@@ -209,8 +202,12 @@ def switch_language_url(target: str) -> str:
     return url_for("articles.home", lang=target)
 
 
-def _api_error(error: ApiError) -> tuple[Response, int]:
-    return json_error(error.status, error.code, error.message, **error.extra)
+def _kb_error(error: KbError) -> tuple[Response, int]:
+    """The one answer to a refused request: JSON for the API and embed calls, the error page otherwise."""
+    if wants_json():
+        return json_error(error.status, error.code, error.message, **error.extra)
+    page = render_template("errors/error.html", status=error.status, error={"description": error.message})
+    return Response(page, error.status, mimetype="text/html"), error.status
 
 
 _CODES = {
@@ -249,37 +246,3 @@ def _http_error(error: HTTPException) -> tuple[Response, int]:
         if name.lower() in ("allow", "retry-after", "www-authenticate"):
             response.headers[name] = value
     return response, status
-
-
-def json_body(allowed: AbstractSet[str], required: AbstractSet[str] = frozenset()) -> dict[str, Any]:
-    """The request's JSON object, checked: size, syntax, object, known and required fields."""
-    if request.content_length is not None and request.content_length > JSON_LIMIT:
-        raise ApiError(413, "too_large", "The request body may be at most 1 MB.")
-    if not request.is_json:
-        raise ApiError(415, "unsupported_media_type", "Send JSON with Content-Type: application/json.")
-    data = request.get_json(silent=True)
-    if data is None:
-        raise ApiError(400, "invalid_json", "The request body is not valid JSON.")
-    if not isinstance(data, dict):
-        raise ApiError(400, "invalid_json", "The request body must be a JSON object.")
-    unknown = set(data) - allowed
-    if unknown:
-        raise ApiError(400, "unknown_field", f"Unknown field(s): {', '.join(sorted(unknown))}.")
-    missing = required - set(data)
-    if missing:
-        raise ApiError(400, "missing_field", f"Missing field(s): {', '.join(sorted(missing))}.")
-    return data
-
-
-def string_field(data: dict[str, Any], name: str, limit: int, required: bool = False) -> str | None:
-    """A string field of a JSON body, within its length, or a 400."""
-    value = data.get(name)
-    if value is None:
-        if required:
-            raise ApiError(400, "missing_field", f"Missing field: {name}.")
-        return None
-    if not isinstance(value, str):
-        raise ApiError(400, "invalid_field", f"{name} must be a string.")
-    if len(value) > limit:
-        raise ApiError(400, "invalid_field", f"{name} may have at most {limit} characters.")
-    return value

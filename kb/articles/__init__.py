@@ -12,11 +12,12 @@ if TYPE_CHECKING:
 
 def init_app(app: Flask) -> None:
     """Register the public pages, the articles API and ``kb articles``."""
+    from kb.api_docs import register
     from kb.articles import api, views
     from kb.articles.cli import articles_cli
 
     app.register_blueprint(views.bp)
-    app.register_blueprint(api.bp)
+    register(app, api.bp)
     app.cli.add_command(articles_cli)
     _register_filters(app)
 

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, request, url_for
-from flask.typing import ResponseReturnValue
+from flask import url_for
+from marshmallow import Schema, fields
 
+from kb.api_docs import ApiBlueprint, ErrorSchema, coded_field, one_of
 from kb.articles.models import Article, ArticleStatus
 from kb.articles.public import find_by_slug, published_articles, rendered
 from kb.articles.rendering import fill_placeholders
 from kb.config import LANGUAGES
+from kb.errors import KbError
 from kb.shop import policy_placeholders
-from kb.web import ApiError
 
-bp = Blueprint("articles_api", __name__, url_prefix="/api/v1")
+bp = ApiBlueprint("articles_api", __name__, url_prefix="/api/v1", description="Published articles.")
 
 
 def article_summary(article: Article) -> dict[str, Any]:
@@ -31,32 +32,63 @@ def article_summary(article: Article) -> dict[str, Any]:
     }
 
 
-def _lang_arg() -> str | None:
-    lang = request.args.get("lang")
-    if lang is not None and lang not in LANGUAGES:
-        raise ApiError(400, "invalid_lang", f"lang must be one of: {', '.join(LANGUAGES)}")
-    return lang
+class LangQuerySchema(Schema):
+    """One language, or both when absent."""
+
+    lang = coded_field(fields.String(validate=one_of(LANGUAGES, "invalid_lang", "lang")), "invalid_lang",
+                       f"lang must be one of: {', '.join(LANGUAGES)}")
+
+
+class ArticleSummarySchema(Schema):
+    """An article in a listing."""
+
+    key = fields.String()
+    slug = fields.String()
+    lang = fields.String()
+    title = fields.String()
+    category = fields.String(allow_none=True)
+    summary = fields.String()
+    url = fields.String()
+    updated_at = fields.String(metadata={"format": "date-time"})
+
+
+class ArticleListSchema(Schema):
+    """Published articles."""
+
+    articles = fields.List(fields.Nested(ArticleSummarySchema), required=True)
+
+
+class ArticleSchema(ArticleSummarySchema):
+    """One article with its rendered HTML."""
+
+    tags = fields.List(fields.String())
+    html = fields.String()
+    revision = fields.Integer()
 
 
 @bp.get("/articles")
-def list_articles() -> ResponseReturnValue:
+@bp.arguments(LangQuerySchema, location="query")
+@bp.response(200, ArticleListSchema)
+def list_articles(args: dict[str, Any]) -> dict[str, Any]:
     """Published articles, in one language or both."""
-    lang = _lang_arg()
+    lang = args.get("lang")
     langs = [lang] if lang else list(LANGUAGES)
     articles = [a for code in langs for a in published_articles(code)]
-    return jsonify({"articles": [article_summary(a) for a in articles]})
+    return {"articles": [article_summary(a) for a in articles]}
 
 
 @bp.get("/articles/<lang>/<slug>")
-def get_article(lang: str, slug: str) -> ResponseReturnValue:
+@bp.response(200, ArticleSchema)
+@bp.alt_response(404, schema=ErrorSchema, description="No such article")
+def get_article(lang: str, slug: str) -> dict[str, Any]:
     """One published article with its rendered HTML."""
     if lang not in LANGUAGES:
-        raise ApiError(404, "not_found", "No such article.")
+        raise KbError(404, "not_found", "No such article.")
     found, moved = find_by_slug(lang, slug)
     found = found or moved
     if found is None or found.status != ArticleStatus.PUBLISHED:
-        raise ApiError(404, "not_found", "No such article.")
+        raise KbError(404, "not_found", "No such article.")
     body = rendered(found)
     data = article_summary(found)
     data.update({"tags": found.tags, "html": body.html, "revision": found.revision})
-    return jsonify(data)
+    return data

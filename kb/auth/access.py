@@ -13,8 +13,8 @@ from flask_login import current_user
 from kb.auth.models import ApiToken, Role, User
 from kb.auth.service import token_for
 from kb.database import write_transaction
+from kb.errors import KbError
 from kb.types import utcnow
-from kb.web import ApiError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -84,9 +84,9 @@ def token_required(*roles: str) -> Callable[[F], F]:
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             actor = _bearer_actor()
             if actor is None:
-                raise ApiError(401, "unauthorized", "A valid bearer token is required.")
+                raise KbError(401, "unauthorized", "A valid bearer token is required.")
             if not any(actor.can(role) for role in roles):
-                raise ApiError(403, "forbidden", "This token's role may not do that.")
+                raise KbError(403, "forbidden", "This token's role may not do that.")
             g.actor = actor
             return view(*args, **kwargs)
 

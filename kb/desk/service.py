@@ -10,6 +10,7 @@ from flask import current_app
 from sqlalchemy import ColumnElement, Select, false, func, or_, select
 
 from kb.auth.models import Role, User
+from kb.errors import KbError
 from kb.extensions import db
 from kb.orders.models import Order, OrderItem
 from kb.policy import Channel, Reason
@@ -40,11 +41,11 @@ SHOPPER_EVENTS = ("opened", "asked", "shopper_reply")
 MAX_QUERY = 254  # the longest e-mail address
 
 
-class FilterError(ValueError):
+class FilterError(KbError, ValueError):
     """A queue filter with a value the queue does not know."""
 
     def __init__(self, name: str, allowed: tuple[object, ...]) -> None:
-        super().__init__(f"{name} must be one of: {', '.join(str(a) for a in allowed)}")
+        super().__init__(400, f"invalid_{name}", f"{name} must be one of: {', '.join(str(a) for a in allowed)}")
         self.name = name
 
 

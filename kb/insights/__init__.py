@@ -14,11 +14,12 @@ __all__ = ["init_app", "record_article_view"]
 
 def init_app(app: Flask) -> None:
     """Register the pages, the API, ``kb insights`` and the rollups' listeners."""
+    from kb.api_docs import register
     from kb.insights import api, daily, daily_returns, models, rollup, views  # noqa: F401  (models: tables)
     from kb.insights.cli import insights_cli
 
     app.register_blueprint(views.bp)
-    app.register_blueprint(api.bp)
+    register(app, api.bp)
     app.cli.add_command(insights_cli)
     rollup.listen()
     daily.listen()

@@ -10,6 +10,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from kb.config import LANGUAGES
+from kb.errors import KbError
 
 PRESET_DAYS = (7, 30, 90)
 DEFAULT_DAYS = 30
@@ -17,18 +18,12 @@ MAX_DAYS = 366
 ALL_LANGUAGES = "all"
 
 
-class PeriodError(ValueError):
+class PeriodError(KbError, ValueError):
     """A period or language the reports cannot use, with a message for the reader."""
 
     def __init__(self, code: str, message: object) -> None:
-        super().__init__(code)
-        self.code = code
-        self._message = message  # translated when read, in the reader's language
-
-    @property
-    def message(self) -> str:
-        """What is wrong, in the reader's language."""
-        return str(self._message)
+        # The message may be a lazy translation: KbError reads it in the reader's language.
+        super().__init__(400, code, message)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from kb.config import LANGUAGES
 from kb.policy import SELLER_FAULT_REASONS, Reason
 from kb.returns import labels, submission
+from kb.returns.messages import PICK_CONDITION, PICK_ONE, SHOPPER_ERRORS, VARIANT_MISSING
 from kb.returns.resend import CONFIRMATION
 from kb.shop import current_policy
 
@@ -98,9 +99,9 @@ def _text() -> dict[str, str]:
                          "5 MB each. Only our team sees them."),
         "photos_sent": _("Photos already attached: %(count)s."),
         "note": _("Anything else we should know? (optional)"),
-        "pick_one": _("Choose at least one item."),
+        "pick_one": str(PICK_ONE),
         "pick_reason": _("Choose why you are returning %(name)s."),
-        "pick_condition": _("Tell us the condition of %(name)s."),
+        "pick_condition": str(PICK_CONDITION),
         # Step 3
         "help_title": _("Here is what you can do"),
         "until": _("You can return it until %(date)s."),
@@ -139,7 +140,7 @@ def _text() -> dict[str, str]:
                           hours=policy.response_hours),
         "variant_label": _("Which size or colour would you like instead?"),
         "variant_hint": _("Only for an exchange, e.g. \"size M\" or \"blue, size 40\"."),
-        "variant_missing": _("Tell us which size or colour you would like instead."),
+        "variant_missing": str(VARIANT_MISSING),
         "exchange_title": _("What the exchange costs"),
         "exchange_text": _("Nothing: the exchange and its shipping are free. We send the size or colour you "
                            "ask for once your item reaches us."),
@@ -189,35 +190,9 @@ def _text() -> dict[str, str]:
 
 def _errors() -> dict[str, str]:
     """The API's error codes in the shopper's words (the script falls back to the API's message)."""
-    unavailable = _("The service is briefly unavailable. Please try again in a moment: nothing you "
-                    "entered is lost.")
-    return {
-        "order_not_found": _("We could not find an order with these details. Please check the "
-                             "order number (or transaction ID) and the e-mail address, and try "
-                             "again."),
-        "order_cancelled": _("This order was cancelled, so it cannot be returned. If you have a "
-                             "question about it, please contact us."),
-        "invalid_email": _("Please enter the e-mail address used for the order."),
-        "missing_order": _("Please enter the order number or the payment transaction ID."),
-        "invalid_order": _("That order number or transaction ID is too long."),
-        "session_not_found": _("Your returns session has expired. Please find your order again."),
-        "already_returned": _("One of these items is already in a return."),
-        "not_eligible": _("Some items cannot be returned under our policy. Tick \"ask for an "
-                          "exception\" to send your request to an agent."),
-        "self_help_first": _("Please look at the suggested answers first."),
-        "invalid_store": _("Please choose one of our stores."),
-        "invalid_resolution": _("Please choose what you would like."),
-        "invalid_method": _("Please choose how you will send the item back."),
-        "invalid_note": _("The note may have at most 2,000 characters."),
-        "invalid_items": _("Choose at least one item."),
-        "photo_too_large": _("Each photo may be at most 5 MB."),
-        "too_many_photos": _("You can attach at most 3 photos."),
-        "invalid_photo": _("Photos must be JPEG, PNG or WebP images."),
-        "too_large": _("The request is too large."),
-        "too_many_requests": _("Too many requests. Please wait a minute and try again."),
-        "network": unavailable,
-        "unavailable": unavailable,
-    }
+    errors = {code: str(message) for code, message in SHOPPER_ERRORS.items()}
+    errors["network"] = errors["unavailable"]
+    return errors
 
 
 def wizard_strings() -> dict[str, Any]:

@@ -32,6 +32,7 @@ from kb.returns.labels import (
     RESOLUTIONS,
     review_explanations,
 )
+from kb.returns.messages import PICK_CONDITION, PICK_ONE, SHOPPER_ERRORS, VARIANT_MISSING
 from kb.returns.models import WizardOutcome
 from kb.shop import current_policy
 from kb.tickets.photos import MAX_BYTES, PhotoError, clean_uploads, store_photos
@@ -156,10 +157,10 @@ def _lines_from_form(previews: list) -> tuple[list[wiz.LineChoice], list[str]]:
         if reason not in REASONS:
             errors.append(_("Choose why you are returning %(name)s.", name=item.name))
         if condition not in CONDITIONS:
-            errors.append(_("Tell us the condition of %(name)s.", name=item.name))
+            errors.append(str(PICK_CONDITION) % {"name": item.name})
         lines.append(wiz.LineChoice(item.sku, max(quantity, 1), reason, condition))
     if not lines and not errors:
-        errors.append(_("Choose at least one item."))
+        errors.append(str(PICK_ONE))
     return lines, errors
 
 
@@ -243,7 +244,7 @@ def confirm(lang: str) -> ResponseReturnValue:
         review = submission.review_preview(wsession, evaluated, estimate, exception and any_ineligible)
     if request.method == "POST" and request.form.get("action") == "create":
         if resolution == "exchange" and not variant.strip():
-            errors.append(_("Tell us which size or colour you would like instead."))
+            errors.append(str(VARIANT_MISSING))
     if request.method == "POST" and request.form.get("action") == "create" and not errors:
         try:
             with write_transaction():
@@ -270,32 +271,12 @@ def confirm(lang: str) -> ResponseReturnValue:
 
 
 def _photo_error(exc: PhotoError) -> str:
-    messages = {
-        "photo_too_large": _("Each photo may be at most 5 MB."),
-        "too_many_photos": _("You can attach at most 3 photos."),
-    }
-    return str(messages.get(exc.code, _("Photos must be JPEG, PNG or WebP images.")))
+    return str(SHOPPER_ERRORS.get(exc.code, SHOPPER_ERRORS["invalid_photo"]))
 
 
 def _translated_error(exc: wiz.WizardError) -> str:
     """The shopper-facing message for a wizard error, in the page's language."""
-    messages = {
-        "order_not_found": _("We could not find an order with these details. Please check the "
-                             "order number (or transaction ID) and the e-mail address, and try again."),
-        "order_cancelled": _("This order was cancelled, so it cannot be returned. If you have a "
-                             "question about it, please contact us."),
-        "invalid_email": _("Please enter the e-mail address used for the order."),
-        "missing_order": _("Please enter the order number or the payment transaction ID."),
-        "invalid_order": _("That order number or transaction ID is too long."),
-        "session_not_found": _("Your returns session has expired. Please start again."),
-        "already_returned": _("One of these items is already in a return."),
-        "not_eligible": _("Some items cannot be returned under our policy. Tick \"ask for an exception\" "
-                          "to send your request to an agent."),
-        "self_help_first": _("Please look at the suggested answers first."),
-        "invalid_store": _("Please choose one of our stores."),
-        "invalid_resolution": _("Please choose what you would like."),
-        "invalid_method": _("Please choose how you will send the item back."),
-        "invalid_note": _("The note may have at most 2,000 characters."),
-        "invalid_idempotency_key": _("This form has expired. Please reload the page and try again."),
-    }
-    return str(messages.get(exc.code, exc.message))
+    if exc.code == "session_not_found":
+        # The page starts the shopper again itself (the embed asks to find the order again).
+        return _("Your returns session has expired. Please start again.")
+    return str(SHOPPER_ERRORS.get(exc.code, exc.message))

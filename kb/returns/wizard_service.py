@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 
 from kb.articles.models import Article
+from kb.errors import KbError
 from kb.extensions import db
 from kb.orders.facts import item_facts, order_facts
 from kb.orders.models import Order, OrderItem
@@ -39,14 +40,8 @@ ORDER_CANCELLED = ("This order was cancelled, so it cannot be returned. If you h
                    "please contact us.")
 
 
-class WizardError(Exception):
-    """A step the shopper cannot take, with an API code, an HTTP status and a message."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
+class WizardError(KbError):
+    """A step the shopper cannot take, with an HTTP status, an API code and a message."""
 
 
 @dataclass(frozen=True)

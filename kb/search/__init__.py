@@ -32,10 +32,11 @@ __all__ = [
 
 def init_app(app: Flask) -> None:
     """Register the search page, the search API, ``kb reindex`` and the index keeper."""
+    from kb.api_docs import register
     from kb.search import service, views
     from kb.search.cli import reindex_command
 
     app.register_blueprint(views.bp)
-    app.register_blueprint(views.api_bp)
+    register(app, views.api_bp)
     app.cli.add_command(reindex_command)
     service.init_app(app)

@@ -1,13 +1,8 @@
-"""The search API's paging and filter parameters, checked as the results page reads them."""
+"""The search API's paging: which page of results, and where it starts (checked by its schema)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from werkzeug.datastructures import MultiDict
-
-from kb.articles.categories import CATEGORY_CODES
-from kb.web import ApiError
 
 MAX_PAGE = 1000  # as the results page: deeper pages are not worth ranking
 
@@ -28,22 +23,3 @@ class Paging:
     def pages(self, total: int) -> int:
         """How many pages `total` results fill."""
         return (total + self.limit - 1) // self.limit
-
-
-def search_paging(args: MultiDict[str, str], limit: int) -> Paging:
-    """``category`` (a category code, optional) and ``page`` (1 to MAX_PAGE, default 1).
-
-    An unknown category or a page that is not a whole number in range is a 400 in the
-    project's error format; a page past the last one is valid and simply empty.
-    """
-    category = args.get("category") or None
-    if category is not None and category not in CATEGORY_CODES:
-        raise ApiError(400, "invalid_category",
-                       f"category must be one of: {', '.join(sorted(CATEGORY_CODES))}")
-    raw = args.get("page")
-    page = 1
-    if raw is not None:
-        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_PAGE:
-            raise ApiError(400, "invalid_page", f"page must be a whole number from 1 to {MAX_PAGE}")
-        page = int(raw)
-    return Paging(category, page, limit)

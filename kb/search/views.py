@@ -5,19 +5,20 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from flask import Blueprint, g, jsonify, render_template, request, url_for
-from flask.typing import ResponseReturnValue
+from flask import Blueprint, g, render_template, request, url_for
 from flask_babel import gettext as _
 
+from kb.api_docs import ApiBlueprint, ErrorSchema
 from kb.articles.categories import CATEGORIES, CATEGORY_CODES
 from kb.config import LANGUAGES
-from kb.search.api_params import search_paging
+from kb.search.api_params import Paging
+from kb.search.schemas import SearchQuerySchema, SearchResultSchema, SuggestQuerySchema, SuggestResultSchema
 from kb.search.searchlog import log_search
 from kb.search.service import search_articles, suggest_titles
-from kb.web import ApiError, current_lang
+from kb.web import current_lang
 
 bp = Blueprint("search", __name__)
-api_bp = Blueprint("search_api", __name__, url_prefix="/api/v1")
+api_bp = ApiBlueprint("search_api", __name__, url_prefix="/api/v1", description="Search and suggest.")
 
 PAGE_SIZE = 10
 
@@ -81,33 +82,20 @@ def results(lang: str) -> str:
     )
 
 
-def _api_lang() -> str:
-    lang = request.args.get("lang")
-    if lang is None:
-        return current_lang()
-    if lang not in LANGUAGES:
-        raise ApiError(400, "invalid_lang", f"lang must be one of: {', '.join(LANGUAGES)}")
-    return lang
-
-
-def _api_limit(default: int, maximum: int) -> int:
-    raw = request.args.get("limit")
-    if raw is None:
-        return default
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= maximum:
-        raise ApiError(400, "invalid_limit", f"limit must be a whole number from 1 to {maximum}")
-    return int(raw)
+def _too_long(func: Any) -> Any:
+    """A long q in many multi-byte characters can pass its length and still overflow the address."""
+    return api_bp.alt_response(414, schema=ErrorSchema, description="Address too long")(func)
 
 
 @api_bp.get("/search")
-def search_api() -> ResponseReturnValue:
+@api_bp.arguments(SearchQuerySchema, location="query")
+@api_bp.response(200, SearchResultSchema)
+@_too_long
+def search_api(args: dict[str, Any]) -> dict[str, Any]:
     """Search as JSON, with highlighted snippets and a did-you-mean suggestion."""
-    query = request.args.get("q", "")
-    if len(query) > 2000:
-        raise ApiError(400, "query_too_long", "q must be at most 2,000 characters")
-    lang = _api_lang()
-    limit = _api_limit(10, 50)
-    paging = search_paging(request.args, limit)
+    query, limit = args["q"], args["limit"]
+    lang = args.get("lang") or current_lang()
+    paging = Paging(args["category"], args["page"], limit)
     result = search_articles(query, lang, limit=limit, offset=paging.offset, category=paging.category)
     logged = query.strip() and paging.page == 1  # as the results page: one search, not each page
     click_token = log_search(query, lang, result.total, g.visit_id) if logged else None
@@ -131,25 +119,23 @@ def search_api() -> ResponseReturnValue:
                 "message": _("No results in this language, but %(count)d in the other.", count=found.total),
                 "results": [_hit_dict(h, None) for h in found.hits],
             }
-    return jsonify(body)
+    return body
 
 
 @api_bp.get("/suggest")
-def suggest() -> ResponseReturnValue:
+@api_bp.arguments(SuggestQuerySchema, location="query")
+@api_bp.response(200, SuggestResultSchema)
+@_too_long
+def suggest(args: dict[str, Any]) -> dict[str, Any]:
     """Article titles matching what the shopper is typing (for the search box)."""
-    query = request.args.get("q", "")
-    if len(query) > 200:
-        raise ApiError(400, "query_too_long", "q must be at most 200 characters")
-    lang = _api_lang()
-    limit = _api_limit(6, 10)
-    items = suggest_titles(query, lang, limit=limit)
-    return jsonify(
-        {
-            "query": query,
-            "lang": lang,
-            "suggestions": [
-                {"key": key, "title": title, "url": url_for("articles.article", lang=lang, slug=slug)}
-                for key, slug, title in items
-            ],
-        }
-    )
+    query = args["q"]
+    lang = args.get("lang") or current_lang()
+    items = suggest_titles(query, lang, limit=args["limit"])
+    return {
+        "query": query,
+        "lang": lang,
+        "suggestions": [
+            {"key": key, "title": title, "url": url_for("articles.article", lang=lang, slug=slug)}
+            for key, slug, title in items
+        ],
+    }

@@ -13,6 +13,7 @@ from PIL import Image, UnidentifiedImageError
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from kb.errors import KbError
 from kb.extensions import db
 from kb.tickets.models import Attachment
 
@@ -22,13 +23,11 @@ MAX_PIXELS = 40_000_000  # refuse decompression bombs long before they fill memo
 ALLOWED = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
 
 
-class PhotoError(ValueError):
+class PhotoError(KbError, ValueError):
     """A file that is not an acceptable photo, with a code and a message for people."""
 
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(413 if code == "photo_too_large" else 400, code, message)
 
 
 @dataclass(frozen=True)

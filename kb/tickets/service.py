@@ -15,6 +15,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from kb.auth.models import User
+from kb.errors import KbError
 from kb.extensions import db
 from kb.orders.models import Order, OrderItem
 from kb.policy import (
@@ -36,14 +37,11 @@ REFUND_METHODS = ("original_payment", "store_credit")
 GOODWILL_ZERO = Decimal("0.00")
 
 
-class TicketError(Exception):
+class TicketError(KbError):
     """A refused ticket action, with an API error code and a message for people."""
 
-    def __init__(self, code: str, message: str, status: int = 422) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
+    def __init__(self, code: str, message: str, status: int = 422, **extra: object) -> None:
+        super().__init__(status, code, message, **extra)
 
 
 @dataclass(frozen=True)

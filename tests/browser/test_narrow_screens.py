@@ -16,7 +16,7 @@ LOCALES = {"en": "en-GB", "fr": "fr-FR"}
 # GET routes that answer no HTML page, or only redirect to one that is visited anyway.
 NOT_HTML = {
     "static", "health.healthz", "contact.read", "articles.robots", "articles.sitemap", "embed.loader",
-    "openapi.openapi",
+    "api-docs.openapi_json",
     "insights.report_csv", "desk.photo", "wizard.read", "articles.root",
     "articles_api.list_articles", "articles_api.get_article", "insights_api.report", "returns_api.show",
     "search_api.search_api", "search_api.suggest", "desk_api.tickets", "desk_api.ticket",
