@@ -1,6 +1,8 @@
 """Every path through the returns assistant, in both languages, with JavaScript on and off, on a phone and a desktop.
 
-At each step: axe finds nothing serious or critical, and the page is no wider than the screen. axe needs
+At each step the page is no wider than the screen, and on the phone axe finds nothing serious or critical
+(its rules read names, roles and colours, which the width does not change: once per step keeps the
+walk short). axe needs
 scripts (and timers, which a page without JavaScript has not): a page without JavaScript is checked as a
 copy of its HTML in a second page that has them, where the one-page assistant's script is refused.
 """
@@ -52,7 +54,8 @@ def test_every_assistant_path_can_be_walked_accessibly(live_server: dict[str, An
                                                        width: int) -> None:
     page = context_for(lang, width, javascript)
     checked = page
-    if not javascript:
+    with_axe = width == min(WIDTHS)
+    if with_axe and not javascript:
         checked = context_for(lang, width, True)
         checked.route("**/static/wizard-app.js", lambda route: route.abort())
         checked.goto(live_server["url"] + "/login")
@@ -62,9 +65,10 @@ def test_every_assistant_path_can_be_walked_accessibly(live_server: dict[str, An
 
     def at_step(step: str) -> None:
         steps.append(step)
-        if checked is not page:
-            checked.set_content(page.content(), wait_until="load")
-        problems.extend(f"{step}: {finding}" for finding in serious_violations(checked))
+        if with_axe:
+            if checked is not page:
+                checked.set_content(page.content(), wait_until="load")
+            problems.extend(f"{step}: {finding}" for finding in serious_violations(checked))
         scroll_width = page.evaluate("document.documentElement.scrollWidth")
         if scroll_width > width:
             problems.append(f"{step}: {scroll_width}px wide on a {width}px screen")
