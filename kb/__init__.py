@@ -49,6 +49,7 @@ def _register_rooms(app: Flask) -> None:
     from kb import (
         articles,
         auth,
+        background,
         cli,
         contact,
         desk,
@@ -57,13 +58,15 @@ def _register_rooms(app: Flask) -> None:
         mail,
         openapi,
         ops,
+        orders,
         returns,
         search,
         studio,
         tickets,
     )
 
-    rooms = (articles, search, returns, tickets, contact, desk, mail, studio, insights, auth,
+    rooms = (articles, search, orders, returns, tickets, contact, desk, mail, studio, insights, auth,
              health, openapi, ops, cli)
     for room in rooms:
         room.init_app(app)
+    background.init_app(app)  # after the rooms: it runs the jobs they registered

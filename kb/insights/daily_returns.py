@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from kb.insights.daily import Key, apply, day_of_moment, statement, write_rows
 from kb.insights.models import SoldDay, TicketCategoryDay, TicketDay, TicketSkuDay
-from kb.returns.models import Order, OrderItem
+from kb.orders.models import Order, OrderItem
 from kb.tickets.models import Ticket, TicketItem, TicketKind, TicketStatus
 
 _OLD = "insights_old_returns"  # InstanceState.info: the ticket's or order's figures before
@@ -125,7 +125,7 @@ def _flush_info(state: Any) -> dict[str, Any]:
     event; the changed tickets and orders are counted again once, when the flush is done.
     """
     info = state.session.info if state.session is not None else {}
-    return info.setdefault(_OLD, {"before": {}, "changed": {}})  # type: ignore[no-any-return]
+    return info.setdefault(_OLD, {"before": {}, "changed": {}})
 
 
 def _forget(session: Session) -> None:

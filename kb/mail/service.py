@@ -6,20 +6,24 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 import smtplib
 import socket
 import sys
+import time
 import urllib.request
+from collections.abc import Callable
 from datetime import timedelta
 from email.message import EmailMessage
+from typing import Any, cast
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 
 from kb.database import write_transaction
 from kb.extensions import db
-from kb.mail.models import OutboxMessage, Webhook
+from kb.mail.models import OutboxMessage, OutboxStatus, Webhook
 from kb.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -36,9 +40,14 @@ def queue_email(recipient: str, subject: str, body: str) -> OutboxMessage:
     return message
 
 
-def sign(secret: str, body: bytes) -> str:
-    """The HMAC-SHA256 signature a webhook receiver checks."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def sign(secret: str, body: bytes, timestamp: int) -> str:
+    """The signature header a webhook receiver checks: ``t=<unix time>,v1=<hex>``.
+
+    ``v1`` is the HMAC-SHA256 of ``"<t>." + body`` keyed with the webhook's secret. Signing the
+    time with the body lets a receiver refuse a call replayed later (the README shows how).
+    """
+    signed = str(timestamp).encode() + b"." + body
+    return f"t={timestamp},v1=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
 
 
 def _active_webhooks() -> list[Webhook]:
@@ -47,7 +56,7 @@ def _active_webhooks() -> list[Webhook]:
     transaction = session.get_transaction()
     cached = session.info.get(_HOOKS)
     if cached is not None and transaction is not None and cached[0] is transaction:
-        return cached[1]  # type: ignore[no-any-return]
+        return cached[1]
     hooks = list(session.scalars(select(Webhook).where(Webhook.active.is_(True))))
     session.info[_HOOKS] = (transaction, hooks)
     return hooks
@@ -61,8 +70,9 @@ def queue_webhooks(event: str, payload: dict) -> int:
         if "*" not in wanted and event not in wanted:
             continue
         body = json.dumps({"event": event, **payload}, sort_keys=True, default=str)
+        # Signed when sent, not now: a retry an hour later must carry a fresh time.
         headers = {"Content-Type": "application/json", "X-KB-Event": event,
-                   "X-KB-Signature": sign(hook.secret, body.encode())}
+                   "X-KB-Webhook-Id": str(hook.id)}
         db.session.add(OutboxMessage(kind="webhook", recipient=hook.url, subject=event, body=body,
                                      headers_json=json.dumps(headers)))
         count += 1
@@ -75,7 +85,10 @@ def claim_next(worker: str) -> OutboxMessage | None:
     with write_transaction():
         candidates = db.session.scalars(
             select(OutboxMessage.id)
-            .where(OutboxMessage.status.in_(("pending", "sending")), OutboxMessage.next_attempt_at <= now)
+            .where(
+                OutboxMessage.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)),
+                OutboxMessage.next_attempt_at <= now,
+            )
             .order_by(OutboxMessage.id)
             .limit(5)
         ).all()
@@ -84,12 +97,15 @@ def claim_next(worker: str) -> OutboxMessage | None:
                 update(OutboxMessage)
                 .where(
                     OutboxMessage.id == message_id,
-                    (OutboxMessage.status == "pending")
-                    | ((OutboxMessage.status == "sending") & (OutboxMessage.claimed_at < now - CLAIM_TIMEOUT)),
+                    (OutboxMessage.status == OutboxStatus.PENDING)
+                    | (
+                        (OutboxMessage.status == OutboxStatus.SENDING)
+                        & (OutboxMessage.claimed_at < now - CLAIM_TIMEOUT)
+                    ),
                 )
-                .values(status="sending", claimed_by=worker, claimed_at=now)
+                .values(status=OutboxStatus.SENDING, claimed_by=worker, claimed_at=now)
             )
-            if claimed.rowcount == 1:
+            if cast("CursorResult[Any]", claimed).rowcount == 1:
                 return db.session.get(OutboxMessage, message_id)
     return None
 
@@ -102,11 +118,18 @@ def deliver(message: OutboxMessage) -> None:
         _send_email(message)
 
 
-def send_pending(worker: str | None = None, limit: int = 100) -> tuple[int, int]:
-    """Deliver due messages; returns (sent, failed). Safe with several senders at once."""
-    worker = worker or f"{socket.gethostname()}:{id(object())}"
+def send_pending(worker: str | None = None, limit: int = 100,
+                 should_stop: Callable[[], bool] | None = None) -> tuple[int, int]:
+    """Deliver due messages; returns (sent, failed). Safe with several senders at once.
+
+    ``should_stop`` is asked before each claim: a stopping worker finishes the message in hand
+    (and records its outcome) but claims no other.
+    """
+    worker = worker or f"{socket.gethostname()}:{os.getpid()}:{id(object())}"
     sent = failed = 0
     for _ in range(limit):
+        if should_stop is not None and should_stop():
+            break
         message = claim_next(worker)
         if message is None:
             break
@@ -118,16 +141,16 @@ def send_pending(worker: str | None = None, limit: int = 100) -> tuple[int, int]
                 message.attempts += 1
                 message.last_error = str(exc)[:2000]
                 if message.attempts >= MAX_ATTEMPTS:
-                    message.status = "failed"
+                    message.status = OutboxStatus.FAILED
                 else:
-                    message.status = "pending"
+                    message.status = OutboxStatus.PENDING
                     # 1, 2, 4, 8 … minutes between attempts.
                     message.next_attempt_at = utcnow() + timedelta(minutes=2 ** (message.attempts - 1))
             log.warning("outbox message %s failed (attempt %s): %s", message.id, message.attempts, exc)
         else:
             sent += 1
             with write_transaction():
-                message.status = "sent"
+                message.status = OutboxStatus.SENT
                 message.sent_at = utcnow()
                 message.attempts += 1
                 if message.kind == "email":
@@ -176,6 +199,12 @@ def _post_webhook(message: OutboxMessage) -> None:
     if urlsplit(message.recipient).scheme not in ("http", "https"):
         raise ValueError("webhook URLs must be http or https")
     headers = json.loads(message.headers_json or "{}")
+    hook_id = headers.get("X-KB-Webhook-Id", "")
+    if hook_id:
+        hook = db.session.get(Webhook, int(hook_id))
+        if hook is None:
+            raise RuntimeError("the webhook was deleted: nothing to sign the call with")
+        headers["X-KB-Signature"] = sign(hook.secret, message.body.encode(), int(time.time()))
     request = urllib.request.Request(message.recipient, data=message.body.encode(), headers=headers,
                                      method="POST")
     # The scheme was checked above: only http(s) URLs registered by an admin are called.

@@ -7,13 +7,13 @@ from types import SimpleNamespace
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from kb.config import LANGUAGES
 from kb.policy import SELLER_FAULT_REASONS, Reason
-from kb.returns import labels
-from kb.returns import wizard_service as wiz
+from kb.returns import labels, submission
 from kb.returns.resend import CONFIRMATION
 from kb.shop import current_policy
 
@@ -49,7 +49,7 @@ def _exception_choices() -> dict[str, list[str]]:
     """What a shopper may ask for in an exception request, from the wizard's own rule."""
     # choices_for only reads decision.eligible: one ineligible line gives the exception lists.
     ineligible = SimpleNamespace(decision=SimpleNamespace(eligible=False))
-    resolutions, methods = wiz.choices_for([ineligible], exception=True)  # type: ignore[list-item]
+    resolutions, methods = submission.choices_for([ineligible], exception=True)  # type: ignore[list-item]  # a stand-in
     return {"resolutions": [str(r) for r in resolutions], "methods": [str(m) for m in methods]}
 
 
@@ -195,6 +195,8 @@ def _errors() -> dict[str, str]:
         "order_not_found": _("We could not find an order with these details. Please check the "
                              "order number (or transaction ID) and the e-mail address, and try "
                              "again."),
+        "order_cancelled": _("This order was cancelled, so it cannot be returned. If you have a "
+                             "question about it, please contact us."),
         "invalid_email": _("Please enter the e-mail address used for the order."),
         "missing_order": _("Please enter the order number or the payment transaction ID."),
         "invalid_order": _("That order number or transaction ID is too long."),
@@ -263,7 +265,7 @@ def page(lang: str) -> str:
 
 
 @bp.get("/embed.js")
-def loader() -> Response:
+def loader() -> ResponseReturnValue:
     """The script a shop includes: it puts the assistant's iframe where the script tag is."""
     frames = {}
     for code in LANGUAGES:

@@ -20,8 +20,8 @@ from flask import Flask
 from playwright.sync_api import expect
 
 from kb.extensions import db
+from kb.orders.records import import_orders
 from kb.returns.demo import demo_orders
-from kb.returns.orders import import_orders
 
 AtStep = Callable[[str], None]
 

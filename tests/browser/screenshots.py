@@ -57,8 +57,8 @@ def demo_site(folder: Path) -> Iterator[tuple[str, Any]]:
     from kb.articles.service import import_articles
     from kb.auth.service import create_user
     from kb.extensions import db
+    from kb.orders.records import import_orders
     from kb.returns.demo import demo_orders
-    from kb.returns.orders import import_orders
     from kb.search import rebuild_index
     from tests.conftest import ARTICLES
 
