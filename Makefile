@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 PO := $(wildcard kb/translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: run test check-articles test-postgres security install install-test translations browser bench bench-engine loadtest lint typecheck clean messages
+.PHONY: run test screenshots check-articles test-postgres security install install-test translations browser bench bench-engine loadtest lint typecheck clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,12 @@ browser:
 	else \
 		echo "The browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; \
 	fi
+
+# Every shopper page, assistant step and staff screen at 390 and 1366 px, in English and French,
+# with JavaScript on and off, into screenshots/<lang>/<width>/<js|nojs>/; fails on any browser
+# console error or page error.
+screenshots: install-test browser
+	$(BIN)/python -m tests.browser.screenshots --out screenshots
 
 # Every policy example of every article, run against the policy engine.
 check-articles: install

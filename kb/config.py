@@ -24,6 +24,7 @@ DEFAULTS: dict[str, Any] = {
     # Policy
     "POLICY_FILE": None,  # None: the packaged default policy
     "SHOP_TIMEZONE": "Europe/Paris",
+    "SHOP_CURRENCY": "EUR",  # the currency articles quote the policy's amounts in
     # Web
     # Not a password: None means "generate one into instance/secret_key".
     "SECRET_KEY": None,  # nosec B105

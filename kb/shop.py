@@ -7,6 +7,10 @@ from typing import Any
 from flask import current_app
 
 from kb.policy import Policy, load_policy, placeholder_values
+from kb.policy.money import Money
+
+# Placeholders that are amounts of money: articles show them with the shop's currency.
+MONEY_PLACEHOLDERS = ("return_fee", "goodwill_cap", "guarantee_cap", "receiptless_review_over")
 
 
 def current_policy() -> Policy:
@@ -21,13 +25,15 @@ def current_policy() -> Policy:
     return policy
 
 
-def article_placeholders(policy: Policy) -> dict[str, Any]:
-    """The values that fill ``{{ policy.* }}`` placeholders in articles, for a policy."""
+def article_placeholders(policy: Policy, currency: str = "EUR") -> dict[str, Any]:
+    """The values that fill ``{{ policy.* }}`` placeholders in articles, amounts in ``currency``."""
     values = dict(placeholder_values(policy))
+    for name in MONEY_PLACEHOLDERS:
+        values[name] = Money(values[name], currency)
     values["store_list"] = values["stores"]
     return values
 
 
 def policy_placeholders() -> dict[str, Any]:
     """The values that fill ``{{ policy.* }}`` placeholders in articles."""
-    return article_placeholders(current_policy())
+    return article_placeholders(current_policy(), current_app.config.get("SHOP_CURRENCY") or "EUR")

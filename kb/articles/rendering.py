@@ -13,6 +13,7 @@ import nh3
 from babel.numbers import format_decimal
 
 from kb.articles.policy_examples import remove_examples
+from kb.policy.money import Money, format_money
 
 PLACEHOLDER = re.compile(r"\{\{\s*policy\.([a-z_]+)\s*\}\}")
 MARKDOWN_EXTENSIONS = ["toc", "tables", "fenced_code", "admonition", "sane_lists"]
@@ -56,7 +57,9 @@ def unknown_placeholders(source: str, values: dict[str, Any]) -> set[str]:
 
 
 def format_policy_value(value: Any, lang: str) -> str:
-    """Format a policy value as a reader of ``lang`` expects (2,500 / 2 500; 4.95 / 4,95)."""
+    """Format a policy value as a reader of ``lang`` expects (2,500 / 2 500; €4.95 / 4,95 €)."""
+    if isinstance(value, Money):
+        return format_money(value.amount, value.currency, lang)
     if isinstance(value, tuple | list):
         return "\n" + "\n".join(_store_line(store) for store in value) + "\n"
     if isinstance(value, Decimal) and value != value.to_integral_value():

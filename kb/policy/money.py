@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Final
 
-from babel.numbers import get_currency_precision
+from babel.numbers import format_currency, get_currency_precision
 
 # Amounts are stored as whole hundredths (kb.types.Money), so a currency with more decimals
 # (BHD, KWD, TND: 3) cannot be kept exactly and is refused.
@@ -17,6 +18,19 @@ _CURRENCY = re.compile(r"[A-Z]{3}")
 # Plain digits with an optional fractional part: no sign, exponent, separator or space inside,
 # because "1.000" or "1e3" typed into a form is more likely a mistake than a price.
 _PLAIN_AMOUNT = re.compile(r"[0-9]+(?:\.[0-9]+)?", re.ASCII)
+
+
+@dataclass(frozen=True)
+class Money:
+    """An amount with its currency, for text that shows it (an article's policy amount)."""
+
+    amount: Decimal
+    currency: str
+
+
+def format_money(amount: Decimal, currency: str, lang: str) -> str:
+    """An amount with its currency as a reader of ``lang`` writes it ("€4.95", "4,95 €")."""
+    return str(format_currency(amount, currency, locale=lang))
 
 
 def check_currency(currency: str) -> str:

@@ -5,15 +5,16 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_decimal
 from flask import Flask
 
+from kb.policy.money import format_money
 from kb.web import current_lang
 
 
 def money(amount: Decimal, currency: str) -> str:
     """An amount with its currency, as a reader of the page's language writes it."""
-    return format_currency(amount, currency, locale=current_lang())
+    return format_money(amount, currency, current_lang())
 
 
 def init_app(app: Flask) -> None:
