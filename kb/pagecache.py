@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any
 
+from cachetools import LRUCache
 from flask import Flask, Response, current_app, g, request, session
 from flask_wtf.csrf import generate_csrf
 
@@ -52,8 +52,9 @@ class PageStore:
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self.pages: OrderedDict[tuple[Any, ...], Page] = OrderedDict()
-        self.lock = threading.Lock()
+        # LRUCache refuses a size of 0; a store of size 0 is never asked (see _store_for_request).
+        self.pages: LRUCache[tuple[Any, ...], Page] = LRUCache(maxsize=max(size, 1))
+        self.lock = threading.Lock()  # reads reorder an LRUCache too
         self.version = -1
         self.checked_at = float("-inf")
 
@@ -61,18 +62,12 @@ class PageStore:
         """The page stored under key if it was rendered at this content version."""
         with self.lock:
             page = self.pages.get(key)
-            if page is None or page.version != version:
-                return None
-            self.pages.move_to_end(key)
-            return page
+        return page if page is not None and page.version == version else None
 
     def put(self, key: tuple[Any, ...], page: Page) -> None:
         """Keep a page, dropping the least recently used beyond the size."""
         with self.lock:
             self.pages[key] = page
-            self.pages.move_to_end(key)
-            while len(self.pages) > self.size:
-                self.pages.popitem(last=False)
 
     def settle(self, version: int) -> None:
         """Note the current content version; pages of older versions are dropped."""
