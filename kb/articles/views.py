@@ -17,10 +17,11 @@ from flask import (
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from kb import insights, pagecache, search
+from kb import pagecache
 from kb.articles.categories import CATEGORIES, RETURN_TOPICS, get_category
 from kb.articles.models import Article, ArticleStatus, Vote
 from kb.articles.public import find_by_slug, published_articles, rendered, translations
+from kb.articles.signals import article_read
 from kb.config import LANGUAGES
 from kb.database import write_transaction
 from kb.extensions import db
@@ -66,10 +67,8 @@ def article(lang: str, slug: str) -> Response:
         page = _render_article(lang, slug, voted)
         if isinstance(page, Response):
             return page
-    token = request.args.get("s", "")
-    if search.is_click_token(token):
-        search.log_click(token, page.meta["key"])
-    insights.record_article_view(page.meta["article_id"], g.visit_id)
+    article_read.send(current_app._get_current_object(), article_id=page.meta["article_id"],
+                      key=page.meta["key"], visit_id=g.visit_id, click_token=request.args.get("s", ""))
     return page.response()
 
 
