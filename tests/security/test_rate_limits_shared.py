@@ -66,6 +66,7 @@ def test_a_window_starts_again_once_expired(tmp_path: Path) -> None:
     assert storage.get("k") == 0 and storage.check()
 
 
+@pytest.mark.server
 def test_with_redis_two_apps_share_one_count(tmp_path: Path) -> None:
     """Several machines share Redis: two apps (two machines) count together."""
     server = shutil.which("redis-server")
