@@ -191,6 +191,7 @@ def _upsert_many(path: str, prefix: str, go: object) -> None:
         index.upsert([doc(f"{prefix}{i}", f"concurrent {prefix} writes number {i}")])
 
 
+@pytest.mark.slow
 def test_two_processes_upserting_at_once_lose_nothing(tmp_path: Path) -> None:
     path = tmp_path / "index"
     SearchIndex(path).ensure()

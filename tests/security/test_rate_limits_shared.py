@@ -39,6 +39,7 @@ def test_the_default_storage_is_a_file_every_worker_shares(tmp_path: Path) -> No
     assert app.config["RATELIMIT_STORAGE_URI"].endswith("ratelimits.sqlite3")
 
 
+@pytest.mark.slow
 def test_a_limit_of_ten_holds_across_two_processes(tmp_path: Path) -> None:
     database = f"sqlite:///{tmp_path / 'kb.sqlite3'}"
     reset_database(make_app(tmp_path / "migrate", DATABASE_URL=database))
