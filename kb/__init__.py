@@ -57,13 +57,14 @@ def _register_rooms(app: Flask) -> None:
         mail,
         openapi,
         ops,
+        orders,
         returns,
         search,
         studio,
         tickets,
     )
 
-    rooms = (articles, search, returns, tickets, contact, desk, mail, studio, insights, auth,
+    rooms = (articles, search, orders, returns, tickets, contact, desk, mail, studio, insights, auth,
              health, openapi, ops, cli)
     for room in rooms:
         room.init_app(app)

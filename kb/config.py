@@ -42,6 +42,7 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_LOOKUP": "10 per minute",
     "RATELIMIT_LOGIN": "5 per minute",
     "RATELIMIT_PHOTOS": "20 per hour",
+    "RATELIMIT_SHOP_API": "600 per minute",
     # Mail
     "SMTP_URL": None,  # smtp://user:pass@host:port or smtps://...; None: mail is written to the log
     "MAIL_FROM": "Returns <returns@example.com>",

@@ -9,6 +9,7 @@ import logging
 import smtplib
 import socket
 import sys
+import time
 import urllib.request
 from datetime import timedelta
 from email.message import EmailMessage
@@ -36,9 +37,14 @@ def queue_email(recipient: str, subject: str, body: str) -> OutboxMessage:
     return message
 
 
-def sign(secret: str, body: bytes) -> str:
-    """The HMAC-SHA256 signature a webhook receiver checks."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def sign(secret: str, body: bytes, timestamp: int) -> str:
+    """The signature header a webhook receiver checks: ``t=<unix time>,v1=<hex>``.
+
+    ``v1`` is the HMAC-SHA256 of ``"<t>." + body`` keyed with the webhook's secret. Signing the
+    time with the body lets a receiver refuse a call replayed later (the README shows how).
+    """
+    signed = str(timestamp).encode() + b"." + body
+    return f"t={timestamp},v1=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
 
 
 def _active_webhooks() -> list[Webhook]:
@@ -61,8 +67,9 @@ def queue_webhooks(event: str, payload: dict) -> int:
         if "*" not in wanted and event not in wanted:
             continue
         body = json.dumps({"event": event, **payload}, sort_keys=True, default=str)
+        # Signed when sent, not now: a retry an hour later must carry a fresh time.
         headers = {"Content-Type": "application/json", "X-KB-Event": event,
-                   "X-KB-Signature": sign(hook.secret, body.encode())}
+                   "X-KB-Webhook-Id": str(hook.id)}
         db.session.add(OutboxMessage(kind="webhook", recipient=hook.url, subject=event, body=body,
                                      headers_json=json.dumps(headers)))
         count += 1
@@ -176,6 +183,12 @@ def _post_webhook(message: OutboxMessage) -> None:
     if urlsplit(message.recipient).scheme not in ("http", "https"):
         raise ValueError("webhook URLs must be http or https")
     headers = json.loads(message.headers_json or "{}")
+    hook_id = headers.get("X-KB-Webhook-Id", "")
+    if hook_id:
+        hook = db.session.get(Webhook, int(hook_id))
+        if hook is None:
+            raise RuntimeError("the webhook was deleted: nothing to sign the call with")
+        headers["X-KB-Signature"] = sign(hook.secret, message.body.encode(), int(time.time()))
     request = urllib.request.Request(message.recipient, data=message.body.encode(), headers=headers,
                                      method="POST")
     # The scheme was checked above: only http(s) URLs registered by an admin are called.

@@ -13,6 +13,9 @@ from sqlalchemy import func, select
 
 from kb.articles.models import Article
 from kb.extensions import db
+from kb.orders.facts import item_facts, order_facts
+from kb.orders.models import Order, OrderItem
+from kb.orders.records import normalise_order_number, normalise_transaction_id
 from kb.policy import (
     Condition,
     Decision,
@@ -27,12 +30,11 @@ from kb.policy import (
     review_reasons,
     shop_today,
 )
-from kb.returns.facts import item_facts, order_facts, reserved_quantities
-from kb.returns.models import Order, OrderItem, WizardOutcome, WizardSession
-from kb.returns.orders import normalise_order_number, normalise_transaction_id
+from kb.returns.models import WizardOutcome, WizardSession
 from kb.returns.selfhelp import keys_for_lines
 from kb.search import suggest_for
 from kb.shop import current_policy
+from kb.tickets.holds import reserved_quantities
 from kb.tickets.models import Ticket, TicketKind
 from kb.tickets.photos import attach_session_photos
 from kb.tickets.service import TicketLine, open_ticket, status_token, token_hash
@@ -42,6 +44,9 @@ SESSION_IDLE = timedelta(hours=1)
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}$")
 MAX_NOTE = 2000
 MAX_VARIANT = 120  # the exchange wish: "size M, in blue"
+
+ORDER_CANCELLED = ("This order was cancelled, so it cannot be returned. If you have a question about it, "
+                   "please contact us.")
 
 
 class WizardError(Exception):
@@ -114,6 +119,8 @@ def find_order(*, email: str, order_number: str | None, transaction_id: str | No
     if order is None or not secrets.compare_digest(order.email.encode(), email.encode()):
         raise WizardError(404, "order_not_found",
                           "We could not find an order with these details. Please check them and try again.")
+    if order.cancelled_at is not None:
+        raise WizardError(409, "order_cancelled", ORDER_CANCELLED)
     return order, not number
 
 
