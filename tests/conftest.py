@@ -300,8 +300,8 @@ def make_order(app: Flask) -> Any:
 
     from sqlalchemy import select
 
-    from kb.returns.models import Order
-    from kb.returns.orders import import_orders
+    from kb.orders.models import Order
+    from kb.orders.records import import_orders
 
     now = datetime.now(UTC).replace(microsecond=0)
     made = iter(range(1, 100_000))
