@@ -195,10 +195,15 @@ def content_app(app: Flask) -> Flask:
 
 
 def _keep_content(app: Flask) -> None:
+    from sqlalchemy.exc import OperationalError
+
     path = Path(str(db.engine.url.database))
     db.session.remove()
-    with db.engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    try:
+        with db.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    except OperationalError:
+        return  # a fixture of this test still reads: keep the template on a later test instead
     db.engine.dispose()
     shutil.copyfile(path, _CONTENT_DATABASE)
     shutil.copytree(app.config["SEARCH_INDEX_DIR"], _CONTENT_INDEX)
