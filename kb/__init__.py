@@ -49,6 +49,7 @@ def _register_rooms(app: Flask) -> None:
     from kb import (
         articles,
         auth,
+        background,
         cli,
         contact,
         desk,
@@ -68,3 +69,4 @@ def _register_rooms(app: Flask) -> None:
              health, openapi, ops, cli)
     for room in rooms:
         room.init_app(app)
+    background.init_app(app)  # after the rooms: it runs the jobs they registered

@@ -92,8 +92,11 @@ def _app_factory() -> Flask:
 
 def init_app(app: Flask) -> None:
     """Add the project-wide commands to ``app.cli``."""
+    from kb.serve import serve_command
+
     app.cli.add_command(db_cli)
     app.cli.add_command(init_command)
+    app.cli.add_command(serve_command)
 
 
 @click.group(cls=FlaskGroup, create_app=_app_factory, help="The returns help centre.")

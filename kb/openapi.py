@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify
+from flask.typing import ResponseReturnValue
 
 from kb.api_docs import api_of
 
@@ -78,9 +79,17 @@ PUBLIC_PATHS: dict[str, Any] = {
         "parameters": [{"name": "q", "in": "query", "required": False, "schema": {"type": "string", "maxLength": 2000}},
                        LANG_PARAM,
                        {"name": "limit", "in": "query", "required": False,
-                        "schema": {"type": "integer", "minimum": 1, "maximum": 50}}],
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 50}},
+                       {"name": "category", "in": "query", "required": False,
+                        "description": "Only articles of this category (its code); unknown: 400",
+                        "schema": {"type": "string"}},
+                       {"name": "page", "in": "query", "required": False,
+                        "description": "Page of `limit` results; past the last one: no results",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 1}}],
         "responses": {"200": _json({"type": "object", "required": ["query", "lang", "total", "results", "suggestion"],
                                     "properties": {"query": {"type": "string"}, "lang": {"type": "string"},
+                                                   "category": {"type": ["string", "null"]},
+                                                   "page": {"type": "integer"}, "pages": {"type": "integer"},
                                                    "total": {"type": "integer"},
                                                    "results": {"type": "array", "items": {"type": "object"}},
                                                    "suggestion": {"type": ["string", "null"]}}}),
@@ -227,7 +236,7 @@ def build_spec() -> dict[str, Any]:
 
 
 @bp.get("/api/v1/openapi.json")
-def openapi():  # type: ignore[no-untyped-def]
+def openapi() -> ResponseReturnValue:
     """The API's OpenAPI 3.1 description."""
     return jsonify(build_spec())
 

@@ -14,8 +14,10 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
+from werkzeug.wrappers import Response as BaseResponse
 
 from kb import pagecache
 from kb.articles.categories import CATEGORIES, RETURN_TOPICS, get_category
@@ -30,7 +32,7 @@ bp = Blueprint("articles", __name__)
 
 
 @bp.get("/")
-def root() -> Response:
+def root() -> ResponseReturnValue:
     """Send visitors to the help centre in their browser's language."""
     lang = request.accept_languages.best_match(LANGUAGES) or "en"
     return redirect(url_for("articles.home", lang=lang))
@@ -58,21 +60,22 @@ def category(lang: str, code: str) -> str:
 
 
 @bp.get("/<lang:lang>/articles/<slug>")
-def article(lang: str, slug: str) -> Response:
+def article(lang: str, slug: str) -> ResponseReturnValue:
     """One article, with its breadcrumbs, translation and the helpfulness question."""
     voted = request.args.get("voted")
     voted = voted if voted in ("yes", "no") else None
     page = pagecache.lookup(voted)
     if page is None:
-        page = _render_article(lang, slug, voted)
-        if isinstance(page, Response):
-            return page
+        rendered = _render_article(lang, slug, voted)
+        if isinstance(rendered, BaseResponse):
+            return rendered
+        page = rendered
     article_read.send(current_app._get_current_object(), article_id=page.meta["article_id"],
                       key=page.meta["key"], visit_id=g.visit_id, click_token=request.args.get("s", ""))
     return page.response()
 
 
-def _render_article(lang: str, slug: str, voted: str | None) -> pagecache.Page | Response:
+def _render_article(lang: str, slug: str, voted: str | None) -> pagecache.Page | BaseResponse:
     """The article page (kept in the page cache), or the redirect or error in its place."""
     found, moved = find_by_slug(lang, slug)
     if moved is not None:
@@ -106,7 +109,7 @@ def _render_article(lang: str, slug: str, voted: str | None) -> pagecache.Page |
 
 
 @bp.post("/<lang:lang>/articles/<slug>/vote")
-def vote(lang: str, slug: str) -> Response:
+def vote(lang: str, slug: str) -> ResponseReturnValue:
     """Record a "Was this helpful?" answer; one per visit and article, the last one counts."""
     found, _moved = find_by_slug(lang, slug)
     if found is None or found.status != ArticleStatus.PUBLISHED:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import heapq
 from bisect import bisect_left
 
-from kb.search.analysis import Snapshot, Titles, language
+from kb.search.analysis import language
+from kb.search.snapshot import Snapshot, Titles
 from kb.search.spelling import LETTERS, allowed_distance, common_letters
 
 
@@ -39,7 +40,7 @@ def suggest_titles(
         return []  # nothing starts like the last word (a stop word may just end the query)
     typed = " " + " ".join(words)
     exact = bool(prefixes) and prefixes[0].startswith(last)
-    wanted = [(" " + w,) for w in title_words]
+    wanted: list[tuple[str, ...]] = [(" " + w,) for w in title_words]
     if prefixes:
         wanted.append((" " + last,) if exact else tuple(" " + p for p in prefixes))
 
