@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 PO := $(wildcard kb/translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: run test screenshots check-articles test-postgres security install install-test translations browser bench bench-engine loadtest lint typecheck clean messages
+.PHONY: run test test-fast screenshots check-articles test-postgres security install install-test translations browser bench bench-engine loadtest lint typecheck clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,14 +56,22 @@ screenshots: install-test browser
 check-articles: install
 	$(BIN)/kb articles check --path articles
 
+# Everything: the app-level tests on two processes (each with its own template database), then
+# the browser and server tests one at a time (they start servers and share the machine's CPUs).
 test: install-test browser
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 -m "not browser and not server" $(PYTEST_ARGS)
+	$(BIN)/pytest -m "browser or server" $(PYTEST_ARGS)
+
+# The loop to run while working: no browser, no server, nothing slow.
+test-fast: install-test
+	$(BIN)/pytest -n 2 -q -m "not browser and not server and not slow" $(PYTEST_ARGS)
 
 # The suite against PostgreSQL (KB_TEST_DATABASE_URL=postgresql://user:pass@host/db); the
 # browser tests run on SQLite only.
 test-postgres: install-test
 	@test -n "$(KB_TEST_DATABASE_URL)" || { echo "set KB_TEST_DATABASE_URL"; exit 1; }
-	KB_TEST_DATABASE_URL="$(KB_TEST_DATABASE_URL)" $(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
+	KB_TEST_DATABASE_URL="$(KB_TEST_DATABASE_URL)" $(BIN)/pytest -n 2 -m "not browser and not server" $(PYTEST_ARGS)
+	KB_TEST_DATABASE_URL="$(KB_TEST_DATABASE_URL)" $(BIN)/pytest -m "server and not browser" $(PYTEST_ARGS)
 
 security: install-test
 	$(BIN)/bandit -q -c pyproject.toml -r kb

@@ -14,16 +14,15 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any
 
+from cachetools import LRUCache
 from flask import Flask, Response, current_app, g, request, session
 from flask_wtf.csrf import generate_csrf
 
-from kb.articles.service import content_version
 from kb.web import current_lang
 
 # Stands in for the visitor's CSRF token in a stored page; NUL never occurs in rendered HTML.
@@ -52,27 +51,23 @@ class PageStore:
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self.pages: OrderedDict[tuple[Any, ...], Page] = OrderedDict()
-        self.lock = threading.Lock()
+        # LRUCache refuses a size of 0; a store of size 0 is never asked (see _store_for_request).
+        self.pages: LRUCache[tuple[Any, ...], Page] = LRUCache(maxsize=max(size, 1))
+        self.lock = threading.Lock()  # reads reorder an LRUCache too
         self.version = -1
         self.checked_at = float("-inf")
+        self.version_of: Callable[[], int] | None = None
 
     def get(self, key: tuple[Any, ...], version: int) -> Page | None:
         """The page stored under key if it was rendered at this content version."""
         with self.lock:
             page = self.pages.get(key)
-            if page is None or page.version != version:
-                return None
-            self.pages.move_to_end(key)
-            return page
+        return page if page is not None and page.version == version else None
 
     def put(self, key: tuple[Any, ...], page: Page) -> None:
         """Keep a page, dropping the least recently used beyond the size."""
         with self.lock:
             self.pages[key] = page
-            self.pages.move_to_end(key)
-            while len(self.pages) > self.size:
-                self.pages.popitem(last=False)
 
     def settle(self, version: int) -> None:
         """Note the current content version; pages of older versions are dropped."""
@@ -83,8 +78,16 @@ class PageStore:
 
 
 def init_app(app: Flask) -> None:
-    """Give the app its page store."""
+    """Give the app its page store (it caches nothing until a content version is known)."""
     app.extensions["kb_pages"] = PageStore(int(app.config.get("PAGE_CACHE_SIZE") or 0))
+
+
+def set_content_version(app: Flask, version_of: Callable[[], int]) -> None:
+    """Name the function that tells the current content version (the articles room's).
+
+    Given by the articles room, which owns the content, so that this plumbing imports no room.
+    """
+    app.extensions["kb_pages"].version_of = version_of
 
 
 def content_changed() -> None:
@@ -130,7 +133,7 @@ def cached_page(view: Callable[..., str]) -> Callable[..., Response]:
 
 def _store_for_request() -> PageStore | None:
     store: PageStore | None = current_app.extensions.get("kb_pages")
-    if store is None or store.size <= 0 or request.method not in ("GET", "HEAD"):
+    if store is None or store.size <= 0 or store.version_of is None or request.method not in ("GET", "HEAD"):
         return None
     # Staff pages show who is signed in, and a flashed message is for one visitor only.
     if REMEMBER_COOKIE in request.cookies or "_user_id" in session or "_flashes" in session:
@@ -143,7 +146,7 @@ def _version(store: PageStore) -> int:
     if now - store.checked_at < float(current_app.config["SEARCH_SYNC_INTERVAL"]):
         return store.version
     # Read before rendering: a page is never tagged newer than the articles it shows.
-    version = content_version()
+    version = store.version_of() if store.version_of is not None else -1
     store.settle(version)
     store.checked_at = now
     return version

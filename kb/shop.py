@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from flask import current_app
@@ -29,7 +30,7 @@ def article_placeholders(policy: Policy, currency: str = "EUR") -> dict[str, Any
     """The values that fill ``{{ policy.* }}`` placeholders in articles, amounts in ``currency``."""
     values = dict(placeholder_values(policy))
     for name in MONEY_PLACEHOLDERS:
-        values[name] = Money(values[name], currency)
+        values[name] = Money(Decimal(str(values[name])), currency)
     values["store_list"] = values["stores"]
     return values
 

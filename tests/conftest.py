@@ -24,8 +24,38 @@ ARTICLES = ROOT / "articles"
 
 
 def database_url_for(tmp_path: Path) -> str:
-    """SQLite in tmp_path, or the PostgreSQL server named by KB_TEST_DATABASE_URL."""
-    return os.environ.get("KB_TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'kb.sqlite3'}"
+    """SQLite in tmp_path, or the PostgreSQL server named by KB_TEST_DATABASE_URL.
+
+    Under pytest-xdist each worker gets a PostgreSQL database of its own (the named one with
+    the worker's name appended, created on first use), since every test empties its tables.
+    """
+    url = os.environ.get("KB_TEST_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp_path / 'kb.sqlite3'}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return _worker_database(url, worker) if worker else url
+
+
+_WORKER_URLS: dict[str, str] = {}
+
+
+def _worker_database(url: str, worker: str) -> str:
+    """The URL of this worker's own database on the server of ``url``, created if missing."""
+    if url not in _WORKER_URLS:
+        from sqlalchemy import create_engine, make_url, text
+
+        base = make_url(url)
+        name = f"{base.database}_{worker}"
+        engine = create_engine(base, isolation_level="AUTOCOMMIT")
+        try:
+            with engine.connect() as conn:
+                exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name})
+                if not exists:
+                    conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        finally:
+            engine.dispose()
+        _WORKER_URLS[url] = base.set(database=name).render_as_string(hide_password=False)
+    return _WORKER_URLS[url]
 
 
 _APPS: list[Flask] = []
@@ -139,23 +169,108 @@ def runner(app: Flask) -> FlaskCliRunner:
     return app.test_cli_runner()
 
 
+# The articles imported and indexed once per test run (per xdist worker): the database with
+# them and their index are copied for each test that asks for them (SQLite).
+_CONTENT_DATABASE = _TEMPLATE_DIR / "content.sqlite3"
+_CONTENT_INDEX = _TEMPLATE_DIR / "content-index"
+
+
 @pytest.fixture
 def content_app(app: Flask) -> Flask:
-    """The app with the real articles imported and indexed."""
+    """The app with the real articles imported and indexed (a copy, each test may change it)."""
     from kb.articles.service import import_articles
     from kb.search import rebuild_index
 
+    sqlite = db.engine.dialect.name == "sqlite"
+    if sqlite and _CONTENT_DATABASE.exists():
+        _copy_content(app)
+        return app
     report = import_articles(ARTICLES)
     db.session.commit()
     assert not report.errors, report.errors
     rebuild_index()
+    if sqlite:
+        _keep_content(app)
     return app
+
+
+def _keep_content(app: Flask) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    path = Path(str(db.engine.url.database))
+    db.session.remove()
+    try:
+        with db.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    except OperationalError:
+        return  # a fixture of this test still reads: keep the template on a later test instead
+    db.engine.dispose()
+    shutil.copyfile(path, _CONTENT_DATABASE)
+    shutil.copytree(app.config["SEARCH_INDEX_DIR"], _CONTENT_INDEX)
+
+
+def _copy_content(app: Flask) -> None:
+    from kb.search import service
+
+    path = Path(str(db.engine.url.database))
+    _reset_sqlite(path)
+    shutil.copyfile(_CONTENT_DATABASE, path)
+    index = Path(app.config["SEARCH_INDEX_DIR"])
+    shutil.rmtree(index, ignore_errors=True)
+    shutil.copytree(_CONTENT_INDEX, index)
+    service.init_app(app)  # a keeper that opens the copied index
 
 
 @pytest.fixture
 def content_client(content_app: Flask) -> FlaskClient:
     """A client of the app with the real articles."""
     return content_app.test_client()
+
+
+PASSWORD = "correct horse battery staple"
+NAMES = {"writer": "Wanda Writer", "admin": "Ada Admin", "agent": "Arthur Agent"}
+
+
+class AuthActions:
+    """Signs a staff member of a role in on the test client, or gives an API token of a role."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self._client = client
+
+    def user(self, role: str, email: str | None = None, name: str | None = None) -> Any:
+        """The staff member with this e-mail (``<role>@example.com``), created on first use."""
+        from sqlalchemy import select
+
+        from kb.auth.models import User
+        from kb.auth.service import create_user
+
+        email = email or f"{role}@example.com"
+        user = db.session.scalar(select(User).where(User.email == email))
+        if user is None:
+            user = create_user(email, PASSWORD, role, name=name or NAMES.get(role, role.title()))
+            db.session.commit()
+        return user
+
+    def login(self, role: str = "writer", email: str | None = None, name: str | None = None) -> Any:
+        """Sign the role's user in through the login form; returns the user."""
+        user = self.user(role, email, name)
+        response = self._client.post("/login", data={"email": user.email, "password": PASSWORD})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return user
+
+    def token(self, role: str) -> dict[str, str]:
+        """Headers carrying a fresh bearer token of the role."""
+        from kb.auth.service import create_token
+
+        _token, plain = create_token(f"{role} token", role)
+        db.session.commit()
+        return {"Authorization": f"Bearer {plain}"}
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> AuthActions:
+    """Sign staff in on ``client`` (``auth.login("agent")``) or make their API tokens."""
+    return AuthActions(client)
 
 
 @pytest.fixture
@@ -176,3 +291,43 @@ def demo(app: Flask, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     today = shop_today(current_policy(), now)
     monkeypatch.setattr(wizard_service, "today", lambda: today)
     return {"now": now, "today": today}
+
+
+@pytest.fixture
+def make_order(app: Flask) -> Any:
+    """A factory of orders: ``make_order(**overrides)`` imports one and returns it.
+
+    By default an online order in EUR of one blue tee, placed 8 days and delivered 6 days before
+    now (within every return window; ``placed_days_ago`` and ``delivered_days_ago`` move it);
+    any field of an order record can be overridden, ``items`` included (as in ``kb orders import``).
+    """
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import select
+
+    from kb.orders.models import Order
+    from kb.orders.records import import_orders
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    made = iter(range(1, 100_000))
+
+    def make(placed_days_ago: int = 8, delivered_days_ago: int | None = 6, **overrides: Any) -> Order:
+        number = overrides.pop("number", f"T{next(made):05d}")
+        delivered = None if delivered_days_ago is None else now - timedelta(days=delivered_days_ago)
+        record = {
+            "number": number, "email": "shopper@example.com",
+            "placed_at": (now - timedelta(days=placed_days_ago)).isoformat(),
+            "delivered_at": delivered.isoformat() if delivered else None,
+            "channel": "online", "currency": "EUR", "shipping": "4.99",
+            "items": [{"sku": "TEE-M-BLUE", "name": "Organic tee, blue, M", "category": "apparel",
+                       "quantity": 1, "unit_price": "19.90"}],
+            **overrides,
+        }
+        report = import_orders([record])
+        db.session.commit()
+        assert not report.errors, report.errors
+        order = db.session.scalar(select(Order).where(Order.number == number))
+        assert order is not None
+        return order
+
+    return make

@@ -12,13 +12,16 @@ if TYPE_CHECKING:
 
 def init_app(app: Flask) -> None:
     """Register the public pages, the articles API and ``kb articles``."""
+    from kb import pagecache
     from kb.api_docs import register
     from kb.articles import api, views
     from kb.articles.cli import articles_cli
+    from kb.articles.service import content_version
 
     app.register_blueprint(views.bp)
     register(app, api.bp)
     app.cli.add_command(articles_cli)
+    pagecache.set_content_version(app, content_version)
     _register_filters(app)
 
 

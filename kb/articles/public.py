@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from threading import Lock
 
+from cachetools import LRUCache
 from flask import current_app
 from sqlalchemy import select
 
@@ -19,20 +19,17 @@ _LOCK = Lock()
 
 def rendered(article: Article) -> Rendered:
     """The article's body as safe HTML, cached per app by revision and policy version."""
-    cache: OrderedDict[tuple[int, int, str, str], Rendered] = current_app.extensions.setdefault(
-        "kb_rendered", OrderedDict()
+    cache: LRUCache[tuple[int, int, str, str], Rendered] = current_app.extensions.setdefault(
+        "kb_rendered", LRUCache(maxsize=_CACHE_SIZE)
     )
     key = (article.id, article.revision, article.lang, current_policy().version)
-    with _LOCK:
+    with _LOCK:  # an LRUCache reorders itself on reads: not safe across threads without the lock
         hit = cache.get(key)
-        if hit is not None:
-            cache.move_to_end(key)
-            return hit
+    if hit is not None:
+        return hit
     result = render(article.body, article.lang, policy_placeholders())
     with _LOCK:
         cache[key] = result
-        while len(cache) > _CACHE_SIZE:
-            cache.popitem(last=False)
     return result
 
 

@@ -19,10 +19,11 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
-from kb import insights, pagecache, search
+from kb import pagecache
 from kb.articles.categories import CATEGORIES, RETURN_TOPICS, get_category
 from kb.articles.models import Article, ArticleStatus, Vote
 from kb.articles.public import find_by_slug, published_articles, rendered, translations
+from kb.articles.signals import article_read
 from kb.config import LANGUAGES
 from kb.database import write_transaction
 from kb.extensions import db
@@ -69,10 +70,10 @@ def article(lang: str, slug: str) -> ResponseReturnValue:
         if isinstance(rendered, BaseResponse):
             return rendered
         page = rendered
-    token = request.args.get("s", "")
-    if search.is_click_token(token):
-        search.log_click(token, page.meta["key"])
-    insights.record_article_view(page.meta["article_id"], g.visit_id)
+    # The proxy's real app is the sender (Flask's LocalProxy method is not in its type hints).
+    sender = current_app._get_current_object()  # type: ignore[attr-defined]
+    article_read.send(sender, article_id=page.meta["article_id"],
+                      key=page.meta["key"], visit_id=g.visit_id, click_token=request.args.get("s", ""))
     return page.response()
 
 

@@ -25,6 +25,18 @@ def init_app(app: Flask) -> None:
     daily.listen()
     daily_returns.listen()
     _count_batched_searches()
+    _follow_article_reads()
+
+
+def _follow_article_reads() -> None:
+    """Count every article page served as a view (once a process)."""
+    from kb.articles.signals import article_read
+
+    article_read.connect(_record_view, weak=False)  # connecting twice keeps one receiver
+
+
+def _record_view(_app: Flask, *, article_id: int, visit_id: str, **_details: object) -> None:
+    record_article_view(article_id, visit_id)
 
 
 def _count_batched_searches() -> None:

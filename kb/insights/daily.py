@@ -4,7 +4,7 @@ Each ticket, wizard session and search contributes a set of rollup keys (its day
 the figures' dimensions). SQLAlchemy's mapper events add a row's contribution when it is
 inserted, move it when an update changes it (a session deflected later, a search clicked
 later) and remove it when the row is deleted, in the same transaction as the event.
-``rebuild_daily`` (``kb insights rebuild``, migration 0004) recomputes them from the events with
+``rebuild_daily`` (``kb insights rebuild``) recomputes them from the events with
 the very same contribution functions, so the two cannot disagree.
 
 Bulk deletes bypass the mapper events: ``forget_searches_before`` is called by the search-log
@@ -357,10 +357,7 @@ def rebuild_daily(connection: Connection) -> dict[str, int]:
 
     for model in _COUNT_COLUMN:
         connection.execute(delete(model))
-    present = set(inspect(connection).get_table_names())
     for source, keys_of in _SOURCES.items():
-        if source.__tablename__ not in present:
-            continue  # migration 0004 rebuilds before later migrations create their tables
         counts: Counter[Key] = Counter()
         last: dict[Key, datetime] = {}
         for row in _source_rows(connection, source):

@@ -71,12 +71,10 @@ def order_keys(placed_at: Any, lines: Iterable[Any]) -> Counter[Key]:
     return amounts
 
 
-def _ticket_query(with_kind: bool = True) -> Any:
-    # Migration 0004 rebuilds these rollups before migration 0010 adds the ticket's kind.
-    kind = [Ticket.kind] if with_kind else []
+def _ticket_query() -> Any:
     return (
         select(Ticket.id, Ticket.created_at, Ticket.lang, Ticket.reason, Ticket.channel,
-               Ticket.status, *kind, TicketItem.sku, TicketItem.quantity, OrderItem.category)
+               Ticket.status, Ticket.kind, TicketItem.sku, TicketItem.quantity, OrderItem.category)
         .select_from(Ticket)
         .outerjoin(TicketItem, TicketItem.ticket_id == Ticket.id)
         .outerjoin(OrderItem, OrderItem.id == TicketItem.order_item_id)
@@ -171,8 +169,7 @@ def _settle(session: Session, _context: Any) -> None:
 def rebuild_returns(connection: Connection) -> None:
     """Refill the returns rollups (emptied by the caller) from every ticket and order."""
     amounts: Counter[Key] = Counter()
-    with_kind = "kind" in {column["name"] for column in inspect(connection).get_columns("ticket")}
-    tickets = connection.execute(_ticket_query(with_kind).order_by(Ticket.id)
+    tickets = connection.execute(_ticket_query().order_by(Ticket.id)
                                  .execution_options(yield_per=5000))
     for _id, rows in groupby(tickets, key=lambda row: row.id):
         items = list(rows)

@@ -40,3 +40,16 @@ def init_app(app: Flask) -> None:
     register(app, views.api_bp)
     app.cli.add_command(reindex_command)
     service.init_app(app)
+    _follow_article_reads()
+
+
+def _follow_article_reads() -> None:
+    """A result opened from a search page counts as that search's click (once a process)."""
+    from kb.articles.signals import article_read
+
+    article_read.connect(_log_result_click, weak=False)  # connecting twice keeps one receiver
+
+
+def _log_result_click(_app: Flask, *, key: str, click_token: str, **_details: object) -> None:
+    if is_click_token(click_token):
+        log_click(click_token, key)

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,6 +37,7 @@ def test_every_french_message_is_translated_with_its_placeholders() -> None:
     assert broken == []
 
 
+@pytest.mark.slow
 def test_the_catalogue_knows_every_string_in_the_code(tmp_path: Path) -> None:
     """Extract the strings anew: none may be missing from the French catalogue (`make messages`)."""
     pot = tmp_path / "check.pot"

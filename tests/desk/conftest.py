@@ -12,19 +12,19 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from kb.auth.models import User
-from kb.auth.service import create_token, create_user
+from kb.auth.service import create_token
 from kb.extensions import db
 from kb.orders.models import Order
 from kb.orders.records import import_orders
 from kb.returns import submission
 from kb.returns import wizard_service as wiz
 from kb.tickets.models import Ticket
+from tests.conftest import PASSWORD, AuthActions  # noqa: F401  (PASSWORD: used by the desk tests)
 
 # The lock race only exists on PostgreSQL (SQLite serialises writers): collected there only.
 collect_ignore = [] if (os.environ.get("KB_TEST_DATABASE_URL") or "").startswith("postgres") else [
     "test_refund_race_postgres.py"]
 
-PASSWORD = "correct horse battery staple"
 NAMES = {"writer": "Wanda Writer", "agent": "Alex Agent", "admin": "Ada Admin"}
 
 # What each demo order is returned for, unless a test says otherwise.
@@ -39,21 +39,13 @@ DEFAULT_LINES = {
 
 def staff_user(role: str, email: str | None = None, name: str | None = None) -> User:
     """The staff member with this e-mail (``<role>@example.com``), created on first use."""
-    email = email or f"{role}@example.com"
-    user = db.session.scalar(select(User).where(User.email == email))
-    if user is None:
-        user = create_user(email, PASSWORD, role, name=name or NAMES[role])
-        db.session.commit()
-    return user
+    return AuthActions(None).user(role, email, name or NAMES[role])  # type: ignore[arg-type]
 
 
 def sign_in(client: FlaskClient, role: str, email: str | None = None,
             name: str | None = None) -> User:
-    """Sign a staff member in through the login form."""
-    user = staff_user(role, email, name)
-    response = client.post("/login", data={"email": user.email, "password": PASSWORD})
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return user
+    """Sign a staff member in through the login form (the shared ``auth`` helper, desk names)."""
+    return AuthActions(client).login(role, email, name or NAMES[role])
 
 
 @pytest.fixture

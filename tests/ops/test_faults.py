@@ -102,6 +102,7 @@ def restarted(tmp_path: Path) -> Iterator[Flask]:
         db.engine.dispose()
 
 
+@pytest.mark.slow
 def test_a_reindex_killed_half_way_leaves_a_site_that_serves(
     app: Flask, tmp_path: Path, restarted: Flask
 ) -> None:
@@ -124,6 +125,7 @@ def test_a_reindex_killed_half_way_leaves_a_site_that_serves(
     assert client.get("/api/v1/search?q=generated+question+1234&lang=en").get_json()["total"] > 0
 
 
+@pytest.mark.slow
 def test_an_import_killed_half_way_imports_nothing(
     content_app: Flask, tmp_path: Path, restarted: Flask
 ) -> None:

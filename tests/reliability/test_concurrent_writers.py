@@ -9,6 +9,8 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from tests.reliability.server import count_rows, gunicorn, kb, server_env
 
 PASSWORD = "a long enough password"
@@ -85,6 +87,7 @@ def _save(writer: Writer, i: int, n: int, fields: dict[str, str], barrier: threa
     results[i] = writer.post("/studio/1/edit", fields)
 
 
+@pytest.mark.server
 def test_simultaneous_saves_one_wins_and_no_revision_is_lost(tmp_path: Path) -> None:
     env = server_env(tmp_path)
     kb(env, "init", "--no-demo")

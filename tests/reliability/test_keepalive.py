@@ -28,6 +28,7 @@ def _connection_headers(base: str, connections: int, requests: int) -> list[str]
     return headers
 
 
+@pytest.mark.server
 def test_a_connection_is_closed_after_its_quota_of_requests(tmp_path: Path) -> None:
     env = server_env(tmp_path, KB_KEEPALIVE_REQUESTS="3")
     kb(env, "init", "--no-demo")
@@ -37,6 +38,7 @@ def test_a_connection_is_closed_after_its_quota_of_requests(tmp_path: Path) -> N
     assert [h == "close" for h in headers] == [False, False, True] * 2
 
 
+@pytest.mark.server
 def test_the_quota_defaults_to_a_hundred_requests(tmp_path: Path) -> None:
     env = server_env(tmp_path)
     env.pop("KB_KEEPALIVE_REQUESTS", None)

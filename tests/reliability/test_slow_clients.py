@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from kb.gunicorn_worker import REQUEST_IDLE_SECONDS
 from kb.request_buffer import request_is_complete
 from tests.reliability.server import gunicorn, kb, server_env
 
@@ -24,7 +25,7 @@ HALF_REQUESTS = [
 
 
 @pytest.mark.server
-def test_healthz_answers_within_a_second_while_clients_send_half_requests(tmp_path: Path) -> None:
+def test_healthz_answers_while_clients_send_half_requests(tmp_path: Path) -> None:
     env = server_env(tmp_path)
     kb(env, "init", "--no-demo")
     with gunicorn(env, workers=2) as base:
@@ -37,11 +38,11 @@ def test_healthz_answers_within_a_second_while_clients_send_half_requests(tmp_pa
                     sock.sendall(half)
                     sockets.append(sock)
             time.sleep(0.5)  # every worker has met the half requests by now
+            # Every worker holds half requests: a worker blocked on one would answer only once the
+            # server drops them as idle, so the test waits for less than that.
             for _ in range(5):
-                started = time.monotonic()
-                with urllib.request.urlopen(f"{base}/healthz", timeout=1) as response:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=REQUEST_IDLE_SECONDS / 2) as response:
                     assert response.status == 200
-                assert time.monotonic() - started < 1
         finally:
             for sock in sockets:
                 sock.close()

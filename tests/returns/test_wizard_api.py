@@ -46,8 +46,14 @@ def test_within_window_is_approved_at_once_with_a_status_link(shop: FlaskClient)
     assert body["token"] in mail.body
 
 
-def test_expired_item_is_refused_unless_an_exception_is_asked(shop: FlaskClient) -> None:
-    session = lookup(shop, "A1002")
+def _one_item(sku: str, category: str, price: str, final_sale: bool = False) -> list[dict[str, Any]]:
+    return [{"sku": sku, "name": sku.title(), "category": category, "quantity": 1, "unit_price": price,
+             "final_sale": final_sale}]
+
+
+def test_expired_item_is_refused_unless_an_exception_is_asked(shop: FlaskClient, make_order: Any) -> None:
+    order = make_order(placed_days_ago=47, delivered_days_ago=45, items=_one_item("THROW-WOOL", "home", "79.00"))
+    session = lookup(shop, order.number, order.email)
     line = options(shop, session, [item("THROW-WOOL")])["items"][0]
     assert line["eligible"] is False and line["not_eligible_reason"] == "window_expired"
     refused = create(shop, session, [item("THROW-WOOL")])
@@ -57,16 +63,21 @@ def test_expired_item_is_refused_unless_an_exception_is_asked(shop: FlaskClient)
     assert asked.status_code == 201 and asked.get_json()["status"] == "needs_review"
 
 
-def test_final_sale_is_not_returnable_for_a_change_of_mind_but_is_when_defective(shop: FlaskClient) -> None:
-    session = lookup(shop, "A1003")
+def test_final_sale_is_not_returnable_for_a_change_of_mind_but_is_when_defective(
+    shop: FlaskClient, make_order: Any
+) -> None:
+    order = make_order(items=_one_item("DRESS-38-GREEN", "apparel", "44.50", final_sale=True))
+    session = lookup(shop, order.number, order.email)
     result = options(shop, session, [item("DRESS-38-GREEN")])
     assert result["items"][0]["not_eligible_reason"] == "final_sale"
     faulty = options(shop, session, [item("DRESS-38-GREEN", reason="defective")])["items"][0]
     assert faulty["eligible"] is True and faulty["estimate"]["fee"] == "0.00"
 
 
-def test_electronics_have_15_days_for_a_change_of_mind(shop: FlaskClient) -> None:
-    session = lookup(shop, "A1004")
+def test_electronics_have_15_days_for_a_change_of_mind(shop: FlaskClient, make_order: Any) -> None:
+    order = make_order(placed_days_ago=22, delivered_days_ago=20,
+                       items=_one_item("SPEAKER-MINI", "electronics", "49.00"))
+    session = lookup(shop, order.number, order.email)
     assert options(shop, session, [item("SPEAKER-MINI")])["items"][0]["not_eligible_reason"] == "window_expired"
     assert options(shop, session, [item("SPEAKER-MINI", reason="defective")])["items"][0]["eligible"] is True
 

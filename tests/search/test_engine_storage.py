@@ -52,15 +52,12 @@ def test_upsert_remove_and_revisions(tmp_path: Path) -> None:
     ix.remove([])
 
 
-def test_an_upsert_is_searchable_within_a_second(tmp_path: Path) -> None:
+def test_an_upsert_is_searchable_as_soon_as_it_returns(tmp_path: Path) -> None:
     ix = SearchIndex(tmp_path / "index")
     ix.rebuild(doc(f"d{i}", f"common words number {i}") for i in range(300))
     assert ix.search("common", "en").total == 300
-    start = time.monotonic()
     ix.upsert([doc("fresh", "zanzibar delivery")])
-    while "fresh" not in found(ix, "zanzibar"):
-        assert time.monotonic() - start < 1.0
-    assert time.monotonic() - start < 1.0
+    assert found(ix, "zanzibar") == {"fresh"}
 
 
 def test_rebuild_swaps_while_searches_keep_answering(tmp_path: Path) -> None:
@@ -168,10 +165,15 @@ def test_a_writer_waits_for_the_lock_then_gives_up(tmp_path: Path) -> None:
     ix.ensure()
     lock = FileStorage(str(tmp_path / "index")).lock("MAIN_WRITELOCK")
     assert lock.acquire()
-    threading.Timer(0.4, lock.release).start()
-    start = time.monotonic()
+    released = threading.Event()
+
+    def release() -> None:
+        released.set()  # set first: once the lock is free the upsert may finish at once
+        lock.release()
+
+    threading.Timer(0.4, release).start()
     ix.upsert([doc("a", "waited")])  # retries with back-off until the lock is free
-    assert time.monotonic() - start >= 0.35
+    assert released.is_set()  # it did not write around the lock
     assert found(ix, "waited") == {"a"}
     assert lock.acquire()
     try:
@@ -189,6 +191,7 @@ def _upsert_many(path: str, prefix: str, go: object) -> None:
         index.upsert([doc(f"{prefix}{i}", f"concurrent {prefix} writes number {i}")])
 
 
+@pytest.mark.slow
 def test_two_processes_upserting_at_once_lose_nothing(tmp_path: Path) -> None:
     path = tmp_path / "index"
     SearchIndex(path).ensure()

@@ -39,6 +39,7 @@ def test_the_default_storage_is_a_file_every_worker_shares(tmp_path: Path) -> No
     assert app.config["RATELIMIT_STORAGE_URI"].endswith("ratelimits.sqlite3")
 
 
+@pytest.mark.slow
 def test_a_limit_of_ten_holds_across_two_processes(tmp_path: Path) -> None:
     database = f"sqlite:///{tmp_path / 'kb.sqlite3'}"
     reset_database(make_app(tmp_path / "migrate", DATABASE_URL=database))
@@ -66,6 +67,7 @@ def test_a_window_starts_again_once_expired(tmp_path: Path) -> None:
     assert storage.get("k") == 0 and storage.check()
 
 
+@pytest.mark.server
 def test_with_redis_two_apps_share_one_count(tmp_path: Path) -> None:
     """Several machines share Redis: two apps (two machines) count together."""
     server = shutil.which("redis-server")

@@ -6,41 +6,12 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import select
 
 from kb.articles.files import ArticleFile
 from kb.articles.models import Article
 from kb.articles.service import create_article
-from kb.auth.models import User
-from kb.auth.service import create_user
 from kb.extensions import db
-
-PASSWORD = "correct horse battery staple"
-NAMES = {"writer": "Wanda Writer", "admin": "Ada Admin", "agent": "Arthur Agent"}
-
-
-class AuthActions:
-    """Signs a staff member of a given role in on the test client."""
-
-    def __init__(self, client: FlaskClient) -> None:
-        self._client = client
-
-    def login(self, role: str = "writer") -> User:
-        """Create the role's user on first use, then sign in through the login form."""
-        email = f"{role}@example.com"
-        user = db.session.scalar(select(User).where(User.email == email))
-        if user is None:
-            user = create_user(email, PASSWORD, role, name=NAMES[role])
-            db.session.commit()
-        response = self._client.post("/login", data={"email": email, "password": PASSWORD})
-        assert response.status_code == 302, response.get_data(as_text=True)
-        return user
-
-
-@pytest.fixture
-def auth(client: FlaskClient) -> AuthActions:
-    """Sign staff in on ``client``."""
-    return AuthActions(client)
+from tests.conftest import PASSWORD, AuthActions  # noqa: F401  (PASSWORD: used by the studio tests)
 
 
 @pytest.fixture
