@@ -49,6 +49,7 @@ def _register_rooms(app: Flask) -> None:
     from kb import (
         articles,
         auth,
+        catalogue,
         cli,
         contact,
         desk,
@@ -59,11 +60,12 @@ def _register_rooms(app: Flask) -> None:
         ops,
         returns,
         search,
+        shops,
         studio,
         tickets,
     )
 
-    rooms = (articles, search, returns, tickets, contact, desk, mail, studio, insights, auth,
+    rooms = (articles, search, catalogue, returns, shops, tickets, contact, desk, mail, studio, insights, auth,
              health, openapi, ops, cli)
     for room in rooms:
         room.init_app(app)

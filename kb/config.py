@@ -47,6 +47,9 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_FROM": "Returns <returns@example.com>",
     "OUTBOX_BACKGROUND": False,  # gunicorn sets it: each worker delivers the outbox
     "OUTBOX_INTERVAL": 5,  # seconds between the background sender's rounds
+    # Shop platforms: the secrets their webhooks are signed with; None: that webhook answers 503
+    "SHOPIFY_WEBHOOK_SECRET": None,
+    "WOOCOMMERCE_WEBHOOK_SECRET": None,
     # Desk
     "RESPONSE_TARGET_HOURS": 24,
     "REFUND_SECOND_APPROVAL_OVER": "1000",

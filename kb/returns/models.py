@@ -32,6 +32,8 @@ class Order(db.Model):
     transaction_id: Mapped[str | None] = mapped_column(String(80), index=True)
     currency: Mapped[str] = mapped_column(String(3))
     shipping: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    # Set when the shop cancels the order (its platform says so): nothing on it can be returned.
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

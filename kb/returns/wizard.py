@@ -285,6 +285,7 @@ def _translated_error(exc: wiz.WizardError) -> str:
         "invalid_email": _("Please enter the e-mail address used for the order."),
         "missing_order": _("Please enter the order number or the payment transaction ID."),
         "invalid_order": _("That order number or transaction ID is too long."),
+        "order_cancelled": _("This order was cancelled: there is nothing to return."),
         "session_not_found": _("Your returns session has expired. Please start again."),
         "already_returned": _("One of these items is already in a return."),
         "not_eligible": _("Some items cannot be returned under our policy. Tick \"ask for an exception\" "

@@ -106,7 +106,7 @@ def find_order(*, email: str, order_number: str | None, transaction_id: str | No
     if number:
         # Rows imported before numbers were normalised may hold the shopper's exact spelling.
         raw = (order_number or "").strip()
-        order = db.session.scalar(select(Order).where(Order.number.in_({number, raw})).limit(1))
+        order = db.session.scalar(select(Order).where(Order.number.in_(_number_spellings(number, raw))).limit(1))
     else:
         raw = (transaction_id or "").strip()
         order = db.session.scalar(select(Order).where(Order.transaction_id.in_({transaction, raw})).limit(1))
@@ -114,7 +114,15 @@ def find_order(*, email: str, order_number: str | None, transaction_id: str | No
     if order is None or not secrets.compare_digest(order.email.encode(), email.encode()):
         raise WizardError(404, "order_not_found",
                           "We could not find an order with these details. Please check them and try again.")
+    if order.cancelled_at is not None:
+        raise WizardError(409, "order_cancelled", "This order was cancelled: there is nothing to return.")
     return order, not number
+
+
+def _number_spellings(number: str, raw: str) -> set[str]:
+    """The stored forms an order number may have: shops number orders "#1001", shoppers type "1001"."""
+    bare = number.lstrip("#")
+    return {number, raw, bare, f"#{bare}"} if bare else {number, raw}
 
 
 def open_session(order_id: int, *, lang: str, receiptless: bool, visit_id: str = "") -> tuple[WizardSession, str]:
