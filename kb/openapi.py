@@ -202,6 +202,7 @@ def build_spec() -> dict[str, Any]:
     from kb.insights.openapi import INSIGHTS_PATHS
 
     paths.update(INSIGHTS_PATHS)
+    _add_declared(paths, schemas)
     return {
         "openapi": "3.1.0",
         "info": {"title": "kb returns help centre API", "version": "1.0.0",
@@ -217,6 +218,27 @@ def build_spec() -> dict[str, Any]:
             },
         },
     }
+
+
+def _add_declared(paths: dict[str, Any], schemas: dict[str, Any]) -> None:
+    """Add the paths and schemas the flask-smorest blueprints declare (kb.api_docs)."""
+    from flask import current_app
+
+    from kb.api_docs import api_of
+
+    if "kb_api" not in current_app.extensions:
+        return
+    declared = api_of(current_app).spec.to_dict()
+    for path, item in declared.get("paths", {}).items():
+        shared = item.pop("parameters", [])
+        for operation in item.values():
+            operation["parameters"] = shared + operation.get("parameters", [])
+            # flask-smorest's own error responses: every kb error has the one Error shape.
+            for status, response in list(operation["responses"].items()):
+                if "$ref" in response:
+                    operation["responses"][status] = _json({"$ref": "#/components/schemas/Error"}, "Error")
+        paths[path] = item
+    schemas.update(declared.get("components", {}).get("schemas", {}))
 
 
 @bp.get("/api/v1/openapi.json")

@@ -54,11 +54,18 @@ class StoredProductSchema(ProductSchema):
     created = fields.Boolean()
 
 
+def _error(description: str) -> dict[str, Any]:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
 @bp.route("/<string:product_id>")
 class ProductResource(MethodView):
     """One product of the catalogue."""
 
     @token_required(SHOP_ROLE)
+    @bp.doc(security=[{"bearerToken": []}], responses={"401": _error("No valid token"),
+                                                       "403": _error("Not a shop or admin token")})
     @bp.arguments(ProductSchema, error_status_code=400)
     @bp.response(200, StoredProductSchema)
     def put(self, data: dict[str, Any], product_id: str) -> dict[str, Any]:

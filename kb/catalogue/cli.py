@@ -28,7 +28,7 @@ def import_command(file: Path) -> None:
     writes_up_front()
     created = updated = 0
     errors: list[tuple[int, str]] = []
-    with click.progressbar(records, label="Importing products", file=click.get_text_stream("stderr")) as bar:
+    with click.progressbar(records, label="Importing products") as bar:
         for position, record in enumerate(bar, start=1):
             try:
                 created_now = _import_one(record)
