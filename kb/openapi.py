@@ -142,7 +142,9 @@ PUBLIC_PATHS: dict[str, Any] = {
                                              "exception": {"type": "boolean"},
                                              "exchange_variant": {"type": "string", "maxLength": 120,
                                                                   "description": "For an exchange: the size "
-                                                                  "or colour wanted instead"}}}),
+                                                                  "or colour wanted instead; when the "
+                                                                  "options step listed exchange_choices, "
+                                                                  "one of their labels"}}}),
         "responses": {"201": _json({"type": "object",
                                     "required": ["reference", "status", "token", "status_url", "estimate"],
                                     "properties": {"reference": {"type": "string"},

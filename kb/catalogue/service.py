@@ -164,7 +164,7 @@ def product_for_sku(sku: str) -> Product | None:
     )
 
 
-def exchange_choices(skus: list[str]) -> list[VariantChoice]:
+def exchange_choices(skus: list[str], *, in_stock_only: bool = True) -> list[VariantChoice]:
     """The other variants in stock of the products these SKUs were ordered as, in the shop's order.
 
     Empty when the catalogue knows none of them: the assistant then asks in free text.
@@ -176,7 +176,8 @@ def exchange_choices(skus: list[str]) -> list[VariantChoice]:
         if product is None:
             continue
         for variant in product.variants:
-            if variant.sku in seen or (variant.stock is not None and variant.stock <= 0):
+            sold_out = variant.stock is not None and variant.stock <= 0
+            if variant.sku in seen or (in_stock_only and sold_out):
                 continue
             seen.add(variant.sku)
             label = f"{product.title} – {variant.title}" if variant.title != product.title else product.title

@@ -264,7 +264,7 @@ def confirm(lang: str) -> Response | str:
         methods=methods, resolution=resolution, method=method, store=store, estimate=estimate,
         exception=exception, any_ineligible=any_ineligible, errors=errors, labels_res=RESOLUTIONS,
         labels_met=METHODS, stores=current_policy().stores, idempotency_key=wiz.secrets.token_urlsafe(16),
-        variant=variant, review=review_explanations(
+        variant=variant, variant_choices=wiz.variant_choices(lines), review=review_explanations(
             review, money(current_policy().receiptless_review_over, wsession.order.currency)),
     ), 400 if errors else 200
 
@@ -286,6 +286,7 @@ def _translated_error(exc: wiz.WizardError) -> str:
         "missing_order": _("Please enter the order number or the payment transaction ID."),
         "invalid_order": _("That order number or transaction ID is too long."),
         "order_cancelled": _("This order was cancelled: there is nothing to return."),
+        "unknown_exchange_variant": _("Please choose one of the sizes or colours offered."),
         "session_not_found": _("Your returns session has expired. Please start again."),
         "already_returned": _("One of these items is already in a return."),
         "not_eligible": _("Some items cannot be returned under our policy. Tick \"ask for an exception\" "
