@@ -12,7 +12,6 @@ from flask.cli import AppGroup
 from kb.catalogue.service import ProductRecordError, upsert_product, validate_product
 from kb.database import writes_up_front
 from kb.extensions import db
-from kb.returns.orders import parse_records
 
 products_cli = AppGroup("products", help="The shop's product catalogue (for exchanges).")
 
@@ -43,6 +42,23 @@ def import_command(file: Path) -> None:
         click.echo(f"record {position}: {reason}", err=True)
     if errors:
         raise SystemExit(1)
+
+
+def parse_records(text: str) -> list[Any]:
+    """A JSON array of products, or JSON Lines (one product per line; a bad line is reported)."""
+    if text.lstrip().startswith("["):
+        data = json.loads(text)
+        if not isinstance(data, list):
+            raise ValueError("expected a JSON array of products")
+        return data
+    return [_line(number, line) for number, line in enumerate(text.splitlines(), start=1) if line.strip()]
+
+
+def _line(number: int, line: str) -> Any:
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError as exc:
+        return ProductRecordError(f"line {number}: invalid JSON ({exc.msg})")
 
 
 def _import_one(record: Any) -> bool:

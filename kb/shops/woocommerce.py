@@ -92,9 +92,10 @@ def product_record(payload: dict[str, Any]) -> dict[str, Any]:
     """
     attributes = [a for a in payload.get("attributes") or [] if isinstance(a, dict)]
     names = [text(a.get("name"), 40) for a in attributes if a.get("variation", True)]
-    record = {"id": str(payload.get("id") or ""), "title": text(html.unescape(str(payload.get("name") or "")), 200),
-              "product_type": _first_category(payload), "vendor": "", "options": [n for n in names if n],
-              "variants": []}
+    record: dict[str, Any] = {"id": str(payload.get("id") or ""),
+                              "title": text(html.unescape(str(payload.get("name") or "")), 200),
+                              "product_type": _first_category(payload), "vendor": "",
+                              "options": [n for n in names if n], "variants": []}
     if payload.get("type") != "variable":
         record["variants"] = [{
             "id": str(payload.get("id") or ""),
