@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 PO := $(wildcard kb/translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: run test check-articles test-postgres security install install-test translations browser bench loadtest lint clean messages
+.PHONY: run test check-articles test-postgres security install install-test translations browser bench bench-engine loadtest lint clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +35,7 @@ translations: $(MO)
 
 run: install
 	$(BIN)/kb init
-	$(BIN)/gunicorn --config python:kb.gunicorn_conf --bind $(HOST):$(PORT) --workers $(WORKERS) 'kb:create_app()'
+	$(BIN)/kb serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 browser:
 	@if [ -x /usr/bin/chromium ]; then :; \
@@ -65,7 +65,12 @@ security: install-test
 lint: install-test
 	$(BIN)/ruff check kb tests bench
 
+# Over HTTP as `make run` serves: the search API and a cached article page against a bare
+# Flask + Jinja page, side by side (bench-engine: the engine alone, against SQLite FTS5).
 bench: install-test
+	$(BIN)/python -m bench.http_bench
+
+bench-engine: install-test
 	$(BIN)/python -m bench.search_bench
 
 loadtest: install-test

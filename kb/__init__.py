@@ -49,6 +49,7 @@ def _register_rooms(app: Flask) -> None:
     from kb import (
         articles,
         auth,
+        background,
         catalogue,
         cli,
         contact,
@@ -58,6 +59,7 @@ def _register_rooms(app: Flask) -> None:
         mail,
         openapi,
         ops,
+        orders,
         returns,
         search,
         shops,
@@ -65,7 +67,8 @@ def _register_rooms(app: Flask) -> None:
         tickets,
     )
 
-    rooms = (articles, search, catalogue, returns, shops, tickets, contact, desk, mail, studio, insights, auth,
-             health, openapi, ops, cli)
+    rooms = (articles, search, orders, catalogue, returns, shops, tickets, contact, desk, mail, studio, insights,
+             auth,             health, openapi, ops, cli)
     for room in rooms:
         room.init_app(app)
+    background.init_app(app)  # after the rooms: it runs the jobs they registered

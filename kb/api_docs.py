@@ -27,6 +27,9 @@ SPEC_SETTINGS: dict[str, Any] = {
 class KbApi(Api):  # type: ignore[misc]  # flask-smorest ships no type hints
     """flask-smorest's Api, answering errors in the project's format instead of its own."""
 
+    # Its default error response describes its own error shape, not ours: each view declares its errors.
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
     def _register_error_handlers(self) -> None:
         # kb.web already handles HTTPException for pages and JSON alike; keep that one handler.
         return None

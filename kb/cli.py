@@ -65,9 +65,9 @@ def _load_demo() -> None:
     from kb.auth.models import User
     from kb.auth.service import create_user
     from kb.extensions import db
+    from kb.orders.models import Order
+    from kb.orders.records import import_orders
     from kb.returns.demo import DEMO_USERS, demo_orders
-    from kb.returns.models import Order
-    from kb.returns.orders import import_orders
 
     if db.session.scalar(select(func.count()).select_from(Order)):
         return
@@ -92,8 +92,11 @@ def _app_factory() -> Flask:
 
 def init_app(app: Flask) -> None:
     """Add the project-wide commands to ``app.cli``."""
+    from kb.serve import serve_command
+
     app.cli.add_command(db_cli)
     app.cli.add_command(init_command)
+    app.cli.add_command(serve_command)
 
 
 @click.group(cls=FlaskGroup, create_app=_app_factory, help="The returns help centre.")

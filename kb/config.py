@@ -42,10 +42,12 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_LOOKUP": "10 per minute",
     "RATELIMIT_LOGIN": "5 per minute",
     "RATELIMIT_PHOTOS": "20 per hour",
+    "RATELIMIT_SHOP_API": "600 per minute",
     # Mail
     "SMTP_URL": None,  # smtp://user:pass@host:port or smtps://...; None: mail is written to the log
     "MAIL_FROM": "Returns <returns@example.com>",
-    "OUTBOX_BACKGROUND": False,  # gunicorn sets it: each worker delivers the outbox
+    # True: each web process also runs the background jobs in a thread (no `kb outbox run` beside it)
+    "OUTBOX_BACKGROUND": False,
     "OUTBOX_INTERVAL": 5,  # seconds between the background sender's rounds
     # Shop platforms: the secrets their webhooks are signed with; None: that webhook answers 503
     "SHOPIFY_WEBHOOK_SECRET": None,

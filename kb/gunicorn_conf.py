@@ -23,8 +23,8 @@ access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(
 # Migrations run once in `kb init` before the workers start, never in a worker.
 preload_app = False
 
-# Each worker delivers the outbox in the background unless the operator said otherwise.
-os.environ.setdefault("KB_OUTBOX_BACKGROUND", "1")
+# Background work (the outbox, index upkeep, retention) runs in its own `kb outbox run` process
+# (`kb serve` starts one beside gunicorn), not in the web workers, unless KB_OUTBOX_BACKGROUND=1.
 
 
 def worker_exit(server: object, worker: object) -> None:

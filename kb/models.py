@@ -9,7 +9,8 @@ from kb.contact.models import ContactRequest
 from kb.desk.models import SavedReply
 from kb.insights.models import ArticleView, HelpVisitDay
 from kb.mail.models import OutboxMessage, Webhook
-from kb.returns.models import Order, OrderItem, WizardSession
+from kb.orders.models import Order, OrderItem
+from kb.returns.models import WizardSession
 from kb.search.models import SearchLog
 from kb.shops.models import PlatformOrder, WebhookDelivery
 from kb.tickets.models import Attachment, Refund, Ticket, TicketEvent, TicketItem

@@ -19,6 +19,8 @@ from werkzeug.routing import IntegerConverter
 # Forms and JSON; only the photo steps may send up to MAX_CONTENT_LENGTH (16 MB).
 JSON_LIMIT = 1024 * 1024
 UPLOAD_ENDPOINTS = {"returns_api.photos", "wizard.items"}
+# A batch of up to 500 orders outgrows 1 MB; it may send up to MAX_CONTENT_LENGTH too.
+LARGE_JSON_ENDPOINTS = {"orders_api.batch"}
 MAX_ID = 2**63 - 1  # the largest BIGINT: a larger id in a URL is simply not found
 MAX_JSON_DEPTH = 32
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -38,7 +40,7 @@ class BoundedRequest(Request):
     @property
     def max_content_length(self) -> int | None:  # type: ignore[override]
         """1 MB, or MAX_CONTENT_LENGTH for the photo steps; werkzeug checks it on the stream."""
-        if self.endpoint in UPLOAD_ENDPOINTS:
+        if self.endpoint in UPLOAD_ENDPOINTS or self.endpoint in LARGE_JSON_ENDPOINTS:
             return int(current_app.config["MAX_CONTENT_LENGTH"])
         return JSON_LIMIT
 

@@ -163,10 +163,10 @@ def demo(app: Flask, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """The demo orders, dated around a fixed noon so that no test depends on the clock."""
     from datetime import UTC, datetime
 
+    from kb.orders.records import import_orders
     from kb.policy import shop_today
     from kb.returns import wizard_service
     from kb.returns.demo import demo_orders
-    from kb.returns.orders import import_orders
     from kb.shop import current_policy
 
     now = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)

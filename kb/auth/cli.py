@@ -14,6 +14,8 @@ from kb.extensions import db
 users_cli = AppGroup("users", help="Manage staff accounts.")
 tokens_cli = AppGroup("tokens", help="Manage API tokens for a shop's systems.")
 ROLES = click.Choice(["writer", "agent", "admin"])
+# A shop token may only send orders; no person signs in with that role.
+TOKEN_ROLES = click.Choice(["writer", "agent", "admin", "shop"])
 
 
 @users_cli.command("create")
@@ -57,7 +59,7 @@ def set_password_command(email: str, password_stdin: bool) -> None:
 
 
 @tokens_cli.command("create")
-@click.option("--role", type=ROLES, required=True)
+@click.option("--role", type=TOKEN_ROLES, required=True)
 @click.option("--name", default="", help="Who uses it, shown in every history entry it causes.")
 def create_token_command(role: str, name: str) -> None:
     """Create an API token; it is shown once and stored only as a hash."""

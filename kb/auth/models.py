@@ -19,6 +19,8 @@ class Role(StrEnum):
     WRITER = "writer"
     AGENT = "agent"
     ADMIN = "admin"
+    # API tokens only: a shop's systems sending orders, and nothing else.
+    SHOP = "shop"
 
 
 class User(UserMixin, db.Model):

@@ -27,7 +27,7 @@ def create_user(email: str, password: str, role: str, name: str = "") -> User:
     email = email.strip().lower()
     if "@" not in email or len(email) > 254:
         raise ValueError("a valid e-mail address is required")
-    if role not in {r.value for r in Role}:
+    if role not in {r.value for r in Role} or role == Role.SHOP:
         raise ValueError("role must be writer, agent or admin")
     if len(password) < MIN_PASSWORD:
         raise ValueError(f"the password must have at least {MIN_PASSWORD} characters")
@@ -90,7 +90,7 @@ def _token_digest(token: str) -> str:
 def create_token(name: str, role: str, created_by: User | None = None) -> tuple[ApiToken, str]:
     """A new bearer token; the plain token is returned once and never stored."""
     if role not in {r.value for r in Role}:
-        raise ValueError("role must be writer, agent or admin")
+        raise ValueError("role must be writer, agent, admin or shop")
     plain = "kb_" + secrets.token_urlsafe(32)
     token = ApiToken(
         name=name.strip()[:120] or role,

@@ -14,7 +14,8 @@ from sqlalchemy import select, update
 from kb.articles.models import Article, ArticleStatus
 from kb.contact.models import ContactRequest
 from kb.extensions import db
-from kb.returns.models import Order, WizardOutcome
+from kb.orders.models import Order
+from kb.returns.models import WizardOutcome
 from kb.search import search_articles
 from kb.tickets.models import Ticket
 from kb.tickets.service import open_question, token_hash

@@ -13,8 +13,9 @@ from kb.articles.models import Article, ArticleStatus
 from kb.contact.models import ContactRequest
 from kb.desk.service import agent_names, is_overdue, waiting_since
 from kb.extensions import db
+from kb.orders.models import Order, OrderItem
 from kb.policy import Store
-from kb.returns.models import Order, OrderItem, WizardSession
+from kb.returns.models import WizardSession
 from kb.shop import current_policy
 from kb.tickets.models import Attachment, Refund, Ticket, TicketEvent, TicketItem
 from kb.tickets.service import RefundLimits, refund_limits

@@ -11,8 +11,8 @@ from sqlalchemy import ColumnElement, Select, false, func, or_, select
 
 from kb.auth.models import Role, User
 from kb.extensions import db
+from kb.orders.models import Order, OrderItem
 from kb.policy import Channel, Reason
-from kb.returns.models import Order, OrderItem
 from kb.tickets.models import Refund, Ticket, TicketEvent, TicketItem, TicketKind, TicketStatus
 from kb.tickets.service import TicketError
 from kb.types import utcnow

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from kb.insights.daily import Key, apply, day_of_moment, statement, write_rows
 from kb.insights.models import SoldDay, TicketCategoryDay, TicketDay, TicketSkuDay
-from kb.returns.models import Order, OrderItem
+from kb.orders.models import Order, OrderItem
 from kb.tickets.models import Ticket, TicketItem, TicketKind, TicketStatus
 
 _OLD = "insights_old_returns"  # InstanceState.info: the ticket's or order's figures before

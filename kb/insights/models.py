@@ -9,7 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from kb.articles.models import Vote
 from kb.extensions import db
-from kb.returns.models import Order, OrderItem, WizardSession
+from kb.orders.models import Order, OrderItem
+from kb.returns.models import WizardSession
 from kb.search.models import SearchLog
 from kb.tickets.models import Refund, Ticket, TicketItem
 from kb.types import UTCDateTime, utcnow

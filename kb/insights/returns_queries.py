@@ -12,7 +12,7 @@ from kb.extensions import db
 from kb.insights.models import SoldDay, TicketCategoryDay, TicketDay, TicketSkuDay
 from kb.insights.period import Period
 from kb.insights.sql import as_date, ratio
-from kb.returns.models import OrderItem
+from kb.orders.models import OrderItem
 from kb.tickets.models import Refund, Ticket, TicketItem, TicketStatus
 
 TOP_PRODUCTS = 20

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import logging
-import threading
-import time
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
-log = logging.getLogger(__name__)
+from kb import background
+
 outbox_cli = AppGroup("outbox", help="Deliver queued e-mails and webhooks.")
+
+# Messages one round of the background sender delivers before the other jobs get their turn.
+ROUND_SIZE = 50
 
 
 @outbox_cli.command("send")
@@ -24,26 +26,26 @@ def send_command(limit: int) -> None:
     click.echo(f"sent {sent}, failed {failed} (failed ones are retried later)")
 
 
+@outbox_cli.command("run")
+@click.option("--once", is_flag=True, help="Run every background job once, then exit.")
+def run_command(once: bool) -> None:
+    """Deliver the outbox and run the other periodic jobs until SIGTERM or SIGINT.
+
+    The background worker of a deployment: any number may run against one database (each
+    message is claimed once). On a signal it finishes the job in hand and exits with 0.
+    """
+    # A worker's own output: what it starts, stops and fails at, one line each.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    background.serve_until_signalled(current_app._get_current_object(), once=once)  # type: ignore[attr-defined]
+
+
+def _deliver_round(should_stop: background.StopCheck) -> object:
+    from kb.mail.service import send_pending
+
+    return send_pending(limit=ROUND_SIZE, should_stop=should_stop)
+
+
 def init_app(app: Flask) -> None:
-    """Register ``kb outbox`` and, in a served app, a background sender per process."""
+    """Register ``kb outbox`` and the sender among the background jobs."""
     app.cli.add_command(outbox_cli)
-    if app.config.get("OUTBOX_BACKGROUND"):
-        _start_sender(app)
-
-
-def _start_sender(app: Flask) -> None:
-    def loop() -> None:
-        from kb.extensions import db
-        from kb.mail.service import send_pending
-
-        while True:
-            time.sleep(float(app.config.get("OUTBOX_INTERVAL", 5)))
-            with app.app_context():
-                try:
-                    send_pending(limit=50)
-                except Exception:  # noqa: BLE001  (keep the sender alive; it retries)
-                    log.exception("outbox sender failed")
-                finally:
-                    db.session.remove()
-
-    threading.Thread(target=loop, name="kb-outbox", daemon=True).start()
+    background.register(app, "outbox", lambda a: float(a.config["OUTBOX_INTERVAL"]), _deliver_round)

@@ -6,10 +6,13 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 import smtplib
 import socket
 import sys
+import time
 import urllib.request
+from collections.abc import Callable
 from datetime import timedelta
 from email.message import EmailMessage
 from urllib.parse import unquote, urlsplit
@@ -36,9 +39,14 @@ def queue_email(recipient: str, subject: str, body: str) -> OutboxMessage:
     return message
 
 
-def sign(secret: str, body: bytes) -> str:
-    """The HMAC-SHA256 signature a webhook receiver checks."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def sign(secret: str, body: bytes, timestamp: int) -> str:
+    """The signature header a webhook receiver checks: ``t=<unix time>,v1=<hex>``.
+
+    ``v1`` is the HMAC-SHA256 of ``"<t>." + body`` keyed with the webhook's secret. Signing the
+    time with the body lets a receiver refuse a call replayed later (the README shows how).
+    """
+    signed = str(timestamp).encode() + b"." + body
+    return f"t={timestamp},v1=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
 
 
 def _active_webhooks() -> list[Webhook]:
@@ -61,8 +69,9 @@ def queue_webhooks(event: str, payload: dict) -> int:
         if "*" not in wanted and event not in wanted:
             continue
         body = json.dumps({"event": event, **payload}, sort_keys=True, default=str)
+        # Signed when sent, not now: a retry an hour later must carry a fresh time.
         headers = {"Content-Type": "application/json", "X-KB-Event": event,
-                   "X-KB-Signature": sign(hook.secret, body.encode())}
+                   "X-KB-Webhook-Id": str(hook.id)}
         db.session.add(OutboxMessage(kind="webhook", recipient=hook.url, subject=event, body=body,
                                      headers_json=json.dumps(headers)))
         count += 1
@@ -102,11 +111,18 @@ def deliver(message: OutboxMessage) -> None:
         _send_email(message)
 
 
-def send_pending(worker: str | None = None, limit: int = 100) -> tuple[int, int]:
-    """Deliver due messages; returns (sent, failed). Safe with several senders at once."""
-    worker = worker or f"{socket.gethostname()}:{id(object())}"
+def send_pending(worker: str | None = None, limit: int = 100,
+                 should_stop: Callable[[], bool] | None = None) -> tuple[int, int]:
+    """Deliver due messages; returns (sent, failed). Safe with several senders at once.
+
+    ``should_stop`` is asked before each claim: a stopping worker finishes the message in hand
+    (and records its outcome) but claims no other.
+    """
+    worker = worker or f"{socket.gethostname()}:{os.getpid()}:{id(object())}"
     sent = failed = 0
     for _ in range(limit):
+        if should_stop is not None and should_stop():
+            break
         message = claim_next(worker)
         if message is None:
             break
@@ -176,6 +192,12 @@ def _post_webhook(message: OutboxMessage) -> None:
     if urlsplit(message.recipient).scheme not in ("http", "https"):
         raise ValueError("webhook URLs must be http or https")
     headers = json.loads(message.headers_json or "{}")
+    hook_id = headers.get("X-KB-Webhook-Id", "")
+    if hook_id:
+        hook = db.session.get(Webhook, int(hook_id))
+        if hook is None:
+            raise RuntimeError("the webhook was deleted: nothing to sign the call with")
+        headers["X-KB-Signature"] = sign(hook.secret, message.body.encode(), int(time.time()))
     request = urllib.request.Request(message.recipient, data=message.body.encode(), headers=headers,
                                      method="POST")
     # The scheme was checked above: only http(s) URLs registered by an admin are called.

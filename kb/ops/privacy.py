@@ -16,7 +16,8 @@ from sqlalchemy import ColumnElement, func, or_, select
 from kb.contact.models import ContactRequest
 from kb.extensions import db
 from kb.mail.models import OutboxMessage
-from kb.returns.models import Order, WizardSession
+from kb.orders.models import Order
+from kb.returns.models import WizardSession
 from kb.tickets.models import Attachment, Ticket, TicketEvent
 from kb.tickets.photos import photo_path
 from kb.types import utcnow

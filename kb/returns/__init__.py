@@ -1,4 +1,4 @@
-"""Returns: the shop's orders, the returns hub and the self-help returns assistant."""
+"""Returns: the returns hub and the self-help returns assistant."""
 
 from __future__ import annotations
 
@@ -17,16 +17,14 @@ def money(amount: Decimal, currency: str) -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Register the hub, the assistant (pages, API and embed), and ``kb orders``."""
+    """Register the hub and the assistant (pages, API and embed)."""
     # status and resend_pages add routes to wizard.bp.
     from kb.returns import api, embed, resend_pages, status, views, wizard  # noqa: F401
-    from kb.returns.cli import orders_cli
 
     app.register_blueprint(views.bp)
     app.register_blueprint(wizard.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(embed.bp)
-    app.cli.add_command(orders_cli)
     app.context_processor(_labels)
 
 

@@ -197,6 +197,8 @@ def _errors() -> dict[str, str]:
         "order_not_found": _("We could not find an order with these details. Please check the "
                              "order number (or transaction ID) and the e-mail address, and try "
                              "again."),
+        "order_cancelled": _("This order was cancelled, so it cannot be returned. If you have a "
+                             "question about it, please contact us."),
         "invalid_email": _("Please enter the e-mail address used for the order."),
         "missing_order": _("Please enter the order number or the payment transaction ID."),
         "invalid_order": _("That order number or transaction ID is too long."),

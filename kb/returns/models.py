@@ -1,73 +1,16 @@
-"""The shop's orders, as imported from its systems, and their items."""
+"""The returns assistant's sessions (the orders they are about live in kb.orders)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.extensions import db
-from kb.types import Money, UTCDateTime, utcnow
-
-CURRENCIES = ("EUR", "GBP", "USD")
-
-
-class Order(db.Model):
-    """One order of the shop."""
-
-    __tablename__ = "shop_order"
-    __table_args__ = (Index("ix_shop_order_email", "email"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    number: Mapped[str] = mapped_column(String(40), unique=True)
-    email: Mapped[str] = mapped_column(String(254))
-    placed_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    channel: Mapped[str] = mapped_column(String(20))
-    seller: Mapped[str | None] = mapped_column(String(120))
-    store: Mapped[str | None] = mapped_column(String(40))
-    transaction_id: Mapped[str | None] = mapped_column(String(80), index=True)
-    currency: Mapped[str] = mapped_column(String(3))
-    shipping: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
-    # Set when the shop cancels the order (its platform says so): nothing on it can be returned.
-    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    items: Mapped[list[OrderItem]] = relationship(
-        back_populates="order", order_by="OrderItem.id", cascade="all, delete-orphan"
-    )
-
-    @property
-    def items_total(self) -> Decimal:
-        """What was paid for the items, shipping excluded."""
-        return sum((i.unit_price * i.quantity for i in self.items), Decimal("0.00"))
-
-    @property
-    def total(self) -> Decimal:
-        """What was paid in all: items plus shipping."""
-        return self.items_total + self.shipping
-
-
-class OrderItem(db.Model):
-    """One line of an order (a SKU appears once per order)."""
-
-    __tablename__ = "order_item"
-    __table_args__ = (UniqueConstraint("order_id", "sku", name="uq_order_item_order_sku"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    order_id: Mapped[int] = mapped_column(ForeignKey("shop_order.id", ondelete="CASCADE"))
-    sku: Mapped[str] = mapped_column(String(64))
-    name: Mapped[str] = mapped_column(String(200))
-    category: Mapped[str] = mapped_column(String(40))
-    quantity: Mapped[int]
-    unit_price: Mapped[Decimal] = mapped_column(Money)
-    final_sale: Mapped[bool] = mapped_column(default=False)
-
-    order: Mapped[Order] = relationship(back_populates="items")
+from kb.orders.models import Order
+from kb.types import UTCDateTime, utcnow
 
 
 class WizardOutcome(StrEnum):

@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 
 from kb.database import write_transaction
 from kb.extensions import db
+from kb.orders.models import Order
 from kb.returns.label import code128_svg, dropoff_code, qr_svg, return_by
-from kb.returns.models import Order
 from kb.returns.wizard import bp
 from kb.shop import current_policy
 from kb.tickets.models import Ticket

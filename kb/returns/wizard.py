@@ -282,10 +282,11 @@ def _translated_error(exc: wiz.WizardError) -> str:
     messages = {
         "order_not_found": _("We could not find an order with these details. Please check the "
                              "order number (or transaction ID) and the e-mail address, and try again."),
+        "order_cancelled": _("This order was cancelled, so it cannot be returned. If you have a "
+                             "question about it, please contact us."),
         "invalid_email": _("Please enter the e-mail address used for the order."),
         "missing_order": _("Please enter the order number or the payment transaction ID."),
         "invalid_order": _("That order number or transaction ID is too long."),
-        "order_cancelled": _("This order was cancelled: there is nothing to return."),
         "unknown_exchange_variant": _("Please choose one of the sizes or colours offered."),
         "session_not_found": _("Your returns session has expired. Please start again."),
         "already_returned": _("One of these items is already in a return."),

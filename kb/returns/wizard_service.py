@@ -14,6 +14,9 @@ from sqlalchemy import func, select
 from kb.articles.models import Article
 from kb.catalogue.service import VariantChoice, exchange_choices
 from kb.extensions import db
+from kb.orders.facts import item_facts, order_facts
+from kb.orders.models import Order, OrderItem
+from kb.orders.records import normalise_order_number, normalise_transaction_id
 from kb.policy import (
     Condition,
     Decision,
@@ -28,12 +31,11 @@ from kb.policy import (
     review_reasons,
     shop_today,
 )
-from kb.returns.facts import item_facts, order_facts, reserved_quantities
-from kb.returns.models import Order, OrderItem, WizardOutcome, WizardSession
-from kb.returns.orders import normalise_order_number, normalise_transaction_id
+from kb.returns.models import WizardOutcome, WizardSession
 from kb.returns.selfhelp import keys_for_lines
 from kb.search import suggest_for
 from kb.shop import current_policy
+from kb.tickets.holds import reserved_quantities
 from kb.tickets.models import Ticket, TicketKind
 from kb.tickets.photos import attach_session_photos
 from kb.tickets.service import TicketLine, open_ticket, status_token, token_hash
@@ -43,6 +45,9 @@ SESSION_IDLE = timedelta(hours=1)
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}$")
 MAX_NOTE = 2000
 MAX_VARIANT = 120  # the exchange wish: "size M, in blue"
+
+ORDER_CANCELLED = ("This order was cancelled, so it cannot be returned. If you have a question about it, "
+                   "please contact us.")
 
 
 class WizardError(Exception):
@@ -107,7 +112,7 @@ def find_order(*, email: str, order_number: str | None, transaction_id: str | No
     if number:
         # Rows imported before numbers were normalised may hold the shopper's exact spelling.
         raw = (order_number or "").strip()
-        order = db.session.scalar(select(Order).where(Order.number.in_(_number_spellings(number, raw))).limit(1))
+        order = db.session.scalar(select(Order).where(Order.number.in_({number, raw})).limit(1))
     else:
         raw = (transaction_id or "").strip()
         order = db.session.scalar(select(Order).where(Order.transaction_id.in_({transaction, raw})).limit(1))
@@ -116,14 +121,8 @@ def find_order(*, email: str, order_number: str | None, transaction_id: str | No
         raise WizardError(404, "order_not_found",
                           "We could not find an order with these details. Please check them and try again.")
     if order.cancelled_at is not None:
-        raise WizardError(409, "order_cancelled", "This order was cancelled: there is nothing to return.")
+        raise WizardError(409, "order_cancelled", ORDER_CANCELLED)
     return order, not number
-
-
-def _number_spellings(number: str, raw: str) -> set[str]:
-    """The stored forms an order number may have: shops number orders "#1001", shoppers type "1001"."""
-    bare = number.lstrip("#")
-    return {number, raw, bare, f"#{bare}"} if bare else {number, raw}
 
 
 def open_session(order_id: int, *, lang: str, receiptless: bool, visit_id: str = "") -> tuple[WizardSession, str]:

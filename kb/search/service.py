@@ -15,12 +15,14 @@ from flask import Flask, current_app
 from markupsafe import escape
 from sqlalchemy import func, or_, select
 
+from kb import background
 from kb.articles.models import Article, ArticleStatus
 from kb.articles.policy_examples import remove_examples
 from kb.articles.rendering import fill_placeholders, render
 from kb.articles.service import content_version
 from kb.extensions import db
 from kb.search.engine import Hit, IndexedDoc, SearchIndex, SearchResult
+from kb.search.words import refresh_words
 from kb.shop import policy_placeholders
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,7 @@ class _Keeper:
     rebuilding: bool = False
     degraded: bool = False  # the last write failed: answer from the database
     failed_at: float = 0.0  # when it failed (monotonic), to pause before the next attempt
+    index_ok: bool = False  # the index's status at the last check
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -47,6 +50,9 @@ def init_app(app: Flask) -> None:
     """Attach this process's index keeper to the app."""
     path = Path(app.config["SEARCH_INDEX_DIR"])
     app.extensions["kb_search"] = _Keeper(index=SearchIndex(path))
+    refresh_words(app.config["ARTICLES_DIR"])
+    background.register(app, "search index", lambda a: float(a.config["SEARCH_SYNC_INTERVAL"]),
+                        keep_index_in_step)
 
 
 def _keeper() -> _Keeper:
@@ -183,20 +189,45 @@ def _rebuild_in_background(app: Flask) -> None:
     threading.Thread(target=work, name="kb-reindex", daemon=True).start()
 
 
+def keep_index_in_step(should_stop: Callable[[], bool] | None = None) -> bool:
+    """The background job: repair a missing or damaged index, else bring it up to date.
+
+    Run by ``kb outbox run`` on each machine, so that an index follows the database and comes
+    back after damage even while no request arrives. The rebuild runs here, not in a thread of
+    its own, so that a stopping worker finishes it before it exits.
+    """
+    keeper = _keeper()
+    if keeper.rebuilding:
+        return False
+    refresh_words(current_app.config["ARTICLES_DIR"])  # new stop words: the index is rebuilt
+    if keeper.index.status() in ("missing", "corrupt"):
+        rebuild_index()
+        return True
+    return sync_index()
+
+
 def _fresh() -> bool:
     """Check for article changes at most every SEARCH_SYNC_INTERVAL seconds."""
     keeper = _keeper()
     now = time.monotonic()
     if now - keeper.checked_at >= float(current_app.config["SEARCH_SYNC_INTERVAL"]):
         keeper.checked_at = now
+        # A writer may have changed the search words: new stop words make the index out of
+        # date (its status reads "corrupt"), and sync_index rebuilds it.
+        refresh_words(current_app.config["ARTICLES_DIR"])
         sync_index()
-    return not (keeper.rebuilding or keeper.degraded) and keeper.index.status() == "ok"
+        # The status lists and stats every file of the index: checked with the articles,
+        # not on every search (a search on a vanished index answers empty, never fails).
+        keeper.index_ok = keeper.index.status() == "ok"
+    return not (keeper.rebuilding or keeper.degraded) and keeper.index_ok
 
 
 def notify_articles_changed() -> None:
     """Called after this process changed articles: update the index now."""
-    _keeper().checked_at = 0.0
+    keeper = _keeper()
+    keeper.checked_at = 0.0
     sync_index()
+    keeper.index_ok = keeper.index.status() == "ok"
 
 
 def search_articles(

@@ -6,7 +6,8 @@ from __future__ import annotations
 import heapq
 from bisect import bisect_left
 
-from kb.search.analysis import Snapshot, Titles, language
+from kb.search.analysis import language
+from kb.search.snapshot import Snapshot, Titles
 from kb.search.spelling import LETTERS, allowed_distance, common_letters
 
 

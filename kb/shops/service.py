@@ -19,8 +19,8 @@ from sqlalchemy.exc import IntegrityError
 from kb.catalogue.service import ProductRecordError, upsert_product, upsert_variant, validate_product
 from kb.database import write_transaction
 from kb.extensions import db
-from kb.returns.models import Order
-from kb.returns.orders import import_orders, normalise_order_number
+from kb.orders.models import Order
+from kb.orders.records import import_orders, normalise_order_number
 from kb.shops.mapping import PayloadError, iso, when
 from kb.shops.models import PlatformOrder, WebhookDelivery
 from kb.shops.shopify import Delivery, OrderUpdate

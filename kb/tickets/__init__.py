@@ -6,4 +6,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Tickets have no pages of their own: the wizard and the desk show them."""
+    """Tickets have no pages of their own (the wizard and the desk show them); they guard orders."""
+    from kb.orders.changes import register_guard
+    from kb.tickets.holds import order_change_refusal
+
+    register_guard(app, order_change_refusal)

@@ -10,7 +10,9 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from kb.catalogue.service import exchange_choices
+from kb.extensions import db
 from kb.mail.service import queue_email, queue_webhooks
+from kb.orders.models import Order, OrderItem
 
 if TYPE_CHECKING:
     from kb.tickets.models import Ticket
@@ -93,17 +95,11 @@ def _exchange_sku(ticket: Ticket) -> str | None:
 
 
 def _order_number(ticket: Ticket) -> str | None:
-    from kb.extensions import db
-    from kb.returns.models import Order
-
     order = db.session.get(Order, ticket.order_id)
     return order.number if order else None
 
 
 def _item_names(ticket: Ticket) -> dict[str, str]:
     """The ticket's products by SKU: shoppers know them by name."""
-    from kb.extensions import db
-    from kb.returns.models import OrderItem
-
     ids = [item.order_item_id for item in ticket.items]
     return {item.sku: item.name for item in db.session.scalars(select(OrderItem).where(OrderItem.id.in_(ids)))}

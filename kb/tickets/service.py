@@ -16,6 +16,8 @@ from sqlalchemy import func, select
 
 from kb.auth.models import User
 from kb.extensions import db
+from kb.orders.facts import order_facts
+from kb.orders.models import Order, OrderItem
 from kb.policy import (
     Decision,
     Estimate,
@@ -29,8 +31,6 @@ from kb.policy import (
     reason_kind,
 )
 from kb.policy.codes import WORN_CONDITIONS
-from kb.returns.facts import order_facts
-from kb.returns.models import Order, OrderItem
 from kb.shop import current_policy
 from kb.tickets import notify
 from kb.tickets.models import Refund, Ticket, TicketEvent, TicketItem, TicketKind, TicketStatus

@@ -32,8 +32,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
     """The site with articles, demo orders and staff accounts, served on a free port."""
     from kb.auth.service import create_user
     from kb.extensions import db
+    from kb.orders.records import import_orders
     from kb.returns.demo import demo_orders
-    from kb.returns.orders import import_orders
 
     tmp_path: Path = tmp_path_factory.mktemp("live")
     app = make_app(tmp_path, SERVER_NAME=None, WTF_CSRF_ENABLED=True)

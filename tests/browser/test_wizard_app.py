@@ -17,7 +17,8 @@ from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from kb.extensions import db
-from kb.returns.models import Order, WizardSession
+from kb.orders.models import Order
+from kb.returns.models import WizardSession
 from kb.tickets.models import Attachment, Ticket
 
 

@@ -13,7 +13,7 @@ from kb.contact.models import ContactRequest
 from kb.extensions import db
 from kb.insights.models import WizardArticleDay, WizardDay
 from kb.mail.models import OutboxMessage
-from kb.returns.models import Order
+from kb.orders.models import Order
 from kb.tickets.models import Ticket, TicketKind
 from tests.conftest import make_app, reset_database
 from tests.contact.conftest import QUESTION, ask, send

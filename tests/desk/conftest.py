@@ -14,9 +14,9 @@ from sqlalchemy import select
 from kb.auth.models import User
 from kb.auth.service import create_token, create_user
 from kb.extensions import db
+from kb.orders.models import Order
+from kb.orders.records import import_orders
 from kb.returns import wizard_service as wiz
-from kb.returns.models import Order
-from kb.returns.orders import import_orders
 from kb.tickets.models import Ticket
 
 # The lock race only exists on PostgreSQL (SQLite serialises writers): collected there only.

@@ -6,6 +6,10 @@ import hashlib
 import hmac
 import json
 import re
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -15,12 +19,52 @@ from kb.auth.models import ApiToken, User
 from kb.auth.service import create_token
 from kb.extensions import db
 from kb.mail.models import OutboxMessage, Webhook
+from kb.mail.service import deliver, sign
 from tests.desk.conftest import PASSWORD, open_return, sign_in, staff_user
 
 
 def webhook_calls() -> list[OutboxMessage]:
     """The webhook calls waiting in the outbox."""
     return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "webhook")))
+
+
+def verify_like_a_receiver(secret: str, body: bytes, header: str, now: float) -> bool:
+    """The README's receiver check: the HMAC of "t.body", and no call older than 5 minutes."""
+    try:
+        parts = dict(part.split("=", 1) for part in header.split(","))
+        timestamp = int(parts["t"])
+    except (KeyError, ValueError):
+        return False
+    if abs(now - timestamp) > 300:
+        return False
+    expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, parts.get("v1", ""))
+
+
+def deliver_to_receiver(call: OutboxMessage) -> tuple[dict[str, str], bytes]:
+    """Send an outbox call to a real HTTP server on this machine; what it received."""
+    received: dict[str, object] = {}
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+            received["headers"] = {name.lower(): value for name, value in self.headers.items()}
+            received["body"] = self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Receiver)
+    thread = threading.Thread(target=server.handle_request)
+    thread.start()
+    try:
+        call.recipient = f"http://127.0.0.1:{server.server_port}/kb-hook"
+        deliver(call)
+    finally:
+        thread.join(timeout=10)
+        server.server_close()
+    return received["headers"], received["body"]  # type: ignore[return-value]
 
 
 def _secret_on(html: str) -> str:
@@ -45,12 +89,27 @@ def test_a_registered_webhook_hears_an_approval_signed_with_its_secret(admin: Fl
     admin.post(f"/desk/tickets/{ticket.reference}/actions", data={"action": "approve"})
     [call] = webhook_calls()
     assert call.recipient == "https://erp.example/kb-hook" and call.subject == "ticket.approved"
-    headers = json.loads(call.headers_json)
-    expected = "sha256=" + hmac.new(secret.encode(), call.body.encode(), hashlib.sha256).hexdigest()
-    assert hmac.compare_digest(headers["X-KB-Signature"], expected)
-    payload = json.loads(call.body)
+    headers, body = deliver_to_receiver(call)
+    assert verify_like_a_receiver(secret, body, headers["x-kb-signature"], now=time.time())
+    payload = json.loads(body)
     assert (payload["event"], payload["reference"], payload["status"]) == (
         "ticket.approved", ticket.reference, "approved")
+
+
+def test_a_receiver_refuses_an_old_or_tampered_delivery(admin: FlaskClient, demo: dict) -> None:
+    response = admin.post("/desk/webhooks", data={"url": "https://erp.example/kb-hook", "events": "*"})
+    secret = _secret_on(response.get_data(as_text=True))
+    ticket, _ = open_return("A1002", exception=True)
+    admin.post(f"/desk/tickets/{ticket.reference}/actions", data={"action": "approve"})
+    call = webhook_calls()[-1]
+    headers, body = deliver_to_receiver(call)
+    header = headers["x-kb-signature"]
+    sent_at = int(dict(part.split("=", 1) for part in header.split(","))["t"])
+    assert verify_like_a_receiver(secret, body, header, now=sent_at + 299)
+    assert not verify_like_a_receiver(secret, body, header, now=sent_at + 301)  # a replay
+    assert not verify_like_a_receiver(secret, body.replace(b"approved", b"refunded"), header, now=sent_at)
+    assert not verify_like_a_receiver("another secret", body, header, now=sent_at)
+    assert "X-KB-Signature" not in json.loads(call.headers_json)  # signed when sent, never stored
 
 
 def test_a_webhook_only_hears_the_events_it_asked_for(admin: FlaskClient, demo: dict) -> None:
@@ -226,3 +285,29 @@ def test_signing_out_ends_the_session_and_the_remember_me_cookie_on_the_server(a
         replay = app.test_client()
         replay.set_cookie(name, value, domain="kb.test")
         assert replay.get("/desk").status_code == 302, name  # back to the login page
+
+
+def _readme_verify():  # type: ignore[no-untyped-def]
+    """The receiver's ``verify`` exactly as the README prints it."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### What kb sends back"):]
+    code = re.search(r"```python\n(.*?)```", section, re.S)
+    assert code, "the README shows a receiver's check"
+    namespace: dict[str, object] = {}
+    exec(compile(code.group(1), "README.md", "exec"), namespace)  # noqa: S102 (our own README)
+    return namespace["verify"]
+
+
+def test_the_readme_receiver_accepts_a_fresh_delivery_and_refuses_replays(admin: FlaskClient,
+                                                                         demo: dict) -> None:
+    verify = _readme_verify()
+    response = admin.post("/desk/webhooks", data={"url": "https://erp.example/kb-hook", "events": "*"})
+    secret = _secret_on(response.get_data(as_text=True))
+    ticket, _ = open_return("A1002", exception=True)
+    admin.post(f"/desk/tickets/{ticket.reference}/actions", data={"action": "approve"})
+    headers, body = deliver_to_receiver(webhook_calls()[-1])
+    assert verify(secret, body, headers["x-kb-signature"])
+    assert not verify(secret, body + b" ", headers["x-kb-signature"])
+    six_minutes_ago = int(time.time()) - 360
+    assert not verify(secret, body, sign(secret, body, six_minutes_ago))
+    assert verify(secret, body, sign(secret, body, int(time.time()) - 60))

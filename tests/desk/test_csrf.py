@@ -13,10 +13,10 @@ from flask.testing import FlaskClient
 
 from kb.auth.service import create_token
 from kb.extensions import db
+from kb.orders.records import import_orders
 from kb.policy import shop_today
 from kb.returns import wizard_service
 from kb.returns.demo import demo_orders
-from kb.returns.orders import import_orders
 from kb.shop import current_policy
 from tests.conftest import make_app, reset_database
 from tests.desk.conftest import PASSWORD, open_return, staff_user

@@ -20,7 +20,8 @@ from kb.articles.models import Article, Vote
 from kb.auth.service import create_token, create_user
 from kb.extensions import db
 from kb.insights.models import ArticleView
-from kb.returns.models import Order, OrderItem, WizardSession
+from kb.orders.models import Order, OrderItem
+from kb.returns.models import WizardSession
 from kb.search.models import SearchLog
 from kb.tickets.models import Refund, Ticket, TicketItem
 from kb.types import utcnow

@@ -32,7 +32,8 @@ from kb.insights.rollup import rebuild_help_visits
 from kb.insights.sql import as_date, day_of, first_reason, json_strings
 from kb.insights.tracking import record_article_view
 from kb.ops.retention import prune_search_logs
-from kb.returns.models import Order, OrderItem, WizardSession
+from kb.orders.models import Order, OrderItem
+from kb.returns.models import WizardSession
 from kb.search.models import SearchLog
 from kb.search.searchlog import log_click, log_search
 from kb.tickets.models import Ticket, TicketItem

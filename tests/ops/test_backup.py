@@ -13,7 +13,7 @@ from kb.articles.models import Article, ContentVersion
 from kb.articles.service import update_article
 from kb.auth.service import create_user
 from kb.extensions import db
-from kb.returns.models import Order
+from kb.orders.models import Order
 from kb.search import index_status, log_search, search_articles
 from kb.tickets.models import Attachment, Ticket
 

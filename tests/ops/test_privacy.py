@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 from kb.extensions import db
 from kb.mail.models import OutboxMessage
 from kb.ops.privacy import ERASED, ErasureError, erase_shopper, normalise_email, pseudonym_for
-from kb.returns.models import Order, WizardSession
+from kb.orders.models import Order
+from kb.returns.models import WizardSession
 from kb.tickets.models import Attachment, Ticket, TicketEvent
 from tests.ops.conftest import SHOPPER
 

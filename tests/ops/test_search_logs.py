@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,13 +10,13 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
 
+from kb.background import Runner
 from kb.extensions import db
-from kb.ops.retention import DailyPrune, prune_search_logs
+from kb.ops.retention import prune_search_logs
 from kb.search.models import SearchLog
 from kb.search.searchlog import log_search, scrub
 from kb.types import utcnow
 from tests.conftest import make_app, reset_database
-from tests.ops.conftest import wait_for_rebuild
 
 
 @pytest.mark.parametrize(
@@ -99,30 +98,21 @@ def test_the_retention_is_a_setting(tmp_path: Path) -> None:
         db.engine.dispose()
 
 
-def test_a_served_process_prunes_once_a_day_in_the_background(tmp_path: Path) -> None:
-    app = make_app(tmp_path, TESTING=False, BASE_URL="http://kb.test")
+def test_the_background_worker_prunes_at_its_start_then_once_a_day(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
     reset_database(app)
     with app.app_context():
         add_log(365)
         add_log(1)
         db.session.commit()
-    pruner: DailyPrune = app.extensions["kb_prune"]
-    assert pruner.thread is None  # nothing runs until the process serves
-    try:
-        assert app.test_client().get("/healthz").status_code in (200, 503)
-        deadline = time.monotonic() + 10
-        while pruner.rounds < 1 and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert pruner.rounds == 1
-        app.test_client().get("/healthz")
-        assert pruner.rounds == 1  # the next prune waits a day, however many requests come
-    finally:
-        pruner.stop()
-        wait_for_rebuild(app)  # /healthz started the (empty) index
+    runner = Runner(app)
+    assert runner.run_due() == len(runner.jobs)  # every job runs when the worker starts
+    assert runner.rounds["search log retention"] == 1
+    runner.run_due()
+    assert runner.rounds["search log retention"] == 1  # the next prune waits a day
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(SearchLog)) == 1
         db.session.remove()
-        db.engine.dispose()
 
 
 def test_a_retention_of_zero_days_keeps_no_search(tmp_path: Path) -> None:

@@ -59,9 +59,9 @@ def kb(env: dict[str, str], *args: str, input_text: str | None = None) -> subpro
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], workers: int = 2) -> Iterator[str]:
-    """The site served by gunicorn; yields its base URL."""
-    port = free_port()
+def gunicorn(env: dict[str, str], workers: int = 2, port: int | None = None) -> Iterator[str]:
+    """The site served by gunicorn (on ``port``, or a free one); yields its base URL."""
+    port = port or free_port()
     process = subprocess.Popen(
         [str(BIN / "gunicorn"), "--config", "python:kb.gunicorn_conf", "--bind", f"127.0.0.1:{port}",
          "--workers", str(workers), "--access-logfile", "/dev/null", "kb:create_app()"],

@@ -11,7 +11,7 @@ from flask.testing import FlaskCliRunner
 from sqlalchemy import select
 
 from kb.extensions import db
-from kb.returns.models import Order
+from kb.orders.models import Order
 
 
 def make_order(**overrides: object) -> dict:
@@ -104,7 +104,7 @@ def test_unreadable_file_is_a_clear_error(app: Flask, runner: FlaskCliRunner, tm
 
 
 def test_order_numbers_and_transaction_ids_are_found_however_they_were_typed(app: Flask) -> None:
-    from kb.returns.orders import import_orders
+    from kb.orders.records import import_orders
     from kb.returns.wizard_service import find_order
 
     report = import_orders([make_order(number="a-77 01", transaction_id="ch_3ab-cd 99")])

@@ -13,7 +13,8 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from kb.extensions import db
-from kb.returns.models import Order, WizardSession
+from kb.orders.models import Order
+from kb.returns.models import WizardSession
 from kb.tickets.models import Attachment, Ticket
 from kb.tickets.photos import PhotoError, clean_photo, clean_uploads, store_photos
 from tests.conftest import make_app

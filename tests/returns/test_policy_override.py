@@ -48,10 +48,10 @@ def test_the_assistant_follows_the_policy_file(generous_app: Flask, monkeypatch:
     from datetime import UTC, datetime
 
     from kb.extensions import db
+    from kb.orders.records import import_orders
     from kb.policy import shop_today
     from kb.returns import wizard_service
     from kb.returns.demo import demo_orders
-    from kb.returns.orders import import_orders
     from kb.shop import current_policy
 
     now = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)

@@ -13,16 +13,9 @@ from kb.search.analysis import (
     term_for,
     token_keys,
 )
-from kb.search.spelling import (
-    SymSpell,
-    best_snippet,
-    correct,
-    distance,
-    find_terms,
-    repair_ending,
-    sanitize,
-    split_phrases,
-)
+from kb.search.query import sanitize, split_phrases
+from kb.search.snippets import best_snippet, find_terms
+from kb.search.spelling import SymSpell, correct, distance, repair_ending
 
 
 def test_fold_strips_accents_and_case() -> None:

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from kb.auth.service import create_token, create_user
 from kb.extensions import db
 
-ROLES = ("anonymous", "writer", "agent", "admin")
+ROLES = ("anonymous", "writer", "agent", "admin", "shop")
 STAFF = {"writer", "agent", "admin"}
 PASSWORD = "a long enough password"
 CONTENT_REPORTS = {"gaps", "articles"}
@@ -31,6 +31,8 @@ def expected_roles(endpoint: str, values: dict[str, Any]) -> set[str] | None:
     room = endpoint.split(".")[0]
     if room == "studio":
         return {"writer", "admin"}
+    if room == "orders_api":
+        return {"shop", "admin"}
     if endpoint in ADMIN_DESK:
         return {"admin"}
     if room in ("desk", "desk_api"):
@@ -74,6 +76,9 @@ def clients(content_app: Flask) -> dict[str, Any]:
     for role in ("writer", "agent", "admin"):
         create_user(f"{role}@example.com", PASSWORD, role)
         result["tokens"][role] = create_token(f"{role} token", role)[1]
+    # A shop only ever holds a token: on pages it is an anonymous visitor.
+    result["tokens"]["shop"] = create_token("shop token", "shop")[1]
+    result["shop"] = content_app.test_client()
     db.session.commit()
     for role in ("writer", "agent", "admin"):
         client = content_app.test_client()

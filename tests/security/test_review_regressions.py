@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from kb.auth.service import create_token, create_user
 from kb.extensions import db
-from kb.returns.orders import import_orders
+from kb.orders.records import import_orders
 from kb.tickets.models import Refund, Ticket
 from kb.tickets.service import TicketError, apply_action, issue_refund
 from tests.returns.helpers import create, item, lookup, options
@@ -120,7 +120,7 @@ def test_lists_where_strings_are_expected_are_refused(shop: FlaskClient, field: 
 
 
 def test_reimporting_an_order_cannot_break_its_returns(shop: FlaskClient) -> None:
-    from kb.returns.models import Order
+    from kb.orders.models import Order
     from tests.returns.test_orders_import import make_order
 
     ticket = _ticket(shop, "A1001", "ana@example.com", item("TEE-M-BLUE", quantity=2))

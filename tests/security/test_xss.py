@@ -93,7 +93,7 @@ def test_shopper_notes_replies_and_item_names_are_escaped(content_app: Flask, de
     from sqlalchemy import select
 
     from kb.extensions import db
-    from kb.returns.models import OrderItem
+    from kb.orders.models import OrderItem
 
     shop = content_app.test_client()
     for order_item in db.session.scalars(select(OrderItem)):

@@ -11,8 +11,8 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from kb.extensions import db
+from kb.orders.models import Order
 from kb.returns import wizard_service
-from kb.returns.models import Order
 from kb.shops.models import WebhookDelivery
 from tests.shops.conftest import Platform, fixture
 
@@ -21,7 +21,7 @@ def _orders() -> int:
     return db.session.scalar(select(func.count()).select_from(Order)) or 0
 
 
-def _order(number: str = "#1001") -> Order:
+def _order(number: str = "1001") -> Order:
     db.session.expire_all()
     order = db.session.scalar(select(Order).where(Order.number == number))
     assert order is not None
@@ -83,7 +83,7 @@ def test_the_shopper_finds_the_order_with_or_without_the_hash(shopify: Platform,
     response = shopify.client.post("/api/v1/returns/lookup",
                                    json={"order_number": typed, "email": "Bob.Norman@hostmail.com"})
     assert response.status_code == 200, response.get_json()
-    assert response.get_json()["order"]["number"] == "#1001"
+    assert response.get_json()["order"]["number"] == "1001"  # stored without the sign
 
 
 def test_the_order_becomes_returnable_once_its_fulfilment_says_delivered(

@@ -8,7 +8,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from kb.extensions import db
-from kb.returns.models import Order
+from kb.orders.models import Order
 from tests.shops.conftest import Platform, fixture
 
 

@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 
 from kb.database import writes_up_front
 from kb.extensions import db
-from kb.returns.orders import import_orders, parse_records
+from kb.orders.records import import_orders, parse_records
 
 orders_cli = AppGroup("orders", help="Import the shop's orders.")
 

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
-
-from kb.extensions import db
+from kb.orders.models import Order, OrderItem
 from kb.policy import Channel, ItemFacts, OrderFacts
-from kb.returns.models import Order, OrderItem
 
 
 def order_facts(order: Order) -> OrderFacts:
@@ -21,21 +18,6 @@ def order_facts(order: Order) -> OrderFacts:
         items_total=order.items_total,
         seller=order.seller,
     )
-
-
-def reserved_quantities(order: Order) -> dict[int, int]:
-    """Quantities of each order item already held by open or finished return tickets."""
-    from kb.tickets.models import TicketItem
-
-    rows = db.session.execute(
-        select(TicketItem.order_item_id, func.sum(TicketItem.quantity))
-        .where(
-            TicketItem.order_item_id.in_([item.id for item in order.items]),
-            TicketItem.reserved.is_(True),
-        )
-        .group_by(TicketItem.order_item_id)
-    )
-    return {item_id: int(total or 0) for item_id, total in rows}
 
 
 def item_facts(item: OrderItem, returned: int = 0) -> ItemFacts:

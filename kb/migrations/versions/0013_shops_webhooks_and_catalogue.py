@@ -1,13 +1,13 @@
-"""Shop platforms' webhooks, cancelled orders and the product catalogue
+"""Shop platforms' webhooks and the product catalogue
 
 Shopify and WooCommerce deliver each webhook at least once: the deliveries handled are kept so that
 a repeat is ignored, with each platform's own order id mapped to the order number (fulfilments and
-deletions name only that id). Orders gain ``cancelled_at``: a cancelled order cannot be returned.
+deletions name only that id).
 Products and their variants arrive from the same platforms (or the products API) so that an
 exchange can offer the ordered product's other variants in stock.
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-04 19:30:00
 """
 
@@ -18,8 +18,8 @@ from alembic import op
 
 import kb.types
 
-revision = "0012"
-down_revision = "0011"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
@@ -71,13 +71,9 @@ def upgrade() -> None:
     with op.batch_alter_table('catalogue_variant', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_catalogue_variant_product_id'), ['product_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_catalogue_variant_sku'), ['sku'], unique=False)
-    with op.batch_alter_table('shop_order', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('cancelled_at', kb.types.UTCDateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('shop_order', schema=None) as batch_op:
-        batch_op.drop_column('cancelled_at')
     with op.batch_alter_table('catalogue_variant', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_catalogue_variant_sku'))
         batch_op.drop_index(batch_op.f('ix_catalogue_variant_product_id'))

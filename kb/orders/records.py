@@ -11,23 +11,29 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from kb.extensions import db
+from kb.orders.changes import refusal
+from kb.orders.models import CURRENCIES, Order, OrderItem
 from kb.policy import Channel
 from kb.policy.money import quantize
-from kb.returns.models import CURRENCIES, Order, OrderItem
 from kb.types import utcnow
 
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,63}$")
 ORDER_FIELDS = {
     "number", "email", "placed_at", "delivered_at", "channel", "seller", "store",
-    "transaction_id", "currency", "shipping", "items",
+    "transaction_id", "currency", "shipping", "items", "cancelled_at",
 }
 ITEM_FIELDS = {"sku", "name", "category", "quantity", "unit_price", "final_sale"}
 
 
 class OrderRecordError(ValueError):
     """A record that cannot be imported, and why."""
+
+
+class OrderConflict(OrderRecordError):
+    """A valid record whose change would break a return already made on the order."""
 
 
 @dataclass
@@ -65,16 +71,28 @@ def import_orders(records: list[Any]) -> OrdersReport:
         try:
             if isinstance(record, OrderRecordError):
                 raise record
-            data = validate_order(record)
-            with db.session.begin_nested():
-                created = _upsert(data)
-            if created:
+            outcome = store_order(validate_order(record))
+            if outcome == "created":
                 report.created += 1
             else:
                 report.updated += 1
         except OrderRecordError as exc:
             report.errors.append((position, str(exc)))
     return report
+
+
+def store_order(data: dict[str, Any]) -> str:
+    """Create or replace one validated order: "created", "updated" or "unchanged".
+
+    Raises OrderConflict when the change would break a return. Two writers creating the same
+    new number at once: the loser's insert fails on the unique number, and it retries as an update.
+    """
+    try:
+        with db.session.begin_nested():
+            return _upsert(data)
+    except IntegrityError:
+        with db.session.begin_nested():
+            return _upsert(data)
 
 
 def _text(record: dict[str, Any], name: str, limit: int, required: bool = True) -> str | None:
@@ -142,6 +160,7 @@ def validate_order(record: Any) -> dict[str, Any]:
     delivered_at = _datetime(record, "delivered_at", required=False)
     if delivered_at and placed_at and delivered_at < placed_at:
         raise OrderRecordError("'delivered_at' is before 'placed_at'")
+    cancelled_at = _datetime(record, "cancelled_at", required=False)
     seller = _text(record, "seller", 120, required=False)
     if channel == Channel.MARKETPLACE and not seller:
         raise OrderRecordError("a marketplace order needs its 'seller'")
@@ -167,12 +186,16 @@ def validate_order(record: Any) -> dict[str, Any]:
         "currency": currency,
         "shipping": _money(record.get("shipping", "0"), "shipping", currency),
         "items": parsed_items,
+        "cancelled_at": cancelled_at,
     }
 
 
 def normalise_order_number(number: str | None) -> str:
-    """An order number as stored and looked up: compatibility forms folded, no spaces, upper case."""
-    return "".join(unicodedata.normalize("NFKC", number or "").split()).upper()
+    """An order number as stored and looked up: compatibility forms folded, no spaces, upper case.
+
+    Shops print "#1001" where their exports and shoppers often write "1001": the sign is dropped.
+    """
+    return "".join(unicodedata.normalize("NFKC", number or "").split()).upper().lstrip("#")
 
 
 def normalise_transaction_id(transaction: str | None) -> str | None:
@@ -221,40 +244,32 @@ def _validate_item(item: Any, position: int, currency: str) -> dict[str, Any]:
     }
 
 
-def _check_returns_still_fit(order: Order, data: dict[str, Any]) -> None:
-    """An update may not pull the ground from under returns already made on the order."""
-    from kb.returns.facts import reserved_quantities
-    from kb.tickets.models import Ticket, TicketItem
-
-    has_tickets = db.session.scalar(select(Ticket.id).where(Ticket.order_id == order.id).limit(1))
-    if has_tickets is None:
-        return
-    if data["currency"] != order.currency:
-        raise OrderRecordError("the currency cannot change: the order has returns")
-    reserved = reserved_quantities(order)
-    quantities = {item["sku"]: item["quantity"] for item in data["items"]}
-    referenced = set(db.session.scalars(select(TicketItem.order_item_id).join(Ticket)
-                                        .where(Ticket.order_id == order.id)))
-    for item in order.items:
-        if item.sku not in quantities and item.id in referenced:
-            raise OrderRecordError(f"{item.sku} cannot be removed: it is part of a return")
-        if item.sku in quantities and quantities[item.sku] < reserved.get(item.id, 0):
-            raise OrderRecordError(f"{item.sku}: the quantity cannot go below what is already returned")
+ORDER_COLUMNS = ("email", "placed_at", "delivered_at", "channel", "seller", "store",
+                 "transaction_id", "currency", "shipping", "cancelled_at")
 
 
-def _upsert(data: dict[str, Any]) -> bool:
-    """Create or replace one order; True when it was new."""
+def snapshot(order: Order) -> dict[str, Any]:
+    """An order's stored values, to tell whether a replacement changed anything."""
+    values = {name: getattr(order, name) for name in ORDER_COLUMNS}
+    values["items"] = sorted((item.sku, item.name, item.category, item.quantity, item.unit_price,
+                              item.final_sale) for item in order.items)
+    return values
+
+
+def _upsert(data: dict[str, Any]) -> str:
+    """Create or replace one order (its items replaced by SKU)."""
     order = db.session.scalar(select(Order).where(Order.number == data["number"]))
-    created = order is None
+    before = None
     if order is not None:
-        _check_returns_still_fit(order, data)
-    if order is None:
+        reason = refusal(order, data)
+        if reason:
+            raise OrderConflict(reason)
+        before = snapshot(order)
+    else:
         order = Order(number=data["number"])
         db.session.add(order)
-    for name in ("email", "placed_at", "delivered_at", "channel", "seller", "store",
-                 "transaction_id", "currency", "shipping"):
+    for name in ORDER_COLUMNS:
         setattr(order, name, data[name])
-    order.updated_at = utcnow()
     existing = {item.sku: item for item in order.items}
     for values in data["items"]:
         item = existing.pop(values["sku"], None)
@@ -265,5 +280,35 @@ def _upsert(data: dict[str, Any]) -> bool:
                 setattr(item, name, value)
     for stale in existing.values():
         order.items.remove(stale)
+    if before is not None and snapshot(order) == before:
+        return "unchanged"  # the same body twice changes nothing, not even updated_at
+    order.updated_at = utcnow()
     db.session.flush()
-    return created
+    return "created" if before is None else "updated"
+
+
+def validate_patch(order: Order, body: dict[str, Any]) -> dict[str, Any]:
+    """Check fulfilment news (``delivered_at``, ``cancelled``) for ``order``; raise OrderRecordError."""
+    change: dict[str, Any] = {}
+    if "delivered_at" in body:
+        delivered_at = _datetime(body, "delivered_at", required=False)
+        if delivered_at and delivered_at < order.placed_at:
+            raise OrderRecordError("'delivered_at' is before 'placed_at'")
+        change["delivered_at"] = delivered_at
+    if "cancelled" in body:
+        if not isinstance(body["cancelled"], bool):
+            raise OrderRecordError("'cancelled' must be true or false")
+        keep = order.cancelled_at or utcnow()
+        change["cancelled_at"] = keep if body["cancelled"] else None
+    return change
+
+
+def apply_patch(order: Order, change: dict[str, Any]) -> None:
+    """Store validated fulfilment news, unless a guard refuses it (OrderConflict)."""
+    reason = refusal(order, change)
+    if reason:
+        raise OrderConflict(reason)
+    if any(getattr(order, name) != value for name, value in change.items()):
+        for name, value in change.items():
+            setattr(order, name, value)
+        order.updated_at = utcnow()

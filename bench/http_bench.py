@@ -1,0 +1,169 @@
+"""`make bench`: kb's search API and a cached article page against a bare Flask + Jinja page.
+
+    python -m bench.http_bench [--seconds 5] [--rounds 3] [--clients 4] [--workers 2]
+
+All three are served by gunicorn with kb's settings (``kb.gunicorn_conf``, as ``make run``),
+at the same time, and loaded in turns within one run: round after round, each target gets
+the same number of seconds from the same keep-alive clients (separate processes, on the
+same machine). The machine may be shared, so the figures that matter are the ratios
+search/bare and article/bare, measured side by side. Writes bench/http.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+from tests.reliability.server import BIN, ROOT, free_port, kb, server_env
+
+QUERIES = ["refund", "retrun label", "parcel never arrived", "exchange size", "store return",
+           "damaged", "warranty repair", "gift receipt", "cancel order", "where is my refund"]
+ARTICLE = "/en/articles/refund-timing"
+
+
+@contextmanager
+def serve(env: dict[str, str], app: str, workers: int) -> Iterator[str]:
+    """`app` served by gunicorn with kb's settings; yields its base URL."""
+    port = free_port()
+    process = subprocess.Popen(
+        [str(BIN / "gunicorn"), "--config", "python:kb.gunicorn_conf", "--bind", f"127.0.0.1:{port}",
+         "--workers", str(workers), "--access-logfile", "/dev/null", app],
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise SystemExit(f"{app} did not start") from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _client(base: str, paths: list[str], seconds: float, out: multiprocessing.Queue) -> None:
+    """One keep-alive client: GET the paths in turn for `seconds`; report (done, errors)."""
+    host = urlsplit(base)
+    conn = http.client.HTTPConnection(host.hostname, host.port, timeout=10)
+    done = errors = i = 0
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        try:
+            conn.request("GET", paths[i % len(paths)])
+            response = conn.getresponse()
+            response.read()
+            if response.status != 200:
+                errors += 1
+            if response.will_close:
+                conn.close()
+                conn = http.client.HTTPConnection(host.hostname, host.port, timeout=10)
+        except OSError:
+            errors += 1
+            conn.close()
+            conn = http.client.HTTPConnection(host.hostname, host.port, timeout=10)
+        done += 1
+        i += 1
+    out.put((done, errors))
+
+
+def load(base: str, paths: list[str], seconds: float, clients: int) -> tuple[float, int]:
+    """Requests per second over `clients` processes for `seconds`, and the error count."""
+    out: multiprocessing.Queue = multiprocessing.Queue()
+    procs = [multiprocessing.Process(target=_client, args=(base, paths, seconds, out))
+             for _ in range(clients)]
+    started = time.monotonic()
+    for p in procs:
+        p.start()
+    results = [out.get() for _ in procs]
+    elapsed = time.monotonic() - started
+    for p in procs:
+        p.join()
+    return sum(r[0] for r in results) / max(elapsed, 1e-9), sum(r[1] for r in results)
+
+
+def main() -> None:
+    """Serve the three targets, load them in turns, print and save the ratios."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=5.0, help="per target and round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    searches = [f"/api/v1/search?q={quote(q)}&lang=en" for q in QUERIES]
+    with tempfile.TemporaryDirectory() as tmp:
+        env = server_env(Path(tmp))
+        print("preparing the database and index…", file=sys.stderr)
+        kb(env, "init", "--no-demo")
+        with serve(env, "bench.bare_app:create_app()", args.workers) as bare, \
+                serve(env, "kb:create_app()", args.workers) as site:
+            targets = {"bare": (bare, ["/"]), "search": (site, searches), "article": (site, [ARTICLE])}
+            for base, paths in targets.values():  # warm up: caches, index, page cache
+                load(base, paths, 1.0, 1)
+            rates: dict[str, list[float]] = {name: [] for name in targets}
+            errors = dict.fromkeys(targets, 0)
+            for number in range(args.rounds):
+                for name, (base, paths) in targets.items():
+                    rate, failed = load(base, paths, args.seconds, args.clients)
+                    rates[name].append(rate)
+                    errors[name] += failed
+                    print(f"round {number + 1}: {name} {rate:.0f} req/s", file=sys.stderr)
+    report = _report(rates, errors, args)
+    Path(__file__).with_name("http.json").write_text(json.dumps(report, indent=2) + "\n")
+    _print(report)
+
+
+def _report(rates: dict[str, list[float]], errors: dict[str, int], args: argparse.Namespace) -> dict:
+    """The figures: requests per second per target (mean of the rounds) and the ratios."""
+    mean = {name: sum(r) / len(r) for name, r in rates.items()}
+    return {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "settings": {"seconds": args.seconds, "rounds": args.rounds, "clients": args.clients,
+                     "gunicorn_workers": args.workers},
+        "requests_per_second": {name: round(v, 1) for name, v in mean.items()},
+        "rounds": {name: [round(v, 1) for v in r] for name, r in rates.items()},
+        "errors": errors,
+        "ratios": {"search/bare": round(mean["search"] / mean["bare"], 3),
+                   "article/bare": round(mean["article"] / mean["bare"], 3)},
+    }
+
+
+def _print(report: dict) -> None:
+    """The figures, readable."""
+    rps = report["requests_per_second"]
+    print(f"bare Flask + Jinja page  {rps['bare']:8.1f} req/s")
+    print(f"search API               {rps['search']:8.1f} req/s")
+    print(f"cached article page      {rps['article']:8.1f} req/s")
+    print(f"search/bare  {report['ratios']['search/bare']:.2f}   (target 0.5)")
+    print(f"article/bare {report['ratios']['article/bare']:.2f}   (target 0.8)")
+    if any(report["errors"].values()):
+        print(f"errors: {report['errors']}")
+
+
+if __name__ == "__main__":
+    main()

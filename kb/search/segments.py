@@ -1,0 +1,258 @@
+"""What one immutable index segment holds, decoded once into memory.
+
+Per-document facts, field lengths and term vectors (field-weighted BM25 parts per document)
+are read from whoosh's segment files once and kept for the segment's life, because whoosh's
+own matchers walk every posting in pure Python on each query (50+ ms at 10,000 articles).
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections import deque
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.util.numeric import byte_to_length
+
+from kb.search.analysis import WORD_RE, fold, token_keys
+from kb.search.schema import FIELD_B, FIELD_WEIGHTS, FIELDS, K1, Meta, read_meta
+
+_BYTE_TO_LENGTH = [byte_to_length(i) for i in range(256)]
+
+
+class SegmentCache:
+    """What one immutable segment holds, decoded once: per-doc facts and term vectors.
+
+    A term vector is (local doc numbers, field-weighted BM25 tf parts) over all text fields
+    of one language; the query multiplies by idf. Deletions change between generations, so
+    they are applied at query time, and a vector stays valid for the segment's life.
+    """
+
+    def __init__(self, reader: Any) -> None:
+        self.reader = reader
+        self.segid: str = reader.segment().segment_id()
+        col = reader.column_reader("meta", translate=False)
+        self.meta: list[Meta] = [read_meta(raw) for raw in col]
+        self._keys: dict[int, tuple[frozenset[str], tuple[tuple[str, ...], ...]]] = {}
+        self.vectors: dict[tuple[str, str], Vec] = {}
+        self._lengths: dict[str, list[int]] = {}
+        self._vocab: dict[str, dict[str, int]] = {}
+        self._suggest: list[tuple[str, str, frozenset[str]]] | None = None
+
+    def vocab(self, lang: str) -> dict[str, int]:
+        """Term -> document frequency (summed over the fields) in this segment."""
+        v = self._vocab.get(lang)
+        if v is None:
+            v = {}
+            for name in FIELDS:
+                fieldname = f"{name}_{lang}"
+                if fieldname not in self.reader.indexed_field_names():
+                    continue
+                for btext, info in self.reader.iter_field(fieldname):
+                    text = btext.decode() if isinstance(btext, bytes) else btext
+                    v[text] = v.get(text, 0) + info.doc_frequency()
+            self._vocab[lang] = v
+        return v
+
+    def title_keys(self, d: int) -> tuple[frozenset[str], tuple[tuple[str, ...], ...]]:
+        """token_keys of the title and of each tag of document `d`, and all of them as a
+        set (kept for the most recently asked documents)."""
+        keys = self._keys.get(d)
+        if keys is None:
+            m = self.meta[d]
+            fields = tuple(tuple(token_keys(t, m.lang)) for t in (m.title, *m.tags))
+            if len(self._keys) >= 4096:  # bounded: only the top results ever ask
+                for old in list(self._keys)[:1024]:
+                    del self._keys[old]
+            keys = self._keys[d] = (frozenset().union(*fields), fields)
+        return keys
+
+    def suggest_words(self) -> list[tuple[str, str, frozenset[str]]]:
+        """Per document, for suggestions: its folded title, the words of its title and tags
+        (each after a space), and every word of its title, tags and summary (read once)."""
+        if self._suggest is None:
+            out = []
+            for d, meta in enumerate(self.meta):
+                summary = "" if self.reader.is_deleted(d) else (
+                    (self.reader.stored_fields(d) or {}).get("summary", ""))
+                words = WORD_RE.findall(fold(meta.title))
+                tags = WORD_RE.findall(fold(" ".join(meta.tags)))
+                every = frozenset((*words, *tags, *WORD_RE.findall(fold(summary))))
+                out.append((" ".join(words), " " + " ".join(dict.fromkeys(words + tags)), every))
+            self._suggest = out
+        return self._suggest
+
+    def lengths(self, fieldname: str) -> list[int]:
+        """Field length (in terms) of every document of the segment."""
+        lens = self._lengths.get(fieldname)
+        if lens is None:
+            n = self.reader.doc_count_all()
+            raw = length_bytes(self.reader, fieldname)
+            if raw is not None:
+                lens = [_BYTE_TO_LENGTH[b] for b in raw] + [0] * (n - len(raw))
+            else:
+                lens = [self.reader.doc_field_length(d, fieldname, 0) or 0 for d in range(n)]
+            self._lengths[fieldname] = lens
+        return lens
+
+    def vector(self, lang: str, term: str, avgdl: dict[str, float]) -> Vec:
+        """Build (and keep) the term vector of `term` in `lang`."""
+        key = (lang, term)
+        vec = self.vectors.get(key)
+        if vec is not None:
+            return vec
+        acc: dict[int, float] = {}
+        for name, weight in FIELD_WEIGHTS.items():
+            fieldname = f"{name}_{lang}"
+            # TermNotFound, or a field this segment never saw: nothing to add for this field.
+            try:
+                matcher = self.reader.postings(fieldname, term)
+            except Exception:  # nosec B112
+                continue
+            lens = self.lengths(fieldname)
+            b = FIELD_B[name]
+            norm_a = K1 * (1.0 - b)
+            norm_b = K1 * b / max(avgdl.get(fieldname, 1.0), 1e-9)
+            top = weight * (K1 + 1.0)
+            get = acc.get
+            for d, tf in postings(matcher):
+                acc[d] = get(d, 0.0) + top * tf / (tf + norm_a + norm_b * lens[d])
+        if len(self.vectors) >= MAX_VECTORS:
+            for old in list(self.vectors)[: MAX_VECTORS // 4]:  # oldest first
+                del self.vectors[old]
+        vec = self.vectors[key] = Vec(acc, len(self.meta))
+        return vec
+
+
+def length_bytes(reader: Any, fieldname: str) -> bytes | None:
+    """The one-byte-per-document field lengths of a segment, read in one go; None when the
+    codec does not expose them as expected (the caller then asks per document).
+
+    Whoosh private internals: the W3 codec keeps lengths in a column (``_perdoc``'s
+    ``_cached_reader``) whose bytes sit at ``_basepos`` in ``_dbfile``. Asking
+    ``doc_field_length`` per document instead costs a Python call per document and field,
+    which made building the term vectors of a 10,000-article index several times slower.
+    tests/search/test_whoosh_internals.py pins that this path is taken and agrees with
+    ``doc_field_length``.
+    """
+    try:
+        col = reader._perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
+        return col._dbfile.get(col._basepos, col._count) if col is not None else b""
+    except Exception:  # a codec without these internals
+        return None
+
+
+class Vec:
+    """A term's postings in one segment: sorted doc numbers and their tf parts.
+
+    Besides summing whole vectors, queries read them best-first (`impact`) and look
+    documents up in them (`lookup`, through a dense array indexed by doc number).
+    """
+
+    __slots__ = ("n", "size", "ids", "tfs", "_top", "_mask", "_dense")
+
+    def __init__(self, acc: dict[int, float], size: int) -> None:
+        keys = sorted(acc)
+        self.n = len(keys)
+        self.size = size  # documents in the segment
+        self.ids = array("i", keys)
+        self.tfs = array("f", map(acc.__getitem__, keys))
+        self._top: tuple[array[int], array[float]] | None = None
+        self._mask: int | None = None
+        self._dense: array[float] | None = None
+
+    def lookup(self, docs: Iterable[int]) -> list[float]:
+        """tf part of each of `docs` (doc numbers of this segment), 0.0 where absent."""
+        dense = self._dense
+        if dense is None:
+            dense = array("f", bytes(4 * self.size))
+            for d, tf in zip(self.ids, self.tfs, strict=True):
+                dense[d] = tf
+            self._dense = dense  # published filled: other threads may look up meanwhile
+            # 4 bytes per document of the segment: keep only the most recent few hundred.
+            _DENSE.append(self)
+            if len(_DENSE) > MAX_DENSE:
+                _DENSE.popleft()._dense = None
+        return list(map(dense.__getitem__, docs))
+
+    def impact(self) -> tuple[array[int], array[float]]:
+        """Doc numbers and tf parts, highest tf part first (computed once)."""
+        if self._top is None:
+            order = sorted(range(self.n), key=self.tfs.__getitem__, reverse=True)
+            self._top = (array("i", map(self.ids.__getitem__, order)),
+                         array("f", map(self.tfs.__getitem__, order)))
+        return self._top
+
+    def mask(self) -> int:
+        """The doc numbers as a bit set (an int), for C-speed unions and counts."""
+        if self._mask is None:
+            self._mask = mask_of(self.ids)
+        return self._mask
+
+
+MAX_DENSE = 512
+_DENSE: deque[Vec] = deque()
+MAX_VECTORS = 50_000  # per segment; typo'd terms are cached too (as empty vectors)
+
+
+BLOCK_ATTRS = ("_ids", "_weights", "_read_ids", "_read_weights", "_next_block")
+
+
+def block_readable(matcher: Any) -> bool:
+    """Whether a posting list can be read a block at a time (whoosh's W3 leaf matcher)."""
+    return all(hasattr(matcher, a) for a in BLOCK_ATTRS)
+
+
+def postings(matcher: Any) -> Iterator[tuple[int, float]]:
+    """(doc number, term frequency) pairs of a whoosh posting list, a block at a time."""
+    if isinstance(matcher, FilterMatcher):
+        # Deleted documents are dropped at query time; the vector must not depend on them.
+        matcher = matcher.child
+    if block_readable(matcher):
+        # Fast path on whoosh's W3 matcher: decode whole blocks instead of calling
+        # id()/weight()/next() per posting (several times faster on long lists).
+        # Whoosh private internals: the block's decoded ``_ids`` and ``_weights`` and the
+        # ``_read_ids``/``_read_weights``/``_next_block`` steps of W3LeafMatcher;
+        # tests/search/test_whoosh_internals.py pins that they exist and give what
+        # id()/weight() give.
+        while matcher.is_active():
+            if matcher._ids is None:
+                matcher._read_ids()
+            if matcher._weights is None:
+                matcher._read_weights()
+            yield from zip(matcher._ids, matcher._weights, strict=True)
+            matcher._next_block()
+    else:
+        while matcher.is_active():
+            yield matcher.id(), matcher.weight()
+            matcher.next()
+
+
+def verify_segment(leaf: Any) -> None:
+    """Touch every part of one segment cheaply; raises if any of it is unreadable."""
+    n = leaf.doc_count_all()
+    metas = [read_meta(raw) for raw in leaf.column_reader("meta", translate=False)]
+    if len(metas) != n or any(not m.doc_id for m in metas):
+        raise ValueError("bad meta column")
+    for d in (0, n - 1):
+        leaf.stored_fields(d)
+    for fieldname in leaf.indexed_field_names():
+        for btext, _ in leaf.iter_field(fieldname):
+            list(leaf.postings(fieldname, btext).all_ids())
+            break
+    if sum(1 for _ in leaf.iter_field("doc_id")) < leaf.doc_count():
+        raise ValueError("fewer doc_id terms than documents")
+
+
+
+def mask_of(docs: Iterable[int]) -> int:
+    """A set of doc numbers as a bit set (an int): unions and counts run at C speed."""
+    docs = sorted(docs)
+    if not docs:
+        return 0
+    bits = bytearray((docs[-1] >> 3) + 1)
+    for d in docs:
+        bits[d >> 3] |= 1 << (d & 7)
+    return int.from_bytes(bits, "little")

@@ -1,0 +1,366 @@
+"""The index folder on disk: its status, and writing to it safely from many processes.
+
+Whoosh stores the index (segments, postings, locks). A rebuild writes a complete new folder
+beside it and swaps the two atomically (renameat2 RENAME_EXCHANGE), so readers never see a
+gap. Writers take whoosh's lock with back-off; while a rebuild runs they also append to a
+journal beside the folder, which the rebuild replays before the swap: nothing is lost.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+import re
+import shutil
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as windex
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import LockError
+
+from kb.search.folders import exchange_dirs, flock, opened
+from kb.search.schema import (
+    SCHEMA,
+    IndexedDoc,
+    doc_fields,
+    doc_from_json,
+    doc_json,
+    schema_version,
+    supported,
+)
+from kb.search.segments import verify_segment
+from kb.search.snapshot import open_reader
+
+logger = logging.getLogger(__name__)
+
+VERSION_FILE = "KB_SEARCH_SCHEMA"
+KEEP_FILE = ".gitkeep"  # the empty file that keeps the default index folder in git
+TOC_RE = re.compile(r"^_MAIN_(\d+)\.toc$")
+
+
+class IndexBusyError(TimeoutError):
+    """The index stayed locked by another writer for longer than the retry budget.
+
+    A TimeoutError, so an OSError: callers treating unwritable indexes (full disk,
+    read-only folder) as "answer from the database for now" treat this one alike.
+    """
+
+
+class IndexFolder:
+    """A whoosh index directory shared by processes; see the module docstring.
+
+    SearchIndex (engine.py) adds the reading side; this class knows the folder, its status
+    and how to write it.
+    """
+
+    lock_timeout = 10.0  # seconds a writer retries a taken lock before IndexBusyError
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path).absolute()
+        self._parent, self._name = self.path.parent, self.path.name
+        self._checked: tuple[Any, str] = (None, "missing")
+        self._verified: set[tuple[str, Any]] = set()
+
+    def _invalidate(self) -> None:
+        """Forget what was read of the previous generation (the reading side overrides it)."""
+
+    def revisions(self) -> dict[str, int]:
+        """Return doc_id -> revision for every document the index holds."""
+        raise NotImplementedError
+
+    # --- files beside the index ------------------------------------------------------
+
+    def _side(self, suffix: str) -> Path:
+        return self._parent / f".{self._name}.{suffix}"
+
+    def _token(self) -> tuple[int, int, int] | None:
+        """What identifies the index generation on disk: a swap changes the folder's inode,
+        a commit writes a new TOC (the mtime alone could miss two commits in one tick)."""
+        try:
+            st = os.stat(self.path)
+            names = os.listdir(self.path)
+        except OSError:
+            return None
+        gens = (int(m.group(1)) for n in names if (m := TOC_RE.match(n)))
+        return (st.st_ino, st.st_mtime_ns, max(gens, default=-1))
+
+    # --- status ---------------------------------------------------------------------
+
+    def status(self) -> str:
+        """Return "ok", "missing", "corrupt", or "rebuilding" (no usable index, one is coming).
+
+        A healthy index reads "ok" even while a rebuild runs, since searches keep being
+        answered from it until the new one is swapped in.
+        """
+        live = self._check()
+        if live != "ok" and self._rebuilding():
+            return "rebuilding"
+        return live
+
+    def _rebuilding(self) -> bool:
+        lockfile = self._side("rebuild.lock")
+        if not lockfile.exists():
+            return False
+        with flock(lockfile, shared=True, timeout=0) as got:
+            return not got
+
+    def _check(self) -> str:
+        # Called on every search by the app, so the full check only runs when a file of the
+        # index changed (size or mtime), and only on segments not verified before.
+        try:
+            listing = self._listing()
+        except OSError:
+            return "corrupt"  # unreadable folder
+        if listing is None:
+            return "missing"
+        # The version counts too: new stop words make the index on disk out of date.
+        key = (listing[0], frozenset(listing[1].items()), schema_version())
+        if self._checked[0] == key:
+            return self._checked[1]
+        result = self._verify(listing[1])
+        self._checked = (key, result)
+        return result
+
+    def _listing(self) -> tuple[int, dict[str, tuple[int, int]]] | None:
+        """(inode, name -> (size, mtime)) of the index folder; None if there is none."""
+        for _ in range(5):
+            try:
+                inode = os.stat(self.path).st_ino
+            except (FileNotFoundError, NotADirectoryError):
+                return None
+            files: dict[str, tuple[int, int]] = {}
+            try:
+                with os.scandir(self.path) as entries:
+                    for e in entries:
+                        try:
+                            st = e.stat()
+                        except FileNotFoundError:
+                            continue  # deleted by a commit meanwhile: not part of the index
+                        files[e.name] = (st.st_size, st.st_mtime_ns)
+                if os.stat(self.path).st_ino == inode:
+                    return inode, files
+            except (FileNotFoundError, NotADirectoryError):
+                pass
+            # A rebuild swapped the folder during the scan: look again.
+        return None
+
+    def _verify(self, files: dict[str, tuple[int, int]]) -> str:
+        if not any(TOC_RE.match(n) for n in files):
+            return "missing"
+        try:
+            if (self.path / VERSION_FILE).read_text().strip() != schema_version():
+                return "corrupt"
+            with opened(self.path) as ix, open_reader(ix) as reader:
+                for leaf, _ in reader.leaf_readers():
+                    if leaf.segment() is None:
+                        continue
+                    sid = leaf.segment().segment_id()
+                    seg_key = (sid, files.get(f"{sid}.seg"))
+                    if seg_key not in self._verified:
+                        verify_segment(leaf)
+                        self._verified.add(seg_key)
+        except Exception:  # garbage in a TOC or segment surfaces as anything at all
+            logger.warning("search index at %s is corrupt", self.path, exc_info=True)
+            return "corrupt"
+        return "ok"
+
+    def ensure(self) -> str:
+        """Open the index, or create an empty one if it is missing or corrupt."""
+        before = self.status()
+        if self._check() != "ok":
+            self._parent.mkdir(parents=True, exist_ok=True)
+            with flock(self._side("create.lock"), timeout=self.lock_timeout) as got:
+                if got and self._check() != "ok":  # another process may have fixed it
+                    tmp = self._new_dir()
+                    self._swap_in(tmp)
+        self._invalidate()
+        return before
+
+    def _new_dir(self) -> Path:
+        tmp = self._side(f"build-{uuid.uuid4().hex[:12]}")
+        tmp.mkdir()
+        windex.create_in(str(tmp), SCHEMA)
+        (tmp / VERSION_FILE).write_text(schema_version())
+        return tmp
+
+    def _swap_in(self, new: Path) -> None:
+        """Atomically put directory `new` at self.path and delete what was there."""
+        if (self.path / KEEP_FILE).exists():
+            (new / KEEP_FILE).touch()  # the checkout's placeholder stays tracked and present
+        if self.path.exists():
+            if exchange_dirs(new, self.path):
+                shutil.rmtree(new, ignore_errors=True)  # `new` now holds the old index
+                return
+            # No atomic exchange on this filesystem: readers retry the short gap.
+            old = self._side(f"old-{uuid.uuid4().hex[:12]}")
+            os.rename(self.path, old)
+            os.rename(new, self.path)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.rename(new, self.path)
+
+    # --- writing --------------------------------------------------------------------
+
+    def upsert(self, docs: Iterable[IndexedDoc]) -> None:
+        """Add or replace documents by doc_id; retries while another process writes."""
+        batch = [d for d in docs if supported(d)]
+        if not batch:
+            return
+
+        def apply(w: Any) -> None:
+            """Replace each document (whoosh deletes by the unique doc_id, then adds)."""
+            for doc in batch:
+                w.update_document(**doc_fields(doc))
+
+        self._write(apply, [{"op": "upsert", "doc": doc_json(d)} for d in batch])
+
+    def remove(self, doc_ids: Iterable[str]) -> None:
+        """Remove documents by doc_id (unknown ids are ignored)."""
+        ids = [i for i in doc_ids if i]
+        if not ids:
+            return
+
+        def apply(w: Any) -> None:
+            """Delete each document by doc_id."""
+            for i in ids:
+                w.delete_by_term("doc_id", i)
+
+        self._write(apply, [{"op": "remove", "doc_id": i} for i in ids])
+
+    def _write(self, apply: Callable[[Any], None], ops: list[dict[str, Any]]) -> None:
+        deadline = time.monotonic() + self.lock_timeout
+        delay = 0.005
+        repaired = False
+        while True:
+            # While a rebuild runs, writes are also journalled so the rebuild can replay
+            # them; holding the shared lock until commit keeps a rebuild from starting
+            # between this check and the commit.
+            self._parent.mkdir(parents=True, exist_ok=True)
+            with flock(self._side("rebuild.lock"), shared=True, timeout=0) as not_rebuilding:
+                try:
+                    with opened(self.path) as ix:
+                        writer = ix.writer(timeout=0.0)
+                except LockError:
+                    writer = None
+                except OSError:
+                    raise  # a full disk or a read-only folder: the caller decides
+                except Exception:
+                    if repaired:
+                        raise
+                    self.ensure()  # missing or corrupt: start from an empty index
+                    repaired = True
+                    continue
+                if writer is not None:
+                    try:
+                        apply(writer)
+                        if not not_rebuilding:
+                            self._journal(ops)
+                        writer.commit()
+                    except BaseException:
+                        writer.cancel()
+                        raise
+                    self._invalidate()
+                    return
+            if time.monotonic() > deadline:
+                raise IndexBusyError(f"search index {self.path} is locked by another writer")
+            # Jitter spreads out writers that retry together; not a security use of randomness.
+            time.sleep(delay * (0.5 + random.random()))  # nosec B311
+            delay = min(delay * 2, 0.2)
+
+    def _journal(self, ops: list[dict[str, Any]]) -> None:
+        data = "".join(json.dumps(op, ensure_ascii=False) + "\n" for op in ops).encode()
+        fd = os.open(self._side("journal"), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, data)  # one O_APPEND write: lines from two processes never interleave
+        finally:
+            os.close(fd)
+
+    def rebuild(
+        self,
+        docs: Iterable[IndexedDoc],
+        total: int | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """Build a complete new index beside the old one and swap it in; return the count."""
+        self._parent.mkdir(parents=True, exist_ok=True)
+        step = max(1, (total or 0) // 100) if total else 100
+        with flock(self._side("rebuild.lock"), timeout=None):
+            self._side("journal").unlink(missing_ok=True)
+            tmp = self._new_dir()
+            try:
+                with opened(tmp) as ix:
+                    pass
+                # One writer, one segment: a big pool avoids spilling runs to disk, and
+                # procs=1 because multiprocess merging costs more than it saves here.
+                writer = ix.writer(limitmb=256, procs=1)
+                count, seen = 0, set()
+                try:
+                    for doc in docs:
+                        if doc.doc_id in seen or not supported(doc):
+                            continue
+                        seen.add(doc.doc_id)
+                        writer.add_document(**doc_fields(doc))
+                        count += 1
+                        if progress is not None and count % step == 0:
+                            progress(count)
+                    writer.commit()
+                except BaseException:
+                    writer.cancel()
+                    raise
+                self._finish_rebuild(tmp)
+            except BaseException:
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise
+            self._side("journal").unlink(missing_ok=True)
+        if progress is not None:
+            progress(count)
+        self._invalidate()
+        return count
+
+    def _finish_rebuild(self, tmp: Path) -> None:
+        """Replay writes made during the build, then swap, holding the old index's lock."""
+        old_lock = None
+        if self._check() == "ok":
+            old_lock = FileStorage(str(self.path)).lock("MAIN_WRITELOCK")
+            deadline = time.monotonic() + max(60.0, self.lock_timeout)
+            while not old_lock.acquire(blocking=False):
+                if time.monotonic() > deadline:
+                    raise IndexBusyError(f"search index {self.path} stayed locked")
+                time.sleep(0.05)
+        try:
+            self._replay(tmp)
+            with flock(self._side("create.lock"), timeout=None):
+                self._swap_in(tmp)
+        finally:
+            if old_lock is not None:
+                old_lock.release()
+
+    def _replay(self, tmp: Path) -> None:
+        try:
+            lines = self._side("journal").read_text().splitlines()
+        except FileNotFoundError:
+            return
+        if not lines:
+            return
+        with opened(tmp) as ix:
+            pass
+        fresh = type(self)(tmp).revisions()
+        writer = ix.writer()
+        for line in lines:
+            try:
+                op = json.loads(line)
+            except ValueError:
+                continue  # a torn last line from a crashed writer
+            if op["op"] == "remove":
+                writer.delete_by_term("doc_id", op["doc_id"])
+            else:
+                doc = doc_from_json(op["doc"])
+                if fresh.get(doc.doc_id, -1) <= doc.revision:
+                    writer.update_document(**doc_fields(doc))
+        writer.commit()

@@ -1,0 +1,204 @@
+"""The search words writers own: synonyms and stop words, from ``search-words.toml``.
+
+The file sits beside the articles (see its header for the format). This module reads and
+checks it, and keeps the version in use in this process: a file with a mistake is logged and
+the last good version kept, so search goes on working while a writer fixes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import threading
+import tomllib
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from kb.config import DEFAULTS
+
+log = logging.getLogger(__name__)
+
+FILE_NAME = "search-words.toml"
+LANGS: tuple[str, ...] = ("en", "fr")
+# What WORD_RE of the analysis reads as one word: anything else could never be matched.
+_WORD = re.compile(r"[^\W_]+")
+_TABLE = re.compile(r"^\s*\[\s*([^\]]+?)\s*\]")
+_KEY = re.compile(r"""^\s*(?:"([^"]+)"|'([^']+)'|([A-Za-z0-9_-]+))\s*=""")
+
+
+class SearchWordsError(ValueError):
+    """A mistake in the search words file, with the file and line where it is."""
+
+    def __init__(self, path: Path | str, line: int | None, message: str) -> None:
+        self.path = str(path)
+        self.line = line
+        where = f"{self.path}:{line}" if line else self.path
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True)
+class SearchWords:
+    """Synonyms (shopper word -> article words) and extra stop words, per language."""
+
+    synonyms: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = field(default_factory=dict)
+    stop_words: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def stops(self, lang: str) -> frozenset[str]:
+        """The extra stop words of one language (lower-case, as written)."""
+        return self.stop_words.get(lang, frozenset())
+
+    @cached_property
+    def digest(self) -> str:
+        """A short fingerprint of the stop words: an index built with others is out of date."""
+        text = "|".join(f"{lang}:{' '.join(sorted(self.stops(lang)))}" for lang in LANGS)
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _places(text: str) -> dict[tuple[str, str], tuple[int, int]]:
+    """Where each (table, key) entry starts and ends in the file (1-based lines), for errors."""
+    places: dict[tuple[str, str], tuple[int, int]] = {}
+    table, current, lines = "", None, text.splitlines()
+    for number, line in enumerate(lines, start=1):
+        header, entry = _TABLE.match(line), _KEY.match(line)
+        if (header or entry) and current is not None:
+            places[current] = (places[current][0], number - 1)
+            current = None
+        if header:
+            table = header.group(1).replace('"', "").replace(" ", "")
+            places[(table, "")] = (number, number)
+        elif entry:
+            current = (table, next(g for g in entry.groups() if g))
+            places[current] = (number, number)
+    if current is not None:
+        places[current] = (places[current][0], len(lines))
+    return places
+
+
+class _Checker:
+    """Parses and checks one file's text, naming the line of each mistake."""
+
+    def __init__(self, text: str, path: Path | str) -> None:
+        self.text, self.path = text, path
+        self.places = _places(text)
+
+    def fail(self, table: str, key: str, message: str, word: str | None = None) -> SearchWordsError:
+        """The error for an entry (or for ``word`` inside it), at its line."""
+        start, end = self.places.get((table, key), (None, None))
+        if start is None:  # a table only written as its sub-tables: [name.en]
+            start = next((first for (t, k), (first, _) in self.places.items()
+                          if not k and t.startswith(f"{table}.")), None)
+        line = start
+        if start is not None and end is not None and word is not None:
+            rows = self.text.splitlines()
+            line = next((n for n in range(start, end + 1)
+                         if f'"{word}"' in rows[n - 1] or f"'{word}'" in rows[n - 1]), start)
+        return SearchWordsError(self.path, line, message)
+
+    def words(self, value: object, table: str, key: str, what: str) -> tuple[str, ...]:
+        """A list of single words, each once (compared in lower case)."""
+        if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+            raise self.fail(table, key, f'{what} must be a list of words, e.g. ["refund"]')
+        seen: set[str] = set()
+        for word in value:
+            if not _WORD.fullmatch(word):
+                raise self.fail(table, key, f"{word!r} is not a single word of letters or digits "
+                                "(no spaces, hyphens or punctuation)", word)
+            if word.lower() in seen:
+                raise self.fail(table, key, f"{word!r} is listed twice in {what}", word)
+            seen.add(word.lower())
+        return tuple(w.lower() for w in value)
+
+    def table(self, data: dict[str, object], name: str, line_key: str) -> dict[str, object]:
+        """A table whose keys are languages."""
+        value = data.get(name, {})
+        if not isinstance(value, dict):
+            raise self.fail("", name, f"{name} must be a table: [{name}.en], [{name}.fr]")
+        for lang in value:
+            if lang not in LANGS:
+                raise self.fail(line_key.format(lang=lang), "" if "{" in line_key else lang,
+                                f"unknown language {lang!r} in {name}; languages are: "
+                                f"{', '.join(LANGS)}")
+        return value
+
+
+def parse_search_words(text: str, path: Path | str = FILE_NAME) -> SearchWords:
+    """Parse and check the search words file's text; raise SearchWordsError naming the line."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        found = re.search(r"line (\d+)", str(exc))
+        message = str(exc)
+        if message.startswith("Cannot overwrite a value"):
+            message = f"a word is given twice ({message})"
+        raise SearchWordsError(path, int(found.group(1)) if found else None, message) from exc
+    check = _Checker(text, path)
+    for name in data:
+        if name not in ("synonyms", "stop_words"):
+            raise check.fail(name, "", f"unknown table {name!r}; tables are: synonyms, stop_words")
+    stop_words = {lang: frozenset(check.words(value, "stop_words", lang, f"stop_words.{lang}"))
+                  for lang, value in check.table(data, "stop_words", "stop_words").items()}
+    synonyms: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {}
+    for lang, entries in check.table(data, "synonyms", "synonyms.{lang}").items():
+        table = f"synonyms.{lang}"
+        if not isinstance(entries, dict):
+            raise check.fail("synonyms", lang, f"{table} must be a table: [{table}]")
+        pairs = []
+        for word, targets in entries.items():
+            if not _WORD.fullmatch(word):
+                raise check.fail(table, word, f"{word!r} is not a single word of letters or "
+                                 "digits (no spaces, hyphens or punctuation)")
+            found = check.words(targets, table, word, word)
+            if word.lower() in found:
+                raise check.fail(table, word, f"{word!r} is given as its own synonym")
+            pairs.append((word.lower(), found))
+        synonyms[lang] = tuple(pairs)
+    return SearchWords(synonyms=synonyms, stop_words=stop_words)
+
+
+def load_search_words(root: Path) -> SearchWords:
+    """Read ``search-words.toml`` from an articles folder, checked."""
+    path = root / FILE_NAME
+    return parse_search_words(path.read_text(encoding="utf-8"), path.name)
+
+
+# -- the words in use in this process ---------------------------------------------------------
+
+_LOCK = threading.Lock()
+_EMPTY = SearchWords()
+_state: dict[str, object] = {"stamp": None, "words": _EMPTY, "loaded": False}
+
+
+def refresh_words(root: Path | str | None = None) -> SearchWords:
+    """Read the file of the articles folder `root` again if it changed; return the words in use.
+
+    A file with a mistake is logged and the last good version kept (none before the first
+    good one: only the languages' standard stop words, and no synonyms).
+    """
+    path = Path(root if root is not None else DEFAULTS["ARTICLES_DIR"]) / FILE_NAME
+    try:
+        info = path.stat()
+        stamp: tuple[str, int, int] | None = (str(path), info.st_mtime_ns, info.st_size)
+    except OSError:
+        stamp = None
+    with _LOCK:
+        if _state["loaded"] and _state["stamp"] == stamp:
+            return _state["words"]  # type: ignore[return-value]
+        words: SearchWords = _state["words"]  # type: ignore[assignment]
+        if stamp is None:
+            log.error("%s is missing: search runs without synonyms and extra stop words", path)
+        else:
+            try:
+                words = load_search_words(path.parent)
+            except (SearchWordsError, OSError, UnicodeDecodeError) as exc:
+                log.error("search words file not used: %s", exc)
+        _state.update(stamp=stamp, words=words, loaded=True)
+        return words
+
+
+def current_words() -> SearchWords:
+    """The search words in use (read from the default articles folder the first time)."""
+    if not _state["loaded"]:
+        return refresh_words()
+    return _state["words"]  # type: ignore[return-value]

@@ -1,0 +1,81 @@
+"""The whoosh internals the engine relies on, pinned: a whoosh upgrade that changes them fails here.
+
+Each fast path reads private attributes of whoosh (see the comments where they are used); a
+slower public path gives the same answer, and these tests check both that the fast path is
+still taken and that it agrees with the public one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from whoosh.util.numeric import byte_to_length
+
+from kb.search.engine import IndexedDoc, SearchIndex
+from kb.search.folders import opened
+from kb.search.schema import FIELDS
+from kb.search.segments import BLOCK_ATTRS, block_readable, length_bytes, postings
+from kb.search.snapshot import open_reader
+
+
+def doc(n: int) -> IndexedDoc:
+    """A document whose body repeats one word a varying number of times."""
+    body = " ".join(["parcel"] * (1 + n % 5) + [f"word{n}", "refund"] * (1 + n % 3))
+    return IndexedDoc(f"en:d{n}", f"d{n}", "en", f"d{n}", f"Title {n} parcel", "returning",
+                      ("tag",), "A summary.", "Heading", body, 1)
+
+
+@pytest.fixture
+def index_path(tmp_path: Path) -> Path:
+    """An index of 300 documents (more than one posting block) with a few deleted."""
+    ix = SearchIndex(tmp_path / "index")
+    ix.rebuild(doc(n) for n in range(300))
+    ix.remove(["en:d3", "en:d150"])
+    return ix.path
+
+
+def test_field_lengths_are_read_from_the_codecs_length_column(index_path: Path) -> None:
+    with opened(index_path) as ix, ix.reader() as reader:
+        leaf = next(leaf for leaf, _ in reader.leaf_readers())
+        for name in FIELDS:
+            raw = length_bytes(leaf, f"{name}_en")
+            assert raw is not None, "whoosh's length column internals changed"
+            assert len(raw) == leaf.doc_count_all()
+            # Lengths are stored in one byte each (whoosh's length_to_byte), so compare through
+            # the same rounding whoosh applies on its public path.
+            public = [leaf.doc_field_length(d, f"{name}_en", 0) for d in range(len(raw))]
+            assert [byte_to_length(b) for b in raw] == public
+
+
+def test_postings_are_read_a_block_at_a_time_and_agree_with_the_matcher(index_path: Path) -> None:
+    with opened(index_path) as ix, ix.reader() as reader:
+        leaf = next(leaf for leaf, _ in reader.leaf_readers())
+        matcher = leaf.postings("body_en", "parcel")
+        child = getattr(matcher, "child", matcher)  # deletions wrap the leaf matcher
+        assert block_readable(child), f"whoosh's W3 matcher lost one of {BLOCK_ATTRS}"
+        fast = list(postings(leaf.postings("body_en", "parcel")))
+        slow = []
+        plain = leaf.postings("body_en", "parcel")
+        plain = getattr(plain, "child", plain)
+        while plain.is_active():
+            slow.append((plain.id(), plain.weight()))
+            plain.next()
+        assert len(fast) == 300  # deleted documents included: deletions apply at query time
+        assert fast == slow
+
+
+def test_the_direct_reader_sees_what_whooshs_reader_sees(index_path: Path) -> None:
+    with opened(index_path) as ix, open_reader(ix) as direct, ix.reader() as public:
+        assert direct.doc_count() == public.doc_count() == 298
+        assert direct.doc_count_all() == public.doc_count_all()
+        assert sorted(direct.all_doc_ids()) == sorted(public.all_doc_ids())
+
+
+def test_a_segments_deleted_docs_set_lists_its_deleted_documents(index_path: Path) -> None:
+    with opened(index_path) as ix, ix.reader() as reader:
+        leaf, _ = next(iter(reader.leaf_readers()))
+        assert leaf.has_deletions()
+        deleted = set(leaf.deleted_docs_set)
+        assert deleted == {d for d in range(leaf.doc_count_all()) if leaf.is_deleted(d)}
+        assert len(deleted) == 2
