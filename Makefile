@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 PO := $(wildcard kb/translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: run test check-articles test-postgres security install install-test translations browser bench bench-engine loadtest lint clean messages
+.PHONY: run test check-articles test-postgres security install install-test translations browser bench bench-engine loadtest lint typecheck clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,8 +62,13 @@ test-postgres: install-test
 security: install-test
 	$(BIN)/bandit -q -c pyproject.toml -r kb
 
+# Style (ruff) and types (mypy, configured in pyproject.toml to check kb/).
 lint: install-test
 	$(BIN)/ruff check kb tests bench
+	$(BIN)/mypy
+
+typecheck: install-test
+	$(BIN)/mypy
 
 # Over HTTP as `make run` serves: the search API and a cached article page against a bare
 # Flask + Jinja page, side by side (bench-engine: the engine alone, against SQLite FTS5).

@@ -24,7 +24,7 @@ SPEC_SETTINGS: dict[str, Any] = {
 }
 
 
-class KbApi(Api):  # type: ignore[misc]  # flask-smorest ships no type hints
+class KbApi(Api):
     """flask-smorest's Api, answering errors in the project's format instead of its own."""
 
     # Its default error response describes its own error shape, not ours: each view declares its errors.
@@ -42,7 +42,7 @@ SPEC_KWARGS: dict[str, Any] = {"info": {"description": "Articles, search, the re
 
 def api_of(app: Flask) -> KbApi:
     """The app's Api (one per app: tests build many apps, and each has its own document)."""
-    return app.extensions["kb_api"]  # type: ignore[no-any-return]
+    return app.extensions["kb_api"]
 
 
 def register(app: Flask, blueprint: Blueprint, **options: Any) -> None:

@@ -106,7 +106,7 @@ def buffer_for(name: str, write: Writer) -> WriteBuffer:
     buffers: dict[str, WriteBuffer] = current_app.extensions.setdefault("kb_write_buffers", {})
     found = buffers.get(name)
     if found is None:
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        app = current_app._get_current_object()  # type: ignore[attr-defined]  # typed as Flask, not as its proxy
         found = buffers.setdefault(name, WriteBuffer(app, name, write))
     return found
 

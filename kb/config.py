@@ -59,8 +59,9 @@ DEFAULTS: dict[str, Any] = {
     "DEMO": True,
 }
 
-# Flask's own settings we fix here rather than leave to the operator.
-FIXED: dict[str, Any] = {
+# Flask's and its extensions' own settings, given the project's values. They come before the
+# instance file and the environment, so an operator can still change them there.
+FLASK_DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,
@@ -79,7 +80,7 @@ LANGUAGES = ("en", "fr")
 def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     """Fill ``app.config`` from the layers, then derive the database URL and secret."""
     app.config.update(DEFAULTS)
-    app.config.update(FIXED)
+    app.config.update(FLASK_DEFAULTS)
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env("KB")
     if test_config:
@@ -97,12 +98,10 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     # The long-lived sign-in cookie is as sensitive as the session: same Secure flag.
     app.config["REMEMBER_COOKIE_SECURE"] = bool(app.config.get("SESSION_COOKIE_SECURE"))
     _check_public_address(app)
-    # Limiter and CSRF read their own names.
     if not app.config.get("RATELIMIT_STORAGE_URI"):
         from kb.ratelimits import default_uri
 
         app.config["RATELIMIT_STORAGE_URI"] = default_uri(instance)
-    app.config["RATELIMIT_ENABLED"] = bool(app.config["RATELIMIT_ENABLED"])
 
 
 DEMO_HOSTS = ["localhost", "127.0.0.1", "::1"]

@@ -17,7 +17,8 @@ from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask, current_app, request
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from kb.extensions import db
 
@@ -47,7 +48,7 @@ def _configure_sqlite(engine: Engine) -> None:
     """WAL, a busy timeout, foreign keys, and our own BEGIN statements."""
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's own is deferred).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -61,7 +62,7 @@ def _configure_sqlite(engine: Engine) -> None:
     queue = None if _is_memory(engine) else WriterQueue(f"{engine.url.database}-writers.lock")
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
+    def _on_begin(conn: Connection) -> None:
         if not _immediate.get():
             conn.exec_driver_sql("BEGIN")
             return
@@ -78,11 +79,11 @@ def _configure_sqlite(engine: Engine) -> None:
         # A connection goes back to the pool right after its commit or rollback: the next
         # writer may go in. (SQLAlchemy's own commit event comes before the COMMIT itself.)
         @event.listens_for(engine, "checkin")
-        def _on_checkin(_dbapi_connection, record) -> None:  # type: ignore[no-untyped-def]
+        def _on_checkin(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
             queue.leave(record.info)
 
         @event.listens_for(engine, "close")
-        def _on_close(_dbapi_connection, record) -> None:  # type: ignore[no-untyped-def]
+        def _on_close(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
             queue.leave(record.info)
             queue.forget(record.info)
 

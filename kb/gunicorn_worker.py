@@ -43,7 +43,7 @@ def keepalive_requests() -> int:
 
 def _read_available(sock: socket.socket) -> tuple[bytes, bool]:
     """The bytes the socket holds right now, without waiting; and whether the peer closed."""
-    chunks = []
+    chunks: list[bytes] = []
     sock.setblocking(False)
     try:
         while True:

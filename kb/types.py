@@ -8,9 +8,11 @@ from decimal import Decimal
 from sqlalchemy import BigInteger, DateTime
 from sqlalchemy.types import TypeDecorator
 
-# Every currency the shop sells in (EUR, GBP, USD) has two decimals, so amounts are stored
-# as whole hundredths: exact, and SUM() works the same on SQLite and PostgreSQL.
-_HUNDRED = Decimal(100)
+from kb.policy.money import MAX_MINOR_UNIT
+
+# Amounts are stored as whole hundredths: exact, and SUM() works the same on SQLite and
+# PostgreSQL. kb.policy.money refuses currencies with more decimals than that.
+_HUNDRED = Decimal(10) ** MAX_MINOR_UNIT
 
 
 class Money(TypeDecorator[Decimal]):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from babel.dates import get_timezone_name
@@ -90,6 +91,7 @@ def init_app(app: Flask) -> None:
     bound_input(app)
     proxies = int(app.config.get("PROXY_FIX") or 0)
     if proxies:
+        # Flask's documented way to add a WSGI middleware; wsgi_app is declared as a method.
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies
         )
@@ -249,7 +251,7 @@ def _http_error(error: HTTPException) -> tuple[Response, int]:
     return response, status
 
 
-def json_body(allowed: set[str], required: set[str] = frozenset()) -> dict[str, Any]:  # type: ignore[assignment]
+def json_body(allowed: AbstractSet[str], required: AbstractSet[str] = frozenset()) -> dict[str, Any]:
     """The request's JSON object, checked: size, syntax, object, known and required fields."""
     if request.content_length is not None and request.content_length > JSON_LIMIT:
         raise ApiError(413, "too_large", "The request body may be at most 1 MB.")

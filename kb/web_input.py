@@ -38,7 +38,7 @@ class BoundedRequest(Request):
     """A request whose body, declared or chunked, is cut at its endpoint's limit (413)."""
 
     @property
-    def max_content_length(self) -> int | None:  # type: ignore[override]
+    def max_content_length(self) -> int | None:
         """1 MB, or MAX_CONTENT_LENGTH for the photo steps; werkzeug checks it on the stream."""
         if self.endpoint in UPLOAD_ENDPOINTS or self.endpoint in LARGE_JSON_ENDPOINTS:
             return int(current_app.config["MAX_CONTENT_LENGTH"])

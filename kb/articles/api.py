@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, jsonify, request, url_for
+from flask.typing import ResponseReturnValue
 
 from kb.articles.models import Article, ArticleStatus
 from kb.articles.public import find_by_slug, published_articles, rendered
@@ -38,7 +39,7 @@ def _lang_arg() -> str | None:
 
 
 @bp.get("/articles")
-def list_articles():  # type: ignore[no-untyped-def]
+def list_articles() -> ResponseReturnValue:
     """Published articles, in one language or both."""
     lang = _lang_arg()
     langs = [lang] if lang else list(LANGUAGES)
@@ -47,7 +48,7 @@ def list_articles():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/articles/<lang>/<slug>")
-def get_article(lang: str, slug: str):  # type: ignore[no-untyped-def]
+def get_article(lang: str, slug: str) -> ResponseReturnValue:
     """One published article with its rendered HTML."""
     if lang not in LANGUAGES:
         raise ApiError(404, "not_found", "No such article.")

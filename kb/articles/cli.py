@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import sys
 from pathlib import Path
-from typing import IO
+from typing import TextIO
 
 import click
 from flask import current_app
@@ -33,16 +34,12 @@ def run_import(root: Path, show_progress: bool = True) -> ImportReport:
     return report
 
 
-class _Null:
-    def write(self, _text: str) -> None:
+class _Null(io.StringIO):
+    """A text stream that keeps nothing (and, like every StringIO, is no terminal)."""
+
+    def write(self, text: str) -> int:
         """Discard progress output."""
-
-    def flush(self) -> None:
-        """Nothing to flush."""
-
-    def isatty(self) -> bool:
-        """Never a terminal."""
-        return False
+        return len(text)
 
 
 @articles_cli.command("import")
@@ -124,6 +121,6 @@ def _check_file(path: Path, name: str, policy: Policy) -> tuple[int, tuple[Failu
     return result.examples, result.failures
 
 
-def _progress_file() -> IO[str]:
+def _progress_file() -> TextIO:
     """Progress to the terminal's error stream, so that the report itself stays clean."""
     return sys.stderr

@@ -13,15 +13,8 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Final
 
-from kb.articles.policy_examples import (
-    EXAMPLE_PLACEHOLDER,
-    MONEY_EXPECTATIONS,
-    Example,
-    ExampleError,
-    Expectation,
-    is_placeholder,
-    parse_examples,
-)
+from kb.articles.example_values import EXAMPLE_PLACEHOLDER, MONEY_EXPECTATIONS, ExampleError, is_placeholder
+from kb.articles.policy_examples import Example, Expectation, parse_examples
 from kb.policy import (
     Channel,
     Decision,
@@ -271,8 +264,8 @@ def _compare(
     if name == "needs_review":
         return _verdict(name, _show(wanted), _show(bool(outcome.reviews)))
     if name == "not_eligible":
-        got = decision.not_eligible_reason
-        return _verdict(name, str(wanted), "none (eligible)" if got is None else str(got))
+        refused = decision.not_eligible_reason
+        return _verdict(name, str(wanted), "none (eligible)" if refused is None else str(refused))
     return _verdict(name, _show(wanted), _show(getattr(decision, name)))
 
 

@@ -6,6 +6,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import frontmatter
 import yaml
@@ -135,7 +136,7 @@ def _validate(article: ArticleFile, path: Path | str) -> None:
 
 def serialize_article(article: ArticleFile) -> str:
     """The canonical file text for an article (what export writes)."""
-    meta = {
+    meta: dict[str, Any] = {
         "key": article.key,
         "lang": article.lang,
         "slug": article.slug,

@@ -9,7 +9,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kb.extensions import db
+from kb.extensions import Model
 from kb.types import UTCDateTime, utcnow
 
 
@@ -21,7 +21,7 @@ class ArticleStatus(StrEnum):
     DELETED = "deleted"
 
 
-class Article(db.Model):
+class Article(Model):
     """The current state of one article in one language."""
 
     __tablename__ = "article"
@@ -84,7 +84,7 @@ class Article(db.Model):
         return f"{self.lang}:{self.key}"
 
 
-class ArticleRevision(db.Model):
+class ArticleRevision(Model):
     """One saved version of an article, with who saved it and why."""
 
     __tablename__ = "article_revision"
@@ -107,7 +107,7 @@ class ArticleRevision(db.Model):
     article: Mapped[Article] = relationship(back_populates="revisions")
 
 
-class Redirect(db.Model):
+class Redirect(Model):
     """An old slug that keeps answering with a permanent redirect to its article."""
 
     __tablename__ = "redirect"
@@ -120,7 +120,7 @@ class Redirect(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Vote(db.Model):
+class Vote(Model):
     """A reader's answer to "Was this helpful?"."""
 
     __tablename__ = "vote"
@@ -134,7 +134,7 @@ class Vote(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class ContentVersion(db.Model):
+class ContentVersion(Model):
     """A single counter bumped by every article change, so processes notice cheaply."""
 
     __tablename__ = "content_version"

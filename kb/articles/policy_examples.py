@@ -10,34 +10,29 @@ Running them against the engine is ``kb.articles.example_checks``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any, Final
 
 import yaml
 from yaml.nodes import MappingNode, Node, SequenceNode
 
+from kb.articles.example_values import (
+    ExampleError,
+    check_code,
+    check_expectation,
+    check_fact,
+    check_order,
+)
 from kb.policy import (
-    Channel,
     Condition,
     Method,
-    NotEligible,
     Reason,
     Resolution,
-    ReviewReason,
-    load_policy,
-    parse_money,
-    placeholder_values,
 )
 
 # A fence of three or more backticks (or tildes) whose info string is exactly "policy".
 _OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})[ \t]*policy[ \t]*$")
-# {{ policy.window_days }}, or {{ policy.window_days + 1 }} for the day after a window.
-EXAMPLE_PLACEHOLDER: Final = re.compile(
-    r"\{\{\s*policy\.([a-z_]+)\s*(?:([+-])\s*([0-9]+)\s*)?\}\}"
-)
-
 FACT_KEYS: Final = ("order", "item", "shopper", "reason", "condition", "resolution", "method")
 CASE_KEYS: Final = ("case", *FACT_KEYS, "expect")
 ORDER_KEYS: Final = (
@@ -59,24 +54,6 @@ ITEM_KEYS: Final = (
 )
 SHOPPER_KEYS: Final = ("returns_last_12_months", "receiptless")
 
-BOOL_EXPECTATIONS: Final = ("eligible", "seller_fault", "free_return_shipping", "needs_review")
-MONEY_EXPECTATIONS: Final = (
-    "fee",
-    "deduction",
-    "refund_total",
-    "shipping_refunded",
-    "goodwill_cap",
-    "guarantee_cap",
-)
-LIST_EXPECTATIONS: Final[Mapping[str, type]] = {
-    "resolutions": Resolution,
-    "resolutions_include": Resolution,
-    "resolutions_exclude": Resolution,
-    "methods": Method,
-    "methods_include": Method,
-    "methods_exclude": Method,
-    "review_reasons": ReviewReason,
-}
 EXPECT_KEYS: Final = (
     "eligible",
     "not_eligible",
@@ -98,15 +75,6 @@ EXPECT_KEYS: Final = (
     "goodwill_cap",
     "guarantee_cap",
 )
-
-
-class ExampleError(ValueError):
-    """A policy block that cannot be read; ``line`` counts from the text given."""
-
-    def __init__(self, message: str, line: int) -> None:
-        super().__init__(message)
-        self.message = message
-        self.line = line
 
 
 @dataclass(frozen=True)
@@ -267,7 +235,7 @@ def _parse_case(loader: Any, node: Node, offset: int) -> Example:
         if name in entries:
             value_node = _value_node(node, name)
             facts[name] = {
-                key: _check_fact(f"{name}.{key}", value, read.line(key_node))
+                key: check_fact(f"{name}.{key}", value, read.line(key_node))
                 for key, (value, key_node) in read.mapping(value_node, f"'{name}'", allowed).items()
             }
     for name, codes in (
@@ -278,135 +246,19 @@ def _parse_case(loader: Any, node: Node, offset: int) -> Example:
     ):
         if name in entries:
             value, key_node = entries[name]
-            facts[name] = _code(name, value, codes, read.line(key_node))
-    _check_order(facts.get("order", {}), line)
+            facts[name] = check_code(name, value, codes, read.line(key_node))
+    check_order(facts.get("order", {}), line)
     currency = facts.get("order", {}).get("currency", "EUR")
     expect_node = _value_node(node, "expect")
     expected = read.mapping(expect_node, "'expect'", EXPECT_KEYS)
     if not expected:
         raise ExampleError("'expect' must name at least one answer", read.line(expect_node))
     expectations = tuple(
-        Expectation(key, _check_expectation(key, value, currency, read.line(key_node)), read.line(key_node))
+        Expectation(key, check_expectation(key, value, currency, read.line(key_node)), read.line(key_node))
         for key, (value, key_node) in expected.items()
     )
     return Example(case=" ".join(case.split()), line=line, facts=facts, expectations=expectations)
 
 
-def _value_node(mapping: MappingNode, key: str) -> Node:
+def _value_node(mapping: Node, key: str) -> Node:
     return next(value for k, value in mapping.value if k.value == key)
-
-
-# ---- checking values --------------------------------------------------------------------
-
-
-@cache
-def placeholder_names() -> frozenset[str]:
-    """The names a ``{{ policy.name }}`` placeholder may use (the same for every policy)."""
-    return frozenset(placeholder_values(load_policy()))
-
-
-def is_placeholder(value: Any) -> bool:
-    """Whether ``value`` is a placeholder string such as "{{ policy.return_fee }}"."""
-    return isinstance(value, str) and EXAMPLE_PLACEHOLDER.fullmatch(value.strip()) is not None
-
-
-def _placeholder(name: str, value: str, line: int) -> str:
-    match = EXAMPLE_PLACEHOLDER.fullmatch(value.strip())
-    if match is None:
-        raise ExampleError(f"'{name}' is not a policy placeholder: {value}", line)
-    if match.group(1) not in placeholder_names():
-        raise ExampleError(f"'{name}' uses an unknown placeholder: {value}", line)
-    return value.strip()
-
-
-def _code(name: str, value: Any, codes: type, line: int) -> str:
-    allowed = [str(code) for code in codes]  # type: ignore[attr-defined]
-    if not isinstance(value, str) or value not in allowed:
-        raise ExampleError(f"'{name}' must be one of {', '.join(allowed)}, got {value!r}", line)
-    return value
-
-
-def _money(name: str, value: Any, line: int, currency: str = "EUR") -> str:
-    if is_placeholder(value):
-        return _placeholder(name, value, line)
-    if isinstance(value, float):
-        raise ExampleError(f"'{name}' must be quoted, like \"4.95\": got {value!r}", line)
-    try:
-        return str(parse_money(value if isinstance(value, str) else int(value), currency))
-    except (ValueError, TypeError) as exc:
-        raise ExampleError(f"'{name}' is not an amount of money: {value!r} ({exc})", line) from exc
-
-
-def _count(name: str, value: Any, line: int, minimum: int = 0) -> int | str:
-    if is_placeholder(value):
-        return _placeholder(name, value, line)
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ExampleError(f"'{name}' must be a whole number >= {minimum}, got {value!r}", line)
-    return value
-
-
-def _flag(name: str, value: Any, line: int) -> bool:
-    if not isinstance(value, bool):
-        raise ExampleError(f"'{name}' must be true or false, got {value!r}", line)
-    return value
-
-
-def _text(name: str, value: Any, line: int) -> str:
-    if not isinstance(value, str) or not re.fullmatch(r"[a-z0-9_]+", value.strip().lower()):
-        raise ExampleError(f"'{name}' must be a category name such as clothing, got {value!r}", line)
-    return value.strip().lower()
-
-
-def _currency(name: str, value: Any, line: int) -> str:
-    if not isinstance(value, str) or not re.fullmatch(r"[A-Z]{3}", value):
-        raise ExampleError(f"'{name}' must be a currency code such as EUR, got {value!r}", line)
-    return value
-
-
-_FACT_CHECKS: Final[Mapping[str, Callable[[str, Any, int], Any]]] = {
-    "order.channel": lambda n, v, line: _code(n, v, Channel, line),
-    "order.currency": _currency,
-    "order.days_since_delivery": _count,
-    "order.delivered": _flag,
-    "order.days_since_purchase": _count,
-    "order.shipping": _money,
-    "order.other_items_total": _money,
-    "item.category": _text,
-    "item.price": _money,
-    "item.quantity": lambda n, v, line: _count(n, v, line, minimum=1),
-    "item.final_sale": _flag,
-    "item.returned_quantity": _count,
-    "item.return_quantity": lambda n, v, line: _count(n, v, line, minimum=1),
-    "shopper.returns_last_12_months": _count,
-    "shopper.receiptless": _flag,
-}
-
-
-def _check_fact(name: str, value: Any, line: int) -> Any:
-    return _FACT_CHECKS[name](name, value, line)
-
-
-def _check_order(order: Mapping[str, Any], line: int) -> None:
-    """Facts that contradict each other would make the example prove nothing."""
-    channel = order.get("channel", Channel.ONLINE)
-    if channel == Channel.STORE and ("days_since_delivery" in order or "delivered" in order):
-        raise ExampleError(
-            "a store purchase is delivered over the counter: give days_since_purchase", line
-        )
-    if order.get("delivered") is False and "days_since_delivery" in order:
-        raise ExampleError("an order not delivered has no days_since_delivery", line)
-
-
-def _check_expectation(name: str, value: Any, currency: str, line: int) -> Any:
-    if name in BOOL_EXPECTATIONS:
-        return _flag(name, value, line)
-    if name == "not_eligible":
-        return _code(name, value, NotEligible, line)
-    if name in MONEY_EXPECTATIONS:
-        return _money(name, value, line, currency)
-    if name == "last_day":
-        return None if value is None else _count(name, value, line)
-    codes = LIST_EXPECTATIONS[name]
-    if not isinstance(value, list):
-        raise ExampleError(f"'{name}' must be a list, like [refund, exchange]", line)
-    return [_code(name, item, codes, line) for item in value]

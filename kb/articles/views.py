@@ -14,8 +14,10 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
+from werkzeug.wrappers import Response as BaseResponse
 
 from kb import insights, pagecache, search
 from kb.articles.categories import CATEGORIES, RETURN_TOPICS, get_category
@@ -29,7 +31,7 @@ bp = Blueprint("articles", __name__)
 
 
 @bp.get("/")
-def root() -> Response:
+def root() -> ResponseReturnValue:
     """Send visitors to the help centre in their browser's language."""
     lang = request.accept_languages.best_match(LANGUAGES) or "en"
     return redirect(url_for("articles.home", lang=lang))
@@ -57,15 +59,16 @@ def category(lang: str, code: str) -> str:
 
 
 @bp.get("/<lang:lang>/articles/<slug>")
-def article(lang: str, slug: str) -> Response:
+def article(lang: str, slug: str) -> ResponseReturnValue:
     """One article, with its breadcrumbs, translation and the helpfulness question."""
     voted = request.args.get("voted")
     voted = voted if voted in ("yes", "no") else None
     page = pagecache.lookup(voted)
     if page is None:
-        page = _render_article(lang, slug, voted)
-        if isinstance(page, Response):
-            return page
+        rendered = _render_article(lang, slug, voted)
+        if isinstance(rendered, BaseResponse):
+            return rendered
+        page = rendered
     token = request.args.get("s", "")
     if search.is_click_token(token):
         search.log_click(token, page.meta["key"])
@@ -73,7 +76,7 @@ def article(lang: str, slug: str) -> Response:
     return page.response()
 
 
-def _render_article(lang: str, slug: str, voted: str | None) -> pagecache.Page | Response:
+def _render_article(lang: str, slug: str, voted: str | None) -> pagecache.Page | BaseResponse:
     """The article page (kept in the page cache), or the redirect or error in its place."""
     found, moved = find_by_slug(lang, slug)
     if moved is not None:
@@ -107,7 +110,7 @@ def _render_article(lang: str, slug: str, voted: str | None) -> pagecache.Page |
 
 
 @bp.post("/<lang:lang>/articles/<slug>/vote")
-def vote(lang: str, slug: str) -> Response:
+def vote(lang: str, slug: str) -> ResponseReturnValue:
     """Record a "Was this helpful?" answer; one per visit and article, the last one counts."""
     found, _moved = find_by_slug(lang, slug)
     if found is None or found.status != ArticleStatus.PUBLISHED:

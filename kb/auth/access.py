@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from flask import abort, g, request
 from flask_login import current_user
@@ -50,7 +50,7 @@ def current_actor() -> Actor | None:
 
 def _session_actor() -> Actor | None:
     if current_user and current_user.is_authenticated:
-        user = current_user._get_current_object()  # type: ignore[attr-defined]
+        user = current_user._get_current_object()
         return Actor(role=user.role, name=user.name or user.email, user=user)
     return None
 
@@ -71,7 +71,7 @@ def role_required(*roles: str) -> Callable[[F], F]:
             g.actor = actor
             return view(*args, **kwargs)
 
-        return wrapped  # type: ignore[return-value]
+        return cast(F, wrapped)
 
     return decorator
 
@@ -90,7 +90,7 @@ def token_required(*roles: str) -> Callable[[F], F]:
             g.actor = actor
             return view(*args, **kwargs)
 
-        return wrapped  # type: ignore[return-value]
+        return cast(F, wrapped)
 
     return decorator
 

@@ -9,7 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kb.extensions import db
+from kb.extensions import Model
 from kb.types import UTCDateTime, utcnow
 
 
@@ -23,7 +23,7 @@ class Role(StrEnum):
     SHOP = "shop"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """A staff member who signs in."""
 
     __tablename__ = "user_account"
@@ -43,7 +43,7 @@ class User(UserMixin, db.Model):
         return f"{self.id}:{self.session_version}"
 
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         """Deactivated accounts cannot sign in."""
         return self.active
 
@@ -52,7 +52,7 @@ class User(UserMixin, db.Model):
         return self.role == Role.ADMIN or self.role == role
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token for a shop's systems; only its hash is stored."""
 
     __tablename__ = "api_token"

@@ -6,8 +6,6 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
-    Response,
-    abort,
     current_app,
     flash,
     redirect,
@@ -16,6 +14,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
@@ -56,7 +55,7 @@ def _login_limit() -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
-def login() -> Response | str:
+def login() -> ResponseReturnValue:
     """The staff sign-in page."""
     if current_user.is_authenticated:
         return redirect(url_for("auth.staff_home"))
@@ -73,7 +72,7 @@ def login() -> Response | str:
 
 
 @bp.post("/logout")
-def logout() -> Response:
+def logout() -> ResponseReturnValue:
     """Sign out: every session and remember-me cookie of the account stops working.
 
     Sessions live in signed cookies, so a copy of this browser's cookies (or its year-long
@@ -82,7 +81,7 @@ def logout() -> Response:
     """
     if current_user.is_authenticated:
         with write_transaction():
-            sign_out_everywhere(current_user._get_current_object())  # type: ignore[attr-defined]
+            sign_out_everywhere(current_user._get_current_object())
     logout_user()
     session.clear()
     flash(_("You are signed out."), "success")
@@ -91,8 +90,6 @@ def logout() -> Response:
 
 @bp.get("/staff")
 @login_required
-def staff_home() -> Response | str:
+def staff_home() -> ResponseReturnValue:
     """Where each role starts: the tools this account may use."""
-    if not current_user.is_authenticated:
-        abort(401)
     return render_template("auth/staff.html")

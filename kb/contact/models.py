@@ -7,12 +7,12 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kb.extensions import db
+from kb.extensions import Model
 from kb.returns.models import WizardOutcome
 from kb.types import UTCDateTime, utcnow
 
 
-class ContactRequest(db.Model):
+class ContactRequest(Model):
     """One run through the contact form, from the question to its outcome.
 
     It is counted in the self-help reports like an assistant session: offered and opened

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     g,
@@ -14,6 +13,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from kb.contact import service
@@ -34,7 +34,7 @@ contact_rate = limiter.shared_limit(lookup_limit, scope="contact-form", methods=
 
 @bp.route("/<lang:lang>/contact", methods=["GET", "POST"])
 @contact_rate
-def ask(lang: str) -> Response | tuple[str, int]:
+def ask(lang: str) -> ResponseReturnValue:
     """Step 1: the question, the e-mail to answer, and an order number if there is one."""
     form = {name: request.values.get(name, "")[:6000] for name in
             ("subject", "message", "email", "order_number")}
@@ -54,7 +54,7 @@ def ask(lang: str) -> Response | tuple[str, int]:
 
 
 @bp.get("/<lang:lang>/contact/answers")
-def answers(lang: str) -> Response | str:
+def answers(lang: str) -> ResponseReturnValue:
     """Step 2: the articles that match the question, before it goes to an agent."""
     try:
         found = service.load_request(session.get(SESSION_KEY))
@@ -65,7 +65,7 @@ def answers(lang: str) -> Response | str:
 
 
 @bp.get("/<lang:lang>/contact/read/<key>")
-def read(lang: str, key: str) -> Response:
+def read(lang: str, key: str) -> ResponseReturnValue:
     """Open an offered article, remembering that the shopper read it."""
     from kb.articles.public import article_by_key
 
@@ -81,7 +81,7 @@ def read(lang: str, key: str) -> Response:
 
 
 @bp.post("/<lang:lang>/contact/solved")
-def solved(lang: str) -> Response | str:
+def solved(lang: str) -> ResponseReturnValue:
     """"Yes, that solved it": counted as self-help, and no ticket."""
     key = request.form.get("article_key") or None
     try:
@@ -98,7 +98,7 @@ def solved(lang: str) -> Response | str:
 
 @bp.post("/<lang:lang>/contact/send")
 @contact_rate
-def send(lang: str) -> Response:
+def send(lang: str) -> ResponseReturnValue:
     """Step 3: "No, send my question": the ticket, and the e-mail with its private link."""
     try:
         with write_transaction():
@@ -112,7 +112,7 @@ def send(lang: str) -> Response:
 
 
 @bp.get("/<lang:lang>/contact/sent")
-def sent(lang: str) -> Response | str:
+def sent(lang: str) -> ResponseReturnValue:
     """The confirmation: the reference, when an agent answers, and the support hours."""
     reference = session.get(SENT_KEY)
     ticket = db.session.scalar(db.select(Ticket).where(Ticket.reference == reference)) if reference else None
@@ -122,7 +122,7 @@ def sent(lang: str) -> Response | str:
                            response_hours=current_policy().response_hours, hours=support_hours(lang))
 
 
-def _expired(lang: str) -> Response:
+def _expired(lang: str) -> ResponseReturnValue:
     flash(_("Your question has expired. Please ask it again."), "warning")
     return redirect(url_for("contact.ask", lang=lang))
 

@@ -13,13 +13,8 @@ from kb.desk.details import ticket_details
 from kb.desk.payloads import limits_payload, refund_payload, ticket_payload, ticket_summary
 from kb.extensions import csrf, db
 from kb.tickets.models import Refund, Ticket
-from kb.tickets.service import (
-    TicketError,
-    apply_action,
-    confirm_refund,
-    issue_refund,
-    refund_limits,
-)
+from kb.tickets.refunds import confirm_refund, issue_refund, refund_limits
+from kb.tickets.service import TicketError, apply_action
 from kb.web import ApiError, json_body, string_field
 
 bp = Blueprint("desk_api", __name__, url_prefix="/api/v1")

@@ -17,8 +17,8 @@ from kb.orders.models import Order, OrderItem
 from kb.policy import Store
 from kb.returns.models import WizardSession
 from kb.shop import current_policy
-from kb.tickets.models import Attachment, Refund, Ticket, TicketEvent, TicketItem
-from kb.tickets.service import RefundLimits, refund_limits
+from kb.tickets.models import Attachment, Refund, RefundStatus, Ticket, TicketEvent, TicketItem
+from kb.tickets.refunds import RefundLimits, refund_limits
 from kb.tickets.states import Action, allowed_actions
 
 
@@ -68,7 +68,7 @@ class TicketDetails:
     @property
     def pending_refunds(self) -> list[Refund]:
         """Refunds of this ticket waiting for a second agent."""
-        return [r for r in self.refunds if r.status == "pending_confirmation"]
+        return [r for r in self.refunds if r.status == RefundStatus.PENDING_CONFIRMATION]
 
     @property
     def can_refund(self) -> bool:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from kb.policy import Channel
+
 STATUSES = {
     "needs_review": _l("Needs review"),
     "approved": _l("Approved"),
@@ -46,7 +48,7 @@ EVENTS = {
     "unassigned": _l("Unassigned"),
 }
 KINDS = {"return": _l("Return"), "question": _l("Question")}
-CHANNELS = {"online": _l("Online"), "store": _l("Store"), "marketplace": _l("Marketplace")}
+CHANNELS = {Channel.ONLINE: _l("Online"), Channel.STORE: _l("Store"), Channel.MARKETPLACE: _l("Marketplace")}
 LANGUAGES = {"en": _l("English"), "fr": _l("French")}
 AGES = {1: _l("Older than 1 day"), 3: _l("Older than 3 days"), 7: _l("Older than 7 days")}
 ASSIGNED = {"me": _l("Assigned to me"), "none": _l("Unassigned")}

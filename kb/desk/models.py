@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kb.extensions import db
+from kb.extensions import Model
 from kb.types import UTCDateTime, utcnow
 
 
-class SavedReply(db.Model):
+class SavedReply(Model):
     """A canned answer in one language, kept by admins, that an agent inserts and adapts."""
 
     __tablename__ = "saved_reply"

@@ -16,14 +16,15 @@ from kb.desk.service import (
     REASON_CHOICES,
     STATUS_CHOICES,
 )
-from kb.tickets.models import TicketStatus
+from kb.policy import Condition
+from kb.tickets.models import RefundStatus, TicketStatus
 from kb.tickets.service import DECLINE_REASONS, REFUND_METHODS
 
 MONEY: dict[str, Any] = {"type": "string", "pattern": r"^\d+(\.\d{1,2})?$", "example": "34.85"}
 NULLABLE_MONEY: dict[str, Any] = {"type": ["string", "null"], "pattern": r"^\d+\.\d{2}$"}
 TIME: dict[str, Any] = {"type": "string", "format": "date-time"}
 STATUS: dict[str, Any] = {"type": "string", "enum": [s.value for s in TicketStatus]}
-SECURITY = [{"bearerToken": []}]
+SECURITY: list[dict[str, list[str]]] = [{"bearerToken": []}]
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -94,7 +95,7 @@ STAFF_SCHEMAS: dict[str, Any] = {
         "required": ["id", "reference", "status", "currency", "amount", "goodwill", "method"],
         "properties": {
             "id": {"type": "integer"}, "reference": {"type": "string"},
-            "status": {"type": "string", "enum": ["confirmed", "pending_confirmation"]},
+            "status": {"type": "string", "enum": [s.value for s in RefundStatus]},
             "currency": {"type": "string"}, "amount": MONEY, "goodwill": MONEY,
             "method": {"type": "string", "enum": list(REFUND_METHODS)},
             "guarantee": {"type": "boolean"}, "created_by": {"type": "string"},
@@ -194,7 +195,7 @@ STAFF_PATHS: dict[str, Any] = {
                 "reason": {"type": "string", "enum": list(DECLINE_REASONS),
                            "description": "Required for decline"},
                 "condition": {"type": "string",
-                              "enum": ["unopened", "like_new", "used", "damaged"],
+                              "enum": [c.value for c in Condition],
                               "description": "Required for receive: the condition found"},
             }}}}},
         "responses": {"200": _json({"type": "object", "required": ["reference", "status"],

@@ -10,7 +10,7 @@ from flask import url_for
 from kb.desk.details import TicketDetails
 from kb.desk.service import QueueRow
 from kb.tickets.models import Refund, Ticket, TicketEvent
-from kb.tickets.service import RefundLimits
+from kb.tickets.refunds import RefundLimits
 
 
 def _when(value: datetime | None) -> str | None:

@@ -13,7 +13,7 @@ from kb.auth.models import Role, User
 from kb.extensions import db
 from kb.orders.models import Order, OrderItem
 from kb.policy import Channel, Reason
-from kb.tickets.models import Refund, Ticket, TicketEvent, TicketItem, TicketKind, TicketStatus
+from kb.tickets.models import Refund, RefundStatus, Ticket, TicketEvent, TicketItem, TicketKind, TicketStatus
 from kb.tickets.service import TicketError
 from kb.types import utcnow
 
@@ -205,7 +205,7 @@ def queue_rows(tickets: list[Ticket]) -> list[QueueRow]:
     items = _item_names([t.id for t in tickets])
     return [
         QueueRow(t, names.get(t.assigned_to_id or 0), waiting[t.id], is_overdue(waiting[t.id]),
-                 numbers.get(t.order_id, ""), items.get(t.id, ()))
+                 numbers.get(t.order_id, "") if t.order_id is not None else "", items.get(t.id, ()))
         for t in tickets
     ]
 
@@ -297,7 +297,7 @@ def assignable_agents() -> list[User]:
 def pending_refunds() -> list[Refund]:
     """Refunds over the threshold that wait for a second agent, oldest first."""
     return list(db.session.scalars(
-        select(Refund).where(Refund.status == "pending_confirmation").order_by(Refund.created_at)
+        select(Refund).where(Refund.status == RefundStatus.PENDING_CONFIRMATION).order_by(Refund.created_at)
     ))
 
 

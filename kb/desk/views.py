@@ -30,21 +30,15 @@ from kb.desk.details import ticket_details
 from kb.desk.models import SavedReply
 from kb.desk.saved_replies import replies_for
 from kb.extensions import db
-from kb.tickets.models import Attachment, Refund, Ticket
+from kb.policy import Condition
+from kb.tickets.models import Attachment, Refund, RefundStatus, Ticket
 from kb.tickets.photos import photo_path
-from kb.tickets.service import (
-    DECLINE_REASONS,
-    REFUND_METHODS,
-    TicketError,
-    apply_action,
-    assign,
-    confirm_refund,
-    issue_refund,
-)
+from kb.tickets.refunds import confirm_refund, issue_refund
+from kb.tickets.service import DECLINE_REASONS, REFUND_METHODS, TicketError, apply_action, assign
 from kb.types import utcnow
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
-CONDITIONS = ("unopened", "like_new", "used", "damaged")
+CONDITIONS = tuple(c.value for c in Condition)
 ACTION_FIELDS = ("message", "reason", "condition")
 
 
@@ -74,7 +68,7 @@ def queue() -> str:
     page, per_page = service.parse_page(request.args, strict=False)
     me = g.actor.user.id if g.actor.user else None
     listing = service.queue_page(filters, page, per_page, me=me)
-    kept = filters.as_args()
+    kept: dict[str, Any] = filters.as_args()
     return render_template(
         "desk/queue.html",
         listing=listing,
@@ -173,7 +167,7 @@ def refund(reference: str) -> ResponseReturnValue:
                 actor=actor_name(),
                 actor_key=actor_key(),
             )
-            pending = created.status == "pending_confirmation"
+            pending = created.status == RefundStatus.PENDING_CONFIRMATION
     except TicketError as exc:
         return _refused(reference, "refund", exc)
     if pending:

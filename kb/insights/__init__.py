@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
+from sqlalchemy import Connection
 
 from kb.insights.tracking import record_article_view
 
@@ -29,7 +32,7 @@ def _count_batched_searches() -> None:
     from kb.insights.rollup import add_visits
     from kb.search.searchlog import searches_written
 
-    def count(connection, rows):  # type: ignore[no-untyped-def]
+    def count(connection: Connection, rows: list[dict[str, Any]]) -> None:
         add_visits(connection, [(row["created_at"], row["lang"], row["visit_id"]) for row in rows])
         add_searches(connection, rows)
 

@@ -13,13 +13,26 @@ retention prune so that pruned days leave the gaps rollup too.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, delete, event, func, inspect, literal_column, or_, select
+from sqlalchemy import (
+    ColumnClause,
+    Connection,
+    and_,
+    bindparam,
+    delete,
+    event,
+    func,
+    inspect,
+    literal_column,
+    or_,
+    select,
+)
 
 from kb.contact.models import ContactRequest
 from kb.insights.models import (
@@ -144,7 +157,7 @@ def _before_change(mapper: Any, connection: Connection, target: Any) -> None:
     state = inspect(target)
     changed = any(state.attrs[name].history.has_changes() for name in _COLUMNS[model])
     if changed or state.obj() in (state.session.deleted if state.session else ()):
-        stored = _loaded_values(state, _COLUMNS[model])
+        stored: Mapping[Any, Any] | None = _loaded_values(state, _COLUMNS[model])
         if stored is None:
             row = connection.execute(statement(("stored", model), lambda: select(
                 *(getattr(model, name) for name in _COLUMNS[model])).where(model.id == bindparam("id"))),
@@ -226,7 +239,7 @@ def apply(connection: Connection, change: Counter[Key],
             continue
         _upsert(connection, model, values, deltas)
         if any(delta < 0 for delta in deltas.values()):
-            connection.execute(statement(("delete_empty", model), lambda m=model: _delete_empty(m)),
+            connection.execute(statement(("delete_empty", model), functools.partial(_delete_empty, model)),
                                {f"pk_{name}": value for name, value in _pk(model, values).items()})
 
 
@@ -288,7 +301,7 @@ def _recount_gap(connection: Connection, values: tuple[Any, ...]) -> None:
 
 
 def _gap_condition(kind: str) -> Any:
-    zero = literal_column("0")  # as the partial indexes of kb.insights.models are written
+    zero: ColumnClause[int] = literal_column("0")  # as the partial indexes of kb.insights.models are written
     if kind == "none":
         return SearchLog.results == zero
     return and_(SearchLog.results > zero, SearchLog.clicked_key.is_(None))

@@ -125,7 +125,7 @@ def _flush_info(state: Any) -> dict[str, Any]:
     event; the changed tickets and orders are counted again once, when the flush is done.
     """
     info = state.session.info if state.session is not None else {}
-    return info.setdefault(_OLD, {"before": {}, "changed": {}})  # type: ignore[no-any-return]
+    return info.setdefault(_OLD, {"before": {}, "changed": {}})
 
 
 def _forget(session: Session) -> None:

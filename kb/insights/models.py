@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, text
+from sqlalchemy import Date, ForeignKey, FromClause, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kb.articles.models import Vote
-from kb.extensions import db
+from kb.extensions import Model
 from kb.orders.models import Order, OrderItem
 from kb.returns.models import WizardSession
 from kb.search.models import SearchLog
@@ -16,7 +17,7 @@ from kb.tickets.models import Refund, Ticket, TicketItem
 from kb.types import UTCDateTime, utcnow
 
 
-class ArticleView(db.Model):
+class ArticleView(Model):
     """One reader opening one published article (no personal data: the random visit id)."""
 
     __tablename__ = "article_view"
@@ -29,7 +30,7 @@ class ArticleView(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class HelpVisitDay(db.Model):
+class HelpVisitDay(Model):
     """A help-centre visit seen on a day in a language: one row however many events it had.
 
     Kept up to date as searches, article views, votes and assistant sessions are recorded
@@ -46,11 +47,10 @@ class HelpVisitDay(db.Model):
     visit_id: Mapped[str] = mapped_column(String(40), primary_key=True)
 
 
-def _covering(name: str, table: object, *columns: str, **options: object) -> Index:
+def _covering(name: str, table: FromClause, *columns: str, **options: Any) -> Index:
     """An index on another room's table that starts with the period's column and holds every
     column a report reads, so that the report never visits the table's rows."""
-    table_columns = table.c  # type: ignore[attr-defined]
-    return Index(name, *(table_columns[c] for c in columns), **options)
+    return Index(name, *(table.c[c] for c in columns), **options)
 
 
 # The reports read every table by period. These indexes live here, next to the queries that
@@ -84,7 +84,7 @@ REPORT_INDEXES = (
 # events are written, so that a year's report reads a few thousand rows instead of a million.
 
 
-class TicketDay(db.Model):
+class TicketDay(Model):
     """Tickets opened per UTC day, language, reason and channel."""
 
     __tablename__ = "insights_ticket_day"
@@ -96,7 +96,7 @@ class TicketDay(db.Model):
     tickets: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class WizardDay(db.Model):
+class WizardDay(Model):
     """Wizard sessions started per UTC day, language, first reason and outcome so far."""
 
     __tablename__ = "insights_wizard_day"
@@ -108,7 +108,7 @@ class WizardDay(db.Model):
     sessions: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class WizardArticleDay(db.Model):
+class WizardArticleDay(Model):
     """Sessions started per UTC day and language that count for an article in a list.
 
     ``kind`` is "deflected" (the article solved the session), "ticket" (offered or opened in a
@@ -124,7 +124,7 @@ class WizardArticleDay(db.Model):
     sessions: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class SearchGapDay(db.Model):
+class SearchGapDay(Model):
     """Searches per UTC day, language and normalized query that found nothing ("none") or
     whose results nobody opened ("unopened"), with the last time one was made."""
 
@@ -146,7 +146,7 @@ OPEN_SESSIONS_INDEX = Index("ix_wizard_session_open_seen", WizardSession.__table
                             WizardSession.__table__.c.last_seen_at)
 
 
-class TicketCategoryDay(db.Model):
+class TicketCategoryDay(Model):
     """Tickets (and their returned units) per UTC day, language and category of their items."""
 
     __tablename__ = "insights_ticket_category_day"
@@ -158,7 +158,7 @@ class TicketCategoryDay(db.Model):
     units: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class TicketSkuDay(db.Model):
+class TicketSkuDay(Model):
     """Tickets (and their returned units) per UTC day, language, SKU and whether declined."""
 
     __tablename__ = "insights_ticket_sku_day"
@@ -171,7 +171,7 @@ class TicketSkuDay(db.Model):
     units: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class SoldDay(db.Model):
+class SoldDay(Model):
     """Units sold per UTC day (of the order) and SKU; ``lines`` counts the order lines."""
 
     __tablename__ = "insights_sold_day"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
@@ -63,7 +64,7 @@ class Period:
         for offset in range(self.days):
             yield self.start + timedelta(days=offset)
 
-    def query_args(self) -> dict[str, str]:
+    def query_args(self) -> dict[str, Any]:
         """The arguments that select this period in a CSV or API address."""
         return {"from": self.start.isoformat(), "to": self.end.isoformat(), "lang": self.lang_code}
 
@@ -73,12 +74,13 @@ def parse_period(args: Mapping[str, str], today: date, lang_arg: str = "lang") -
     start = _parse_date(args.get("from"), _l("The start date"))
     end = _parse_date(args.get("to"), _l("The end date"))
     days_arg = (args.get("days") or "").strip()
-    if start is None and end is None:
-        days = _parse_days(days_arg)
-        end = today
-        start = today - timedelta(days=days - 1)
-    elif start is None and end is not None:
-        start = end - timedelta(days=DEFAULT_DAYS - 1)
+    if start is None:
+        if end is None:
+            days = _parse_days(days_arg)
+            end = today
+            start = today - timedelta(days=days - 1)
+        else:
+            start = end - timedelta(days=DEFAULT_DAYS - 1)
     elif end is None:
         end = max(today, start)
     if start > end:

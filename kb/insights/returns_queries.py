@@ -13,7 +13,7 @@ from kb.insights.models import SoldDay, TicketCategoryDay, TicketDay, TicketSkuD
 from kb.insights.period import Period
 from kb.insights.sql import as_date, ratio
 from kb.orders.models import OrderItem
-from kb.tickets.models import Refund, Ticket, TicketItem, TicketStatus
+from kb.tickets.models import Refund, RefundStatus, Ticket, TicketItem, TicketStatus
 
 TOP_PRODUCTS = 20
 KEPT_RESOLUTIONS = ("exchange", "store_credit")
@@ -170,7 +170,7 @@ def returned_values(period: Period) -> dict[str, dict[str, Decimal]]:
 def refunds_paid(period: Period) -> dict[str, dict[str, Any]]:
     """Per currency: confirmed refunds, goodwill and guarantee claims paid in the period."""
     guarantee = Refund.guarantee.is_(True)
-    conditions = [Refund.status == "confirmed", in_period(Refund.created_at, period)]
+    conditions = [Refund.status == RefundStatus.CONFIRMED, in_period(Refund.created_at, period)]
     query = select(
         Refund.currency,
         func.count(case((~guarantee, Refund.id))).label("refunds"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, Date, cast, func
@@ -55,7 +56,7 @@ def json_strings(json_column: Any) -> Any:
     return func.json_each(json_column).table_valued("value")
 
 
-def ratio(part: int | float | None, whole: int | float | None) -> float | None:
+def ratio(part: float | Decimal | None, whole: float | Decimal | None) -> float | None:
     """part ÷ whole rounded to four decimals; None when there is nothing to divide by."""
     if not whole:
         return None

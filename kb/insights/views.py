@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response, abort, g, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
@@ -91,7 +93,7 @@ def _render(name: str, period: Period | None, page: Page | None, error: str | No
         "csv": url_for("insights.report_csv", report=name, **period.query_args()),
         "api": url_for("insights_api.report", report=name, **period.query_args()),
     }
-    keep = {"lang": page_lang} if page_lang in LANGUAGES else {}
+    keep: dict[str, Any] = {"lang": page_lang} if page_lang in LANGUAGES else {}
     filter_lang = args.get(PAGE_LANG_ARG, "all")
     if filter_lang not in ("all", *LANGUAGES):
         filter_lang = "all"
@@ -101,7 +103,7 @@ def _render(name: str, period: Period | None, page: Page | None, error: str | No
         title=TITLES[name],
         tabs=[(code, TITLES[code], _link(code, keep)) for code in readable_reports()],
         presets=[(days, url_for("insights.report", report=name, days=days,
-                                **{PAGE_LANG_ARG: filter_lang}, **keep)) for days in PRESET_DAYS],
+                                **{PAGE_LANG_ARG: filter_lang, **keep})) for days in PRESET_DAYS],
         period=period,
         active_days=_active_days(period, args.get("from") or args.get("to")),
         form={"from": args.get("from", period.start.isoformat() if period else ""),
@@ -121,14 +123,14 @@ def _active_days(period: Period | None, dated: str | None) -> int | None:
     return period.days
 
 
-def _link(name: str, keep: dict[str, str]) -> str:
+def _link(name: str, keep: dict[str, Any]) -> str:
     """A tab's address, keeping the period and language chosen."""
-    args = {k: v for k, v in request.args.items() if k in ("days", "from", "to", PAGE_LANG_ARG)}
+    args: dict[str, Any] = {k: v for k, v in request.args.items() if k in ("days", "from", "to", PAGE_LANG_ARG)}
     return url_for("insights.report", report=name, **args, **keep)
 
 
 def _alternates(name: str) -> None:
     """The header's language switch keeps this report and its period."""
-    args = {k: v for k, v in request.args.items() if k in ("days", "from", "to", PAGE_LANG_ARG)}
+    args: dict[str, Any] = {k: v for k, v in request.args.items() if k in ("days", "from", "to", PAGE_LANG_ARG)}
     g.alternates = {code: url_for("insights.report", report=name, **args, lang=code)
                     for code in LANGUAGES}

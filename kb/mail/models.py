@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kb.extensions import db
+from kb.extensions import Model
 from kb.types import UTCDateTime, utcnow
 
 
-class OutboxMessage(db.Model):
+class OutboxStatus(StrEnum):
+    """Where a message is on its way: waiting, claimed by one sender, delivered, or given up."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class OutboxMessage(Model):
     """One message to deliver: an e-mail (kind "email") or a signed webhook ("webhook")."""
 
     __tablename__ = "outbox"
@@ -23,7 +33,7 @@ class OutboxMessage(db.Model):
     subject: Mapped[str] = mapped_column(String(300), default="")
     body: Mapped[str] = mapped_column(Text, default="")
     headers_json: Mapped[str] = mapped_column(Text, default="{}")
-    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending|sending|sent|failed
+    status: Mapped[str] = mapped_column(String(20), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     claimed_by: Mapped[str | None] = mapped_column(String(80))
@@ -33,7 +43,7 @@ class OutboxMessage(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class Webhook(db.Model):
+class Webhook(Model):
     """A URL of the shop's systems that hears about ticket events, with its signing secret."""
 
     __tablename__ = "webhook"

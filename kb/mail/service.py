@@ -15,14 +15,15 @@ import urllib.request
 from collections.abc import Callable
 from datetime import timedelta
 from email.message import EmailMessage
+from typing import Any, cast
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 
 from kb.database import write_transaction
 from kb.extensions import db
-from kb.mail.models import OutboxMessage, Webhook
+from kb.mail.models import OutboxMessage, OutboxStatus, Webhook
 from kb.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ def _active_webhooks() -> list[Webhook]:
     transaction = session.get_transaction()
     cached = session.info.get(_HOOKS)
     if cached is not None and transaction is not None and cached[0] is transaction:
-        return cached[1]  # type: ignore[no-any-return]
+        return cached[1]
     hooks = list(session.scalars(select(Webhook).where(Webhook.active.is_(True))))
     session.info[_HOOKS] = (transaction, hooks)
     return hooks
@@ -84,7 +85,10 @@ def claim_next(worker: str) -> OutboxMessage | None:
     with write_transaction():
         candidates = db.session.scalars(
             select(OutboxMessage.id)
-            .where(OutboxMessage.status.in_(("pending", "sending")), OutboxMessage.next_attempt_at <= now)
+            .where(
+                OutboxMessage.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)),
+                OutboxMessage.next_attempt_at <= now,
+            )
             .order_by(OutboxMessage.id)
             .limit(5)
         ).all()
@@ -93,12 +97,15 @@ def claim_next(worker: str) -> OutboxMessage | None:
                 update(OutboxMessage)
                 .where(
                     OutboxMessage.id == message_id,
-                    (OutboxMessage.status == "pending")
-                    | ((OutboxMessage.status == "sending") & (OutboxMessage.claimed_at < now - CLAIM_TIMEOUT)),
+                    (OutboxMessage.status == OutboxStatus.PENDING)
+                    | (
+                        (OutboxMessage.status == OutboxStatus.SENDING)
+                        & (OutboxMessage.claimed_at < now - CLAIM_TIMEOUT)
+                    ),
                 )
-                .values(status="sending", claimed_by=worker, claimed_at=now)
+                .values(status=OutboxStatus.SENDING, claimed_by=worker, claimed_at=now)
             )
-            if claimed.rowcount == 1:
+            if cast("CursorResult[Any]", claimed).rowcount == 1:
                 return db.session.get(OutboxMessage, message_id)
     return None
 
@@ -134,16 +141,16 @@ def send_pending(worker: str | None = None, limit: int = 100,
                 message.attempts += 1
                 message.last_error = str(exc)[:2000]
                 if message.attempts >= MAX_ATTEMPTS:
-                    message.status = "failed"
+                    message.status = OutboxStatus.FAILED
                 else:
-                    message.status = "pending"
+                    message.status = OutboxStatus.PENDING
                     # 1, 2, 4, 8 … minutes between attempts.
                     message.next_attempt_at = utcnow() + timedelta(minutes=2 ** (message.attempts - 1))
             log.warning("outbox message %s failed (attempt %s): %s", message.id, message.attempts, exc)
         else:
             sent += 1
             with write_transaction():
-                message.status = "sent"
+                message.status = OutboxStatus.SENT
                 message.sent_at = utcnow()
                 message.attempts += 1
                 if message.kind == "email":

@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, func, or_, select
 
 from kb.contact.models import ContactRequest
 from kb.extensions import db
-from kb.mail.models import OutboxMessage
+from kb.mail.models import OutboxMessage, OutboxStatus
 from kb.orders.models import Order
 from kb.returns.models import WizardSession
 from kb.tickets.models import Attachment, Ticket, TicketEvent
@@ -204,9 +204,9 @@ def _erase_emails(email: str, report: ErasureReport, apply: bool) -> None:
         report.erased.update(("outbox", message.id, name) for name in ("recipient", "body"))
         if apply:
             message.recipient, message.body = report.pseudonym, ERASED
-            if message.status in ("pending", "sending"):
+            if message.status in (OutboxStatus.PENDING, OutboxStatus.SENDING):
                 # An .invalid address would only bounce: stop delivering instead.
-                message.status, message.last_error = "failed", "recipient erased"
+                message.status, message.last_error = OutboxStatus.FAILED, "recipient erased"
 
 
 def _erase_open_questions(email: str, report: ErasureReport, apply: bool) -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from flask import Flask, current_app
-from sqlalchemy import delete
+from sqlalchemy import CursorResult, delete
 
 from kb import background
 from kb.database import write_transaction
@@ -38,7 +39,7 @@ def prune_search_logs(days: int | None = None, now: datetime | None = None) -> i
         result = db.session.execute(delete(SearchLog).where(SearchLog.created_at < cutoff))
         # Pruned searches leave the knowledge-gaps rollup too (the visit rollup keeps them).
         forget_searches_before(db.session.connection(), cutoff)
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return int(cast("CursorResult[Any]", result).rowcount or 0)
 
 
 def prune_job(should_stop: Callable[[], bool]) -> int:

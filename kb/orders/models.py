@@ -8,13 +8,13 @@ from decimal import Decimal
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kb.extensions import db
+from kb.extensions import Model
 from kb.types import Money, UTCDateTime, utcnow
 
 CURRENCIES = ("EUR", "GBP", "USD")
 
 
-class Order(db.Model):
+class Order(Model):
     """One order of the shop."""
 
     __tablename__ = "shop_order"
@@ -51,7 +51,7 @@ class Order(db.Model):
         return self.items_total + self.shipping
 
 
-class OrderItem(db.Model):
+class OrderItem(Model):
     """One line of an order (a SKU appears once per order)."""
 
     __tablename__ = "order_item"

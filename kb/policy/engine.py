@@ -25,9 +25,9 @@ from kb.policy.policy_file import Policy
 
 _T = TypeVar("_T")
 
-OWN_METHODS = (Method.CARRIER, Method.STORE, Method.DROPOFF)
+OWN_METHODS: tuple[Method, ...] = (Method.CARRIER, Method.STORE, Method.DROPOFF)
 # Marketplace sellers have no counter in our shops.
-MARKETPLACE_METHODS = (Method.CARRIER, Method.DROPOFF)
+MARKETPLACE_METHODS: tuple[Method, ...] = (Method.CARRIER, Method.DROPOFF)
 
 
 def local_date(policy: Policy, dt: datetime) -> date:
@@ -222,7 +222,7 @@ def _seller_fault(
         )
     repairable = reason is Reason.DEFECTIVE and policy.repairable(item.category)
     if today <= fault_ends:
-        resolutions = (Resolution.REFUND, Resolution.STORE_CREDIT, Resolution.EXCHANGE)
+        resolutions: tuple[Resolution, ...] = (Resolution.REFUND, Resolution.STORE_CREDIT, Resolution.EXCHANGE)
         if repairable:
             resolutions += (Resolution.REPAIR,)
         return _Offer(

@@ -4,28 +4,13 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
-from types import MappingProxyType
 from typing import Final
 
-# Digits after the decimal point, by ISO 4217 code. Unknown codes get the common 2.
-MINOR_UNITS: Final = MappingProxyType(
-    {
-        "EUR": 2,
-        "GBP": 2,
-        "USD": 2,
-        "CHF": 2,
-        "SEK": 2,
-        "DKK": 2,
-        "PLN": 2,
-        "CAD": 2,
-        "AUD": 2,
-        "JPY": 0,
-        "KRW": 0,
-        "BHD": 3,
-        "KWD": 3,
-        "TND": 3,
-    }
-)
+from babel.numbers import get_currency_precision
+
+# Amounts are stored as whole hundredths (kb.types.Money), so a currency with more decimals
+# (BHD, KWD, TND: 3) cannot be kept exactly and is refused.
+MAX_MINOR_UNIT: Final = 2
 DEFAULT_MINOR_UNIT: Final = 2
 
 _CURRENCY = re.compile(r"[A-Z]{3}")
@@ -42,8 +27,15 @@ def check_currency(currency: str) -> str:
 
 
 def minor_unit(currency: str) -> int:
-    """Digits after the decimal point in ``currency`` (EUR/GBP/USD: 2)."""
-    return MINOR_UNITS.get(check_currency(currency), DEFAULT_MINOR_UNIT)
+    """Digits after the decimal point in ``currency`` (EUR/GBP/USD: 2, JPY: 0), from CLDR via Babel.
+
+    Codes CLDR does not know get the common 2; ValueError for a currency with more decimals
+    than the Money column keeps.
+    """
+    digits = get_currency_precision(check_currency(currency))
+    if digits > MAX_MINOR_UNIT:
+        raise ValueError(f"{currency} has {digits} decimals; amounts are kept to {MAX_MINOR_UNIT}")
+    return digits
 
 
 def _step(currency: str) -> Decimal:
@@ -70,8 +62,11 @@ def floor_to_minor(amount: Decimal | int, currency: str) -> Decimal:
     return _require_decimal(amount).quantize(_step(currency), rounding=ROUND_FLOOR)
 
 
-def parse_money(value: str | int | Decimal, currency: str | None = None) -> Decimal:
-    """Parse a non-negative amount with at most the currency's decimals (2 without one)."""
+def parse_money(value: object, currency: str | None = None) -> Decimal:
+    """Parse a non-negative amount with at most the currency's decimals (2 without one).
+
+    Takes any value (request bodies are untrusted) and refuses all but text, int and Decimal.
+    """
     places = DEFAULT_MINOR_UNIT if currency is None else minor_unit(currency)
     if isinstance(value, bool) or isinstance(value, float):
         raise ValueError(f"amount must be given as text or Decimal, not {type(value).__name__}")
@@ -109,7 +104,7 @@ def parse_money(value: str | int | Decimal, currency: str | None = None) -> Deci
 
 __all__ = [
     "DEFAULT_MINOR_UNIT",
-    "MINOR_UNITS",
+    "MAX_MINOR_UNIT",
     "check_currency",
     "floor_to_minor",
     "minor_unit",

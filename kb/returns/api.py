@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, g, jsonify, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import force_locale
 
 from kb.database import reads_until_written, write_transaction
 from kb.extensions import csrf
 from kb.policy import SELLER_FAULT_REASONS, Estimate
+from kb.returns import submission
 from kb.returns import wizard_service as wiz
 from kb.returns.labels import ANSWERS, EVENTS, STATUSES
 from kb.returns.resend import CONFIRMATION, resend_links
@@ -44,7 +46,7 @@ def _wizard_error(exc: wiz.WizardError) -> ApiError:
 @bp.post("/lookup")
 @lookup_rate
 @reads_until_written
-def lookup():  # type: ignore[no-untyped-def]
+def lookup() -> ResponseReturnValue:
     """Find the order and open a wizard session."""
     data = json_body({"order_number", "transaction_id", "email", "lang"}, {"email"})
     lang = string_field(data, "lang", 5) or _lang()
@@ -69,7 +71,7 @@ def lookup():  # type: ignore[no-untyped-def]
 @bp.post("/resend")
 @lookup_rate
 @reads_until_written
-def resend():  # type: ignore[no-untyped-def]
+def resend() -> ResponseReturnValue:
     """E-mail an order's return links to the order's address: 202, the same whether it matched or not."""
     data = json_body({"order_number", "transaction_id", "email", "lang"}, {"email"})
     lang = string_field(data, "lang", 5) or request.args.get("lang")
@@ -99,7 +101,7 @@ def _session(data: dict[str, Any], *, touch: bool = True) -> wiz.WizardSession:
 
 @bp.post("/options")
 @reads_until_written
-def options():  # type: ignore[no-untyped-def]
+def options() -> ResponseReturnValue:
     """Decide each item and offer the articles that answer the case (the self-help step)."""
     data = json_body({"session", "items", "note"}, {"session", "items"})
     try:
@@ -132,7 +134,7 @@ def _options_body(evaluated: list[wiz.Evaluated], articles: list[Any], lang: str
             "estimate": _money(e.decision.estimate),
             # The product's other variants in stock, for an exchange; empty: ask in free text.
             "exchange_choices": [{"sku": c.sku, "label": c.label}
-                                 for c in wiz.exchange_choices([e.item.sku])],
+                                 for c in submission.exchange_choices([e.item.sku])],
         }
         for e in evaluated
     ]
@@ -148,7 +150,7 @@ def _options_body(evaluated: list[wiz.Evaluated], articles: list[Any], lang: str
 
 
 @bp.post("/deflect")
-def deflect():  # type: ignore[no-untyped-def]
+def deflect() -> ResponseReturnValue:
     """The shopper's problem was solved by an article: no ticket."""
     data = json_body({"session", "article_key"}, {"session"})
     try:
@@ -161,7 +163,7 @@ def deflect():  # type: ignore[no-untyped-def]
 
 
 @bp.post("")
-def create():  # type: ignore[no-untyped-def]
+def create() -> ResponseReturnValue:
     """Open the return ticket (approved within policy, needs_review otherwise)."""
     data = json_body({"session", "items", "resolution", "method", "store", "note", "exception",
                       "exchange_variant"},
@@ -174,7 +176,7 @@ def create():  # type: ignore[no-untyped-def]
             # Not touched on loading: opening the return ends the session (and records the time).
             session = _session(data, touch=False)
             lines = wiz.parse_lines(data["items"])
-            ticket, token, created = wiz.create_return(
+            ticket, token, created = submission.create_return(
                 session, lines, resolution=data["resolution"], method=data["method"],
                 store_code=data.get("store"), note=data.get("note"),
                 exception=data.get("exception", False), idempotency_key=key,
@@ -187,7 +189,7 @@ def create():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/estimate")
-def estimate():  # type: ignore[no-untyped-def]
+def estimate() -> ResponseReturnValue:
     """What a return would pay for a chosen resolution and method (nothing is created)."""
     data = json_body({"session", "items", "resolution", "method", "exception"},
                      {"session", "items", "resolution", "method"})
@@ -198,11 +200,11 @@ def estimate():  # type: ignore[no-untyped-def]
         with write_transaction():
             session = _session(data)
             evaluated = wiz.evaluate(session, wiz.parse_lines(data["items"]))
-            resolutions, methods = wiz.choices_for(evaluated, exception)
+            resolutions, methods = submission.choices_for(evaluated, exception)
             if data["resolution"] not in resolutions or data["method"] not in methods:
                 raise ApiError(400, "invalid_choice", "Choose a resolution and a method offered for these items.")
-            result = wiz.estimate_for(session, evaluated, data["resolution"], data["method"])
-            review = wiz.review_preview(session, evaluated, result, exception)
+            result = submission.estimate_for(session, evaluated, data["resolution"], data["method"])
+            review = submission.review_preview(session, evaluated, result, exception)
     except wiz.WizardError as exc:
         raise _wizard_error(exc) from exc
     return jsonify({"resolutions": [str(r) for r in resolutions], "methods": [str(m) for m in methods],
@@ -211,7 +213,7 @@ def estimate():  # type: ignore[no-untyped-def]
 
 @bp.post("/photos")
 @photo_rate
-def photos():  # type: ignore[no-untyped-def]
+def photos() -> ResponseReturnValue:
     """Attach up to three photos (JPEG, PNG or WebP, 5 MB each) for a faulty or damaged item."""
     token = request.form.get("session", "")
     files = request.files.getlist("photo")
@@ -261,7 +263,7 @@ def _ticket_from_token(reference: str) -> Ticket:
 
 
 @bp.get("/<reference>")
-def show(reference: str):  # type: ignore[no-untyped-def]
+def show(reference: str) -> ResponseReturnValue:
     """A return's status, history and replies, for the holder of its token."""
     ticket = _ticket_from_token(reference)
     with force_locale(ticket.lang):
@@ -281,7 +283,7 @@ def show(reference: str):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/<reference>/messages")
-def reply(reference: str):  # type: ignore[no-untyped-def]
+def reply(reference: str) -> ResponseReturnValue:
     """The shopper writes to the team from the status page."""
     data = json_body({"message"}, {"message"})
     message = string_field(data, "message", 5000, required=True) or ""

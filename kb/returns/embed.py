@@ -7,13 +7,13 @@ from types import SimpleNamespace
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from kb.config import LANGUAGES
 from kb.policy import SELLER_FAULT_REASONS, Reason
-from kb.returns import labels
-from kb.returns import wizard_service as wiz
+from kb.returns import labels, submission
 from kb.returns.resend import CONFIRMATION
 from kb.shop import current_policy
 
@@ -49,7 +49,7 @@ def _exception_choices() -> dict[str, list[str]]:
     """What a shopper may ask for in an exception request, from the wizard's own rule."""
     # choices_for only reads decision.eligible: one ineligible line gives the exception lists.
     ineligible = SimpleNamespace(decision=SimpleNamespace(eligible=False))
-    resolutions, methods = wiz.choices_for([ineligible], exception=True)  # type: ignore[list-item]
+    resolutions, methods = submission.choices_for([ineligible], exception=True)  # type: ignore[list-item]  # a stand-in
     return {"resolutions": [str(r) for r in resolutions], "methods": [str(m) for m in methods]}
 
 
@@ -267,7 +267,7 @@ def page(lang: str) -> str:
 
 
 @bp.get("/embed.js")
-def loader() -> Response:
+def loader() -> ResponseReturnValue:
     """The script a shop includes: it puts the assistant's iframe where the script tag is."""
     frames = {}
     for code in LANGUAGES:

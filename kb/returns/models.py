@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kb.extensions import db
+from kb.extensions import Model
 from kb.orders.models import Order
 from kb.types import UTCDateTime, utcnow
 
@@ -21,7 +21,7 @@ class WizardOutcome(StrEnum):
     TICKET = "ticket"
 
 
-class WizardSession(db.Model):
+class WizardSession(Model):
     """One shopper's run through the returns assistant, from lookup to outcome."""
 
     __tablename__ = "wizard_session"

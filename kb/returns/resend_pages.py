@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Response, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from kb.returns import wizard_service as wiz
 from kb.returns.resend import CONFIRMATION, resend_links
@@ -11,7 +12,7 @@ from kb.returns.wizard import _translated_error, bp, lookup_rate
 
 @bp.route("/<lang:lang>/returns/resend", methods=["GET", "POST"])
 @lookup_rate
-def resend(lang: str) -> Response | str | tuple[str, int]:
+def resend(lang: str) -> ResponseReturnValue:
     """Ask for a return's private links again: by order number (or transaction ID) and e-mail."""
     mode = "transaction" if request.values.get("mode") == "transaction" else "number"
     form = {name: request.values.get(name, "")[:254] for name in ("order_number", "transaction_id", "email")}

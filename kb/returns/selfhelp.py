@@ -221,7 +221,7 @@ def current_self_help() -> SelfHelpMap:
     cache = current_app.extensions.setdefault("kb_self_help", {})
     with _LOCK:
         if cache.get("stamp") == stamp and "map" in cache:
-            return cache["map"]  # type: ignore[no-any-return]
+            return cache["map"]
     mapping = cache.get("map", _EMPTY)
     if stamp is None:
         log.error("%s is missing: the assistant offers only articles matching the note", path)

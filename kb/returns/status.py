@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from kb.database import write_transaction
@@ -25,7 +26,7 @@ def _ticket_or_404(reference: str) -> tuple[Ticket, str]:
 
 
 @bp.route("/<lang:lang>/returns/status/<reference>", methods=["GET", "POST"])
-def status(lang: str, reference: str) -> Response | str:
+def status(lang: str, reference: str) -> ResponseReturnValue:
     """The shopper's view of a return: status, instructions, history, and replies."""
     ticket, token = _ticket_or_404(reference)
     if request.method == "POST":

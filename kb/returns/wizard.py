@@ -6,7 +6,6 @@ import json
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -17,12 +16,13 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from kb.database import write_transaction
 from kb.extensions import db, limiter
 from kb.policy import SELLER_FAULT_REASONS
-from kb.returns import money
+from kb.returns import money, submission
 from kb.returns import wizard_service as wiz
 from kb.returns.labels import (
     CONDITIONS,
@@ -55,7 +55,7 @@ def _current(lang: str) -> wiz.WizardSession | None:
         return None
 
 
-def _restart(lang: str) -> Response:
+def _restart(lang: str) -> ResponseReturnValue:
     flash(_("Your returns session has expired. Please find your order again."), "warning")
     return redirect(url_for("wizard.start", lang=lang))
 
@@ -76,7 +76,7 @@ photo_rate = limiter.shared_limit(photo_limit, scope="photo-upload", methods=["P
 
 @bp.route("/<lang:lang>/returns/start", methods=["GET", "POST"])
 @lookup_rate
-def start(lang: str) -> Response | str:
+def start(lang: str) -> ResponseReturnValue:
     """Step 1: find the order by number and e-mail, or by transaction ID and e-mail."""
     mode = request.values.get("mode", "number")
     form = {"email": "", "order_number": "", "transaction_id": ""}
@@ -101,7 +101,7 @@ def start(lang: str) -> Response | str:
 
 @bp.route("/<lang:lang>/returns/items", methods=["GET", "POST"])
 @photo_rate
-def items(lang: str) -> Response | str:
+def items(lang: str) -> ResponseReturnValue:
     """Steps 2 and 3: pick the items and quantities, then the reason and condition of each."""
     wsession = _current(lang)
     if wsession is None:
@@ -164,7 +164,7 @@ def _lines_from_form(previews: list) -> tuple[list[wiz.LineChoice], list[str]]:
 
 
 @bp.get("/<lang:lang>/returns/help")
-def help(lang: str) -> Response | str:
+def help(lang: str) -> ResponseReturnValue:
     """Step 4: what the policy allows, and the articles that answer this case."""
     wsession = _current(lang)
     if wsession is None:
@@ -181,7 +181,7 @@ def help(lang: str) -> Response | str:
 
 
 @bp.post("/<lang:lang>/returns/solved")
-def solved(lang: str) -> Response | str:
+def solved(lang: str) -> ResponseReturnValue:
     """The shopper says self-help solved it: no ticket."""
     wsession = _current(lang)
     if wsession is None:
@@ -202,7 +202,7 @@ def solved(lang: str) -> Response | str:
 
 
 @bp.get("/<lang:lang>/returns/read/<key>")
-def read(lang: str, key: str) -> Response:
+def read(lang: str, key: str) -> ResponseReturnValue:
     """Open an offered article, remembering that the shopper read it."""
     wsession = _current(lang)
     from kb.articles.public import article_by_key
@@ -218,7 +218,7 @@ def read(lang: str, key: str) -> Response:
 
 
 @bp.route("/<lang:lang>/returns/confirm", methods=["GET", "POST"])
-def confirm(lang: str) -> Response | str:
+def confirm(lang: str) -> ResponseReturnValue:
     """Step 5: one resolution and one return method, the estimate, and confirmation."""
     wsession = _current(lang)
     if wsession is None:
@@ -231,16 +231,16 @@ def confirm(lang: str) -> Response | str:
     evaluated = wiz.evaluate(wsession, lines)
     any_ineligible = any(not e.decision.eligible for e in evaluated)
     exception = request.values.get("exception") == "1"
-    resolutions, methods = wiz.choices_for(evaluated, exception)
+    resolutions, methods = submission.choices_for(evaluated, exception)
     resolution = request.values.get("resolution") or (resolutions[0].value if resolutions else "")
     method = request.values.get("method") or (methods[0].value if methods else "")
     store = request.values.get("store") or ""
-    variant = request.values.get("exchange_variant", "")[:wiz.MAX_VARIANT]
+    variant = request.values.get("exchange_variant", "")[:submission.MAX_VARIANT]
     errors: list[str] = []
     estimate, review = None, []
     if resolution in resolutions and method in methods:
-        estimate = wiz.estimate_for(wsession, evaluated, resolution, method)
-        review = wiz.review_preview(wsession, evaluated, estimate, exception and any_ineligible)
+        estimate = submission.estimate_for(wsession, evaluated, resolution, method)
+        review = submission.review_preview(wsession, evaluated, estimate, exception and any_ineligible)
     if request.method == "POST" and request.form.get("action") == "create":
         if resolution == "exchange" and not variant.strip():
             errors.append(_("Tell us which size or colour you would like instead."))
@@ -248,7 +248,7 @@ def confirm(lang: str) -> Response | str:
         try:
             with write_transaction():
                 wsession = wiz.load_session(session.get(SESSION_KEY))
-                ticket, token, _new = wiz.create_return(
+                ticket, token, _new = submission.create_return(
                     wsession, lines, resolution=resolution, method=method, store_code=store or None,
                     note=request.form.get("note"), exception=exception,
                     idempotency_key=request.form.get("idempotency_key") or None,
@@ -264,7 +264,7 @@ def confirm(lang: str) -> Response | str:
         methods=methods, resolution=resolution, method=method, store=store, estimate=estimate,
         exception=exception, any_ineligible=any_ineligible, errors=errors, labels_res=RESOLUTIONS,
         labels_met=METHODS, stores=current_policy().stores, idempotency_key=wiz.secrets.token_urlsafe(16),
-        variant=variant, variant_choices=wiz.variant_choices(lines), review=review_explanations(
+        variant=variant, variant_choices=submission.variant_choices(lines), review=review_explanations(
             review, money(current_policy().receiptless_review_over, wsession.order.currency)),
     ), 400 if errors else 200
 

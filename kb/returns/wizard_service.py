@@ -9,10 +9,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from kb.articles.models import Article
-from kb.catalogue.service import VariantChoice, exchange_choices
 from kb.extensions import db
 from kb.orders.facts import item_facts, order_facts
 from kb.orders.models import Order, OrderItem
@@ -20,15 +19,8 @@ from kb.orders.records import normalise_order_number, normalise_transaction_id
 from kb.policy import (
     Condition,
     Decision,
-    Estimate,
-    Method,
     Reason,
-    Resolution,
-    ReturnLine,
     decide,
-    estimate_return,
-    offered_for_all,
-    review_reasons,
     shop_today,
 )
 from kb.returns.models import WizardOutcome, WizardSession
@@ -36,15 +28,12 @@ from kb.returns.selfhelp import keys_for_lines
 from kb.search import suggest_for
 from kb.shop import current_policy
 from kb.tickets.holds import reserved_quantities
-from kb.tickets.models import Ticket, TicketKind
-from kb.tickets.photos import attach_session_photos
-from kb.tickets.service import TicketLine, open_ticket, status_token, token_hash
+from kb.tickets.service import token_hash
 from kb.types import utcnow
 
 SESSION_IDLE = timedelta(hours=1)
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}$")
 MAX_NOTE = 2000
-MAX_VARIANT = 120  # the exchange wish: "size M, in blue"
 
 ORDER_CANCELLED = ("This order was cancelled, so it cannot be returned. If you have a question about it, "
                    "please contact us.")
@@ -244,7 +233,8 @@ def evaluate(session: WizardSession, lines: list[LineChoice], when: date | None 
     return evaluated
 
 
-def _clean_note(note: Any) -> str:
+def clean_note(note: Any) -> str:
+    """The shopper's note, trimmed ("" for none); WizardError if not text or over MAX_NOTE."""
     if note is None:
         return ""
     if not isinstance(note, str):
@@ -257,7 +247,7 @@ def _clean_note(note: Any) -> str:
 def advise(session: WizardSession, lines: list[LineChoice], note: Any) -> tuple[list[Evaluated], list[Article], str]:
     """Decide each line and find the articles that answer the case (reads only)."""
     evaluated = evaluate(session, lines)
-    note_text = _clean_note(note)
+    note_text = clean_note(note)
     keys, never = keys_for_lines([(e.decision, e.choice.reason) for e in evaluated])
     articles = suggest_for(keys, note_text, session.lang, exclude=never)
     return evaluated, articles, note_text
@@ -303,149 +293,3 @@ def deflect(session: WizardSession, article_key: str | None) -> None:
     session.outcome = WizardOutcome.DEFLECTED
     session.deflected_key = article_key
     session.ended_at = utcnow()
-
-
-# -- steps 5 and 6: the return itself ----------------------------------------------------------------
-
-def choices_for(evaluated: list[Evaluated], exception: bool) -> tuple[tuple[Resolution, ...], tuple[Method, ...]]:
-    """The resolutions and methods offered for all the lines together."""
-    eligible = [e.decision for e in evaluated if e.decision.eligible]
-    if exception and len(eligible) < len(evaluated):
-        # An exception request lets the shopper say what they would like; an agent decides.
-        return (Resolution.REFUND, Resolution.STORE_CREDIT, Resolution.EXCHANGE, Resolution.REPAIR), (
-            Method.CARRIER, Method.STORE, Method.DROPOFF)
-    return offered_for_all(eligible)
-
-
-def estimate_for(session: WizardSession, evaluated: list[Evaluated], resolution: str, method: str) -> Estimate:
-    """The refund estimate for the whole return, line by line."""
-    lines = [ReturnLine(item_facts(e.item), e.choice.quantity, Reason(e.choice.reason),
-                        Condition(e.choice.condition)) for e in evaluated]
-    return estimate_return(current_policy(), order_facts(session.order), lines, resolution, method)
-
-
-def _abuse_reasons(session: WizardSession, estimate: Estimate) -> tuple[str, ...]:
-    """The policy's abuse rules this return trips (frequent returner, receipt-less over the limit)."""
-    prior = db.session.scalar(
-        select(func.count()).select_from(Ticket).where(
-            # Questions sent through the contact form are tickets too, but not returns.
-            Ticket.kind == TicketKind.RETURN,
-            Ticket.email == session.order.email, Ticket.created_at >= utcnow() - timedelta(days=365))
-    ) or 0
-    return review_reasons(current_policy(), prior_returns_12m=prior, receiptless=session.receiptless,
-                          return_value=estimate.items_total)
-
-
-def review_preview(session: WizardSession, evaluated: list[Evaluated], estimate: Estimate,
-                   exception: bool) -> list[str]:
-    """Why this return would go to an agent if confirmed now, in open_ticket's order; empty: approved."""
-    reasons: list[str] = []
-    if exception and any(not e.decision.eligible for e in evaluated):
-        reasons.append("exception_requested")
-    reasons.extend(str(r) for r in _abuse_reasons(session, estimate))
-    for e in evaluated:
-        reasons.extend(str(r) for r in e.decision.review_reasons if str(r) not in reasons)
-    if not reasons and any(e.decision.needs_review for e in evaluated):
-        reasons.append("other")
-    return reasons
-
-
-def _clean_variant(value: Any) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str) or len(value.strip()) > MAX_VARIANT:
-        raise WizardError(400, "invalid_exchange_variant",
-                          f"exchange_variant must be a text of at most {MAX_VARIANT} characters.")
-    return " ".join(value.split())
-
-
-def variant_choices(lines: list[LineChoice]) -> list[VariantChoice]:
-    """The other variants in stock of the products chosen, when the catalogue knows them."""
-    return exchange_choices([line.sku for line in lines])
-
-
-def _chosen_variant(value: Any, lines: list[LineChoice]) -> str:
-    """The exchange wish: one of the variants offered when there are any, else the shopper's words."""
-    variant = _clean_variant(value)
-    offered = variant_choices(lines)
-    if offered and variant not in {choice.label for choice in offered}:
-        raise WizardError(400, "unknown_exchange_variant",
-                          "Choose one of the sizes or colours offered for the exchange.")
-    return variant
-
-
-def create_return(
-    session: WizardSession,
-    lines: list[LineChoice],
-    *,
-    resolution: Any,
-    method: Any,
-    store_code: Any = None,
-    note: Any = None,
-    exception: Any = False,
-    idempotency_key: str | None = None,
-    exchange_variant: Any = None,
-) -> tuple[Ticket, str, bool]:
-    """Open the return ticket; returns (ticket, status token, created now)."""
-    if idempotency_key is not None and not 1 <= len(idempotency_key) <= 80:
-        raise WizardError(400, "invalid_idempotency_key", "The idempotency key must have 1 to 80 characters.")
-    # Lock the order's row first (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises
-    # writers): a concurrent retry then waits here and finds the ticket its twin created.
-    db.session.execute(select(Order.id).where(Order.id == session.order_id).with_for_update())
-    db.session.refresh(session)
-    if idempotency_key is not None:
-        existing = db.session.scalar(select(Ticket).where(Ticket.idempotency_key == idempotency_key))
-        if existing is not None:
-            if existing.session_id != session.id:
-                raise WizardError(409, "idempotency_key_reused", "This Idempotency-Key was used for another return.")
-            return existing, status_token(existing), False
-    if not isinstance(exception, bool):
-        raise WizardError(400, "invalid_exception", "exception must be true or false.")
-    for name, value in (("resolution", resolution), ("method", method), ("store", store_code)):
-        if value is not None and not isinstance(value, str):
-            raise WizardError(400, f"invalid_{name}", f"{name} must be a string.")
-    if session.offered_at is None:
-        raise WizardError(409, "self_help_first", "Please look at the suggested answers before creating a return.")
-    if session.outcome == WizardOutcome.DEFLECTED:
-        raise WizardError(409, "already_deflected", "This session ended as solved. Start again to return an item.")
-    if session.outcome == WizardOutcome.TICKET:
-        raise WizardError(409, "already_ticketed", "This session already created a return. Start again for another.")
-    evaluated = evaluate(session, lines)
-    for e in evaluated:
-        if e.decision.not_eligible_reason == "already_returned":
-            raise WizardError(409, "already_returned", f"{e.item.sku} is already in a return.")
-    ineligible = [e for e in evaluated if not e.decision.eligible]
-    if ineligible and not exception:
-        reasons = ", ".join(f"{e.item.sku} ({e.decision.not_eligible_reason})" for e in ineligible)
-        raise WizardError(422, "not_eligible", f"Not eligible under the returns policy: {reasons}. "
-                          "You can ask for an exception instead.")
-    resolutions, methods = choices_for(evaluated, exception)
-    if resolution not in {r.value for r in resolutions}:
-        raise WizardError(400, "invalid_resolution",
-                          f"resolution must be one of: {', '.join(r.value for r in resolutions) or 'none'}.")
-    if method not in {m.value for m in methods}:
-        raise WizardError(400, "invalid_method",
-                          f"method must be one of: {', '.join(m.value for m in methods) or 'none'}.")
-    stores = {s.code for s in current_policy().stores}
-    if method == Method.STORE:
-        if store_code not in stores:
-            raise WizardError(400, "invalid_store", "Choose one of our stores.")
-    else:
-        store_code = None
-    note_text = _clean_note(note) or session.note
-    variant = _chosen_variant(exchange_variant, lines) if resolution == Resolution.EXCHANGE else ""
-    estimate = estimate_for(session, evaluated, resolution, method)
-    reasons = _abuse_reasons(session, estimate)
-    ticket, token = open_ticket(
-        order=session.order,
-        lines=[TicketLine(e.item, e.choice.quantity, e.choice.reason, e.choice.condition, e.decision)
-               for e in evaluated],
-        resolution=resolution, method=method, estimate=estimate, lang=session.lang, note=note_text,
-        store_code=store_code, exception=bool(ineligible) and exception, receiptless=session.receiptless,
-        review_reasons=reasons, session_id=session.id, idempotency_key=idempotency_key,
-        exchange_variant=variant,
-    )
-    attach_session_photos(session.id, ticket.id)
-    session.outcome = WizardOutcome.TICKET
-    session.ended_at = session.last_seen_at = utcnow()
-    return ticket, token, True

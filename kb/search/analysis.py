@@ -179,7 +179,7 @@ class LangAnalyzer(Analyzer):
     def __hash__(self) -> int:
         return hash(("LangAnalyzer", self.lang))
 
-    def __call__(  # type: ignore[override]
+    def __call__(
         self,
         value: str,
         positions: bool = False,

@@ -102,6 +102,8 @@ class SearchIndex(IndexFolder):
                         self._failed = token
                         return None
                     token = again
+            if state is None:
+                return None
             # Keep caches only for the segments still in use, so memory stays bounded.
             self._caches = {c.segid: c for _, _, c in state.leaves}
             for lang in LANGS:
@@ -143,15 +145,18 @@ class SearchIndex(IndexFolder):
         parsed = parse(query, lang, snap.vocab(lang), self._spellers[lang], synonyms_for(lang))
         if not parsed.groups:
             return SearchResult(query, lang, 0, (), None, False)
-        allowed: tuple[Container[int], int] | None = None
+        # Phrases and the category narrow to plain sets; the word-count filter below may then
+        # hand `rank` a DocSet instead, hence the two types.
+        narrow: tuple[set[int], int] | None = None
         for g in parsed.groups:
             if g.phrase:  # quoted: only documents with the words together
                 docs = snap.phrase_docs(lang, g.phrase)
-                docs = docs if allowed is None else docs & allowed[0]
-                allowed = (docs, mask_of(docs))
+                docs = docs if narrow is None else docs & narrow[0]
+                narrow = (docs, mask_of(docs))
         if category:
             docs, mask = snap.category(category)
-            allowed = (docs, mask) if allowed is None else (docs & allowed[0], mask & allowed[1])
+            narrow = (docs, mask) if narrow is None else (docs & narrow[0], mask & narrow[1])
+        allowed: tuple[Container[int], int] | None = narrow
         prepared = []
         for g in parsed.groups:
             alts = []
@@ -171,8 +176,8 @@ class SearchIndex(IndexFolder):
         eligible, need = most_words([alts for alts, _ in prepared])
         if need > 1:
             among = DocSet(eligible)
-            allowed = ((among, eligible) if allowed is None
-                       else (among.among(allowed[0]), allowed[1] & eligible))
+            allowed = ((among, eligible) if narrow is None
+                       else (among.among(narrow[0]), narrow[1] & eligible))
         depth = max(offset + limit, RERANK)
         ranked, total = rank(prepared, depth, (snap.deleted, snap.deleted_mask), allowed)
         # Only the first RERANK get the title bonus, whatever the page: the bonus only raises

@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kb.extensions import db
+from kb.extensions import Model
 from kb.types import UTCDateTime, utcnow
 
 
-class SearchLog(db.Model):
+class SearchLog(Model):
     """One search: the scrubbed query, its language, how many results, and any click."""
 
     __tablename__ = "search_log"

@@ -95,11 +95,11 @@ def rank(
     big: list[list[Alt]] = []
     for alts, phrase in groups:
         if phrase or sum(a.postings() for a in alts) <= BIG_GROUP:
-            scores: dict[int, float] = {}
+            best_of: dict[int, float] = {}
             for alt in alts:  # a phrase sums its words; a word's alternatives: the best
-                _merge(scores, alt.scaled(), add if phrase else max)
-            _merge(acc, scores, add)
-            matched.update(scores.keys())
+                _merge(best_of, alt.scaled(), add if phrase else max)
+            _merge(acc, best_of, add)
+            matched.update(best_of.keys())
         else:
             big.append(alts)
     factor = [(c / n) ** COORD for c in range(n + 1)]

@@ -119,7 +119,7 @@ def read_meta(raw: bytes) -> Meta:
     if len(parts) != 8:
         return _NO_META
     tags = tuple(parts[7].split(_TAG_SEP)) if parts[7] else ()
-    return Meta(*parts[:5], int(parts[5]), parts[6], tags)  # type: ignore[arg-type]
+    return Meta(parts[0], parts[1], parts[2], parts[3], parts[4], int(parts[5]), parts[6], tags)
 
 
 

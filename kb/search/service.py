@@ -145,7 +145,7 @@ def sync_index(force: bool = False) -> bool:
     try:
         status = keeper.index.status()
         if status in ("missing", "corrupt"):
-            _rebuild_in_background(current_app._get_current_object())  # type: ignore[attr-defined]
+            _rebuild_in_background(current_app._get_current_object())  # type: ignore[attr-defined]  # typed as Flask, not as its proxy
             return False
         wanted = {a.doc_id: a for a in _published()}
         held = keeper.index.revisions()

@@ -214,6 +214,6 @@ def keep_allowed(docs: Iterable[int], allowed: Container[int]) -> set[int]:
     """Those of `docs` in `allowed` (a set, or a DocSet), at the fastest the type allows."""
     if isinstance(allowed, DocSet):
         return allowed.among(docs)
-    if isinstance(allowed, (set, frozenset)):
+    if isinstance(allowed, set):
         return allowed.intersection(docs)
     return {d for d in docs if d in allowed}

@@ -40,7 +40,7 @@ def suggest_titles(
         return []  # nothing starts like the last word (a stop word may just end the query)
     typed = " " + " ".join(words)
     exact = bool(prefixes) and prefixes[0].startswith(last)
-    wanted = [(" " + w,) for w in title_words]
+    wanted: list[tuple[str, ...]] = [(" " + w,) for w in title_words]
     if prefixes:
         wanted.append((" " + last,) if exact else tuple(" " + p for p in prefixes))
 

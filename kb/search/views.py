@@ -6,6 +6,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from flask import Blueprint, g, jsonify, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from kb.articles.categories import CATEGORIES, CATEGORY_CODES
@@ -99,7 +100,7 @@ def _api_limit(default: int, maximum: int) -> int:
 
 
 @api_bp.get("/search")
-def search_api():  # type: ignore[no-untyped-def]
+def search_api() -> ResponseReturnValue:
     """Search as JSON, with highlighted snippets and a did-you-mean suggestion."""
     query = request.args.get("q", "")
     if len(query) > 2000:
@@ -134,7 +135,7 @@ def search_api():  # type: ignore[no-untyped-def]
 
 
 @api_bp.get("/suggest")
-def suggest():  # type: ignore[no-untyped-def]
+def suggest() -> ResponseReturnValue:
     """Article titles matching what the shopper is typing (for the search box)."""
     query = request.args.get("q", "")
     if len(query) > 200:

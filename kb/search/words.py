@@ -149,10 +149,10 @@ def parse_search_words(text: str, path: Path | str = FILE_NAME) -> SearchWords:
             if not _WORD.fullmatch(word):
                 raise check.fail(table, word, f"{word!r} is not a single word of letters or "
                                  "digits (no spaces, hyphens or punctuation)")
-            found = check.words(targets, table, word, word)
-            if word.lower() in found:
+            listed = check.words(targets, table, word, word)
+            if word.lower() in listed:
                 raise check.fail(table, word, f"{word!r} is given as its own synonym")
-            pairs.append((word.lower(), found))
+            pairs.append((word.lower(), listed))
         synonyms[lang] = tuple(pairs)
     return SearchWords(synonyms=synonyms, stop_words=stop_words)
 

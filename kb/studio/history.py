@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from kb.articles.models import Article
@@ -53,7 +54,7 @@ def diff(article_id: int) -> str:
 
 @bp.post("/<int:article_id>/revisions/<int:number>/restore")
 @role_required("writer")
-def restore(article_id: int, number: int) -> Response:
+def restore(article_id: int, number: int) -> ResponseReturnValue:
     """Save an old revision's content again, as a new revision "Restored revision N"."""
     article = db.get_or_404(Article, article_id)
     revision = service.revision_of(article, number)

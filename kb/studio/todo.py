@@ -62,7 +62,7 @@ def unanswered_searches(limit: int = TODO_LIMIT) -> list[UnansweredSearch]:
     count = func.count(SearchLog.id)
     last_seen = func.max(SearchLog.created_at)
     rows = db.session.execute(
-        select(SearchLog.normalized, SearchLog.lang, count.label("count"), last_seen.label("last"))
+        select(SearchLog.normalized, SearchLog.lang, count.label("searches"), last_seen.label("last"))
         .where(SearchLog.results == 0, SearchLog.normalized != "")
         .group_by(SearchLog.normalized, SearchLog.lang)
         .order_by(count.desc(), last_seen.desc(), SearchLog.normalized)
@@ -70,7 +70,7 @@ def unanswered_searches(limit: int = TODO_LIMIT) -> list[UnansweredSearch]:
     ).all()
     return [
         UnansweredSearch(
-            query=row.normalized, lang=row.lang, count=int(row.count), last_seen=row.last
+            query=row.normalized, lang=row.lang, count=int(row.searches), last_seen=row.last
         )
         for row in rows
     ]

@@ -65,7 +65,7 @@ def index() -> str:
     )
     policy = current_policy()
     listing = service.list_articles(filters, request.args.get("page", 1, type=int) or 1, policy=policy)
-    kept = {name: value for name, value in args.items() if value}
+    kept: dict[str, Any] = {name: value for name, value in args.items() if value}
     return render_template(
         "studio/index.html",
         listing=listing,
@@ -191,7 +191,7 @@ def preview() -> Response:
 
 @bp.post("/<int:article_id>/still-accurate")
 @role_required("writer")
-def still_accurate(article_id: int) -> Response:
+def still_accurate(article_id: int) -> ResponseReturnValue:
     """The writer confirms the article still holds after its other-language version changed."""
     article = db.get_or_404(Article, article_id)
     with write_transaction():
@@ -218,7 +218,7 @@ def delete(article_id: int) -> ResponseReturnValue:
 
 @bp.post("/<int:article_id>/undelete")
 @role_required("writer")
-def undelete(article_id: int) -> Response:
+def undelete(article_id: int) -> ResponseReturnValue:
     """Bring a deleted article back with the status it had before."""
     article = db.get_or_404(Article, article_id)
     if article.status == ArticleStatus.DELETED:

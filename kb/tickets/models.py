@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kb.extensions import db
+from kb.extensions import Model
 from kb.types import Money, UTCDateTime, utcnow
 
 
@@ -29,6 +29,13 @@ class TicketStatus(StrEnum):
     DECLINED = "declined"
 
 
+class RefundStatus(StrEnum):
+    """A refund is confirmed at once, or waits above the threshold for a second agent."""
+
+    CONFIRMED = "confirmed"
+    PENDING_CONFIRMATION = "pending_confirmation"
+
+
 class TicketKind(StrEnum):
     """What a ticket is about: a return (the assistant's) or a question (the contact form's)."""
 
@@ -36,7 +43,7 @@ class TicketKind(StrEnum):
     QUESTION = "question"
 
 
-class Ticket(db.Model):
+class Ticket(Model):
     """One request to the desk: a return opened by the assistant, or a shopper's question.
 
     A question has no items, refunds or estimate, and its order is optional.
@@ -113,7 +120,7 @@ class Ticket(db.Model):
         return list(json.loads(self.review_reasons_json or "[]"))
 
 
-class TicketItem(db.Model):
+class TicketItem(Model):
     """One order line in a ticket, with the quantity it reserves and the decision made."""
 
     __tablename__ = "ticket_item"
@@ -136,7 +143,7 @@ class TicketItem(db.Model):
     ticket: Mapped[Ticket] = relationship(back_populates="items")
 
 
-class TicketEvent(db.Model):
+class TicketEvent(Model):
     """One entry of a ticket's history: who did what, and when."""
 
     __tablename__ = "ticket_event"
@@ -159,7 +166,7 @@ class TicketEvent(db.Model):
         return dict(json.loads(self.data_json or "{}"))
 
 
-class Refund(db.Model):
+class Refund(Model):
     """Money given back on a ticket: the items' amount and any goodwill on top."""
 
     __tablename__ = "refund"
@@ -173,7 +180,7 @@ class Refund(db.Model):
     method: Mapped[str] = mapped_column(String(20))
     guarantee: Mapped[bool] = mapped_column(default=False)
     # Above the second-approval threshold a refund waits for another agent's confirmation.
-    status: Mapped[str] = mapped_column(String(20), default="confirmed")
+    status: Mapped[str] = mapped_column(String(20), default=RefundStatus.CONFIRMED)
     created_by: Mapped[str] = mapped_column(String(200))
     # Who made it ("user:12", "token:3"): the second approval must come from someone else.
     created_by_key: Mapped[str | None] = mapped_column(String(60))
@@ -183,7 +190,7 @@ class Refund(db.Model):
     ticket: Mapped[Ticket] = relationship(back_populates="refunds")
 
 
-class Attachment(db.Model):
+class Attachment(Model):
     """A shopper's photo, re-encoded, stored outside the web root, shown to staff only."""
 
     __tablename__ = "attachment"

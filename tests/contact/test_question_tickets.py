@@ -13,7 +13,8 @@ from kb.extensions import db
 from kb.insights.models import TicketDay
 from kb.mail.models import OutboxMessage, Webhook
 from kb.tickets.models import Ticket
-from kb.tickets.service import TicketError, apply_action, issue_refund, open_question
+from kb.tickets.refunds import issue_refund
+from kb.tickets.service import TicketError, apply_action, open_question
 from kb.tickets.states import Action, allowed_actions
 from tests.contact.conftest import QUESTION, send
 from tests.desk.conftest import bearer, open_return, sign_in

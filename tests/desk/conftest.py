@@ -16,6 +16,7 @@ from kb.auth.service import create_token, create_user
 from kb.extensions import db
 from kb.orders.models import Order
 from kb.orders.records import import_orders
+from kb.returns import submission
 from kb.returns import wizard_service as wiz
 from kb.tickets.models import Ticket
 
@@ -104,8 +105,8 @@ def open_return(
         for sku, quantity, reason, condition in (lines or DEFAULT_LINES[number])
     ])
     evaluated, _articles = wiz.self_help(session, choices, note)
-    resolutions, methods = wiz.choices_for(evaluated, exception)
-    ticket, token, _created = wiz.create_return(
+    resolutions, methods = submission.choices_for(evaluated, exception)
+    ticket, token, _created = submission.create_return(
         session, choices,
         resolution=resolution or resolutions[0].value,
         method=method or methods[0].value,

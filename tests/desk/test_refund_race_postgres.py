@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from kb.extensions import db
 from kb.tickets.models import Ticket, TicketItem
-from kb.tickets.service import TicketError, apply_action, issue_refund
+from kb.tickets.refunds import issue_refund
+from kb.tickets.service import TicketError, apply_action
 from tests.desk.conftest import open_return
 
 

@@ -8,14 +8,8 @@ import pytest
 from flask import Flask
 
 from kb.extensions import db
-from kb.tickets.service import (
-    TicketError,
-    apply_action,
-    assign,
-    confirm_refund,
-    issue_refund,
-    refund_limits,
-)
+from kb.tickets.refunds import confirm_refund, issue_refund, refund_limits
+from kb.tickets.service import TicketError, apply_action, assign
 from tests.desk.conftest import open_return, staff_user
 
 

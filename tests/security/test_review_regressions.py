@@ -14,7 +14,8 @@ from kb.auth.service import create_token, create_user
 from kb.extensions import db
 from kb.orders.records import import_orders
 from kb.tickets.models import Refund, Ticket
-from kb.tickets.service import TicketError, apply_action, issue_refund
+from kb.tickets.refunds import issue_refund
+from kb.tickets.service import TicketError, apply_action
 from tests.returns.helpers import create, item, lookup, options
 
 
