@@ -2,7 +2,7 @@
 
 Each delivery is checked against its platform's signature over the raw body before anything
 is parsed; a wrong or missing signature is refused (401) and nothing is stored. A platform
-whose secret is not configured answers 503, so that its dashboard shows the delivery failing.
+whose secret is not configured answers 404 (``not_configured``): its dashboard shows the delivery failing.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def _checked_body(setting: str, header: str) -> tuple[bytes | None, tuple[Respon
     secret = current_app.config.get(setting)
     if not secret:
         log.error("a webhook arrived at %s but KB_%s is not set", request.path, setting)
-        return None, json_error(503, "not_configured",
+        return None, json_error(404, "not_configured",
                                 f"This webhook is not set up: set KB_{setting} to the shop's webhook secret.")
     body = request.get_data(cache=False)
     if not signing.verify(str(secret), body, request.headers.get(header)):

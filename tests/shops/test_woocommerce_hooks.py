@@ -41,7 +41,7 @@ def test_the_ping_sent_when_a_webhook_is_created_is_answered(woocommerce: Platfo
 def test_without_a_secret_the_hook_says_it_is_not_set_up(app: Flask) -> None:
     response = app.test_client().post("/hooks/woocommerce", json={"id": 1},
                                       headers={"X-WC-Webhook-Signature": "x"})
-    assert response.status_code == 503
+    assert response.status_code == 404
     assert "KB_WOOCOMMERCE_WEBHOOK_SECRET" in response.get_json()["error"]["message"]
 
 
