@@ -50,6 +50,7 @@ def _register_rooms(app: Flask) -> None:
         articles,
         auth,
         background,
+        catalogue,
         cli,
         contact,
         desk,
@@ -60,12 +61,13 @@ def _register_rooms(app: Flask) -> None:
         orders,
         returns,
         search,
+        shops,
         studio,
         tickets,
     )
 
-    rooms = (articles, search, orders, returns, tickets, contact, desk, mail, studio, insights, auth,
-             health, ops, cli)
+    rooms = (articles, search, orders, catalogue, returns, shops, tickets, contact, desk, mail, studio, insights,
+             auth, health, ops, cli)
     for room in rooms:
         room.init_app(app)
     background.init_app(app)  # after the rooms: it runs the jobs they registered

@@ -50,6 +50,9 @@ DEFAULTS: dict[str, Any] = {
     # True: each web process also runs the background jobs in a thread (no `kb outbox run` beside it)
     "OUTBOX_BACKGROUND": False,
     "OUTBOX_INTERVAL": 5,  # seconds between the background sender's rounds
+    # Shop platforms: the secrets their webhooks are signed with; None: that webhook answers 404
+    "SHOPIFY_WEBHOOK_SECRET": None,
+    "WOOCOMMERCE_WEBHOOK_SECRET": None,
     # Desk
     "RESPONSE_TARGET_HOURS": 24,
     "REFUND_SECOND_APPROVAL_OVER": "1000",

@@ -68,8 +68,8 @@ def json_error(status: int, code: str, message: str, **extra: Any) -> tuple[Resp
 
 
 def wants_json() -> bool:
-    """Whether this request should get JSON errors (the API and embed calls)."""
-    return request.path.startswith("/api/") or request.path.endswith(".json")
+    """Whether this request should get JSON errors (the API, embed calls and shop webhooks)."""
+    return request.path.startswith(("/api/", "/hooks/")) or request.path.endswith(".json")
 
 
 class LangConverter(BaseConverter):

@@ -114,6 +114,9 @@ def _options_body(evaluated: list[wiz.Evaluated], articles: list[Any], lang: str
             "needs_review": e.decision.needs_review,
             "answer_code": str(e.decision.answer),
             "estimate": _money(e.decision.estimate),
+            # The product's other variants in stock, for an exchange; empty: ask in free text.
+            "exchange_choices": [{"sku": c.sku, "label": c.label}
+                                 for c in submission.exchange_choices([e.item.sku])],
         }
         for e in evaluated
     ]

@@ -141,6 +141,8 @@ def _text() -> dict[str, str]:
         "variant_label": _("Which size or colour would you like instead?"),
         "variant_hint": _("Only for an exchange, e.g. \"size M\" or \"blue, size 40\"."),
         "variant_missing": str(VARIANT_MISSING),
+        "variant_stock_hint": _("Only for an exchange. These are the ones we have in stock."),
+        "variant_choose": _("Choose one"),
         "exchange_title": _("What the exchange costs"),
         "exchange_text": _("Nothing: the exchange and its shipping are free. We send the size or colour you "
                            "ask for once your item reaches us."),

@@ -22,6 +22,7 @@ SHOPPER_ERRORS = {
     "invalid_email": _l("Please enter the e-mail address used for the order."),
     "missing_order": _l("Please enter the order number or the payment transaction ID."),
     "invalid_order": _l("That order number or transaction ID is too long."),
+    "unknown_exchange_variant": _l("Please choose one of the sizes or colours offered."),
     "session_not_found": _l("Your returns session has expired. Please find your order again."),
     "already_returned": _l("One of these items is already in a return."),
     "not_eligible": _l("Some items cannot be returned under our policy. Tick \"ask for an exception\" "

@@ -156,6 +156,13 @@ class ResendResponseSchema(Schema):
     message = fields.String(required=True)
 
 
+class ExchangeChoiceSchema(Schema):
+    """Another variant of the item's product, in stock (from the shop's catalogue)."""
+
+    sku = fields.String()
+    label = fields.String(metadata={"example": "Size M, blue"})
+
+
 class OptionItemSchema(Schema):
     """The policy's decision for one chosen item."""
 
@@ -170,6 +177,8 @@ class OptionItemSchema(Schema):
     needs_review = fields.Boolean()
     answer_code = fields.String()
     estimate = fields.Nested(EstimateSchema, allow_none=True)
+    # Empty when the catalogue does not know the product: the shopper then describes the variant.
+    exchange_choices = fields.List(fields.Nested(ExchangeChoiceSchema))
 
 
 class ArticleLinkSchema(Schema):

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from kb.catalogue.service import VariantChoice, exchange_choices
 from kb.extensions import db
 from kb.orders.facts import item_facts, order_facts
 from kb.orders.models import Order
@@ -86,6 +87,21 @@ def _clean_variant(value: Any) -> str:
     return " ".join(value.split())
 
 
+def variant_choices(lines: list[LineChoice]) -> list[VariantChoice]:
+    """The other variants in stock of the products chosen, when the catalogue knows them."""
+    return exchange_choices([line.sku for line in lines])
+
+
+def _chosen_variant(value: Any, lines: list[LineChoice]) -> str:
+    """The exchange wish: one of the variants offered when there are any, else the shopper's words."""
+    variant = _clean_variant(value)
+    offered = variant_choices(lines)
+    if offered and variant not in {choice.label for choice in offered}:
+        raise WizardError(400, "unknown_exchange_variant",
+                          "Choose one of the sizes or colours offered for the exchange.")
+    return variant
+
+
 def create_return(
     session: WizardSession,
     lines: list[LineChoice],
@@ -145,7 +161,7 @@ def create_return(
     else:
         store_code = None
     note_text = clean_note(note) or session.note
-    variant = _clean_variant(exchange_variant) if resolution == Resolution.EXCHANGE else ""
+    variant = _chosen_variant(exchange_variant, lines) if resolution == Resolution.EXCHANGE else ""
     estimate = estimate_for(session, evaluated, resolution, method)
     review = _abuse_reasons(session, estimate)
     ticket, token = open_ticket(

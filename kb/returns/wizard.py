@@ -265,7 +265,7 @@ def confirm(lang: str) -> ResponseReturnValue:
         methods=methods, resolution=resolution, method=method, store=store, estimate=estimate,
         exception=exception, any_ineligible=any_ineligible, errors=errors, labels_res=RESOLUTIONS,
         labels_met=METHODS, stores=current_policy().stores, idempotency_key=wiz.secrets.token_urlsafe(16),
-        variant=variant, review=review_explanations(
+        variant=variant, variant_choices=submission.variant_choices(lines), review=review_explanations(
             review, money(current_policy().receiptless_review_over, wsession.order.currency)),
     ), 400 if errors else 200
 

@@ -673,10 +673,19 @@
     const estimateBox = h("section", { class: "wapp-estimate", "aria-labelledby": "wapp-estimate-title",
       "aria-live": "polite" });
     const reviewBox = h("div", { class: "flash flash-warning wapp-review", id: "wapp-review", hidden: true });
-    const variantInput = h("input", { id: "wapp-variant", type: "text", maxlength: "120", autocomplete: "off",
-      value: choice.variant, "aria-describedby": "wapp-variant-hint" });
-    variantInput.addEventListener("input", () => { choice.variant = variantInput.value; });
-    const variantField = field("wapp-variant", T.variant_label, variantInput, T.variant_hint);
+    // The catalogue's other variants in stock, when it knows the products: a list instead of words.
+    const variantChoices = [];
+    items.forEach((item) => (item.exchange_choices || []).forEach((c) => {
+      if (!variantChoices.some((known) => known.code === c.label)) { variantChoices.push({ code: c.label, label: c.label }); }
+    }));
+    if (variantChoices.length && !variantChoices.some((c) => c.code === choice.variant)) { choice.variant = ""; }
+    const variantInput = variantChoices.length
+      ? select("wapp-variant", variantChoices, choice.variant, T.variant_choose)
+      : h("input", { id: "wapp-variant", type: "text", maxlength: "120", autocomplete: "off", value: choice.variant });
+    variantInput.setAttribute("aria-describedby", "wapp-variant-hint");
+    variantInput.addEventListener(variantChoices.length ? "change" : "input", () => { choice.variant = variantInput.value; });
+    const variantField = field("wapp-variant", T.variant_label, variantInput,
+      variantChoices.length ? T.variant_stock_hint : T.variant_hint);
     variantField.classList.add("wapp-variant");
     let estimateRequest = 0;
     let review = [];

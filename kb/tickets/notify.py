@@ -9,6 +9,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from kb.catalogue.service import exchange_choices
 from kb.extensions import db
 from kb.mail.service import queue_email, queue_webhooks
 from kb.orders.models import Order, OrderItem
@@ -76,9 +77,21 @@ def webhooks_for(ticket: Ticket, kind: str, data: dict[str, Any]) -> None:
             "resolution": ticket.resolution,
             "method": ticket.method,
             "currency": ticket.currency,
+            # For an exchange: what the shopper wants instead, and its SKU when chosen from the catalogue.
+            "exchange_variant": ticket.exchange_variant or None,
+            "exchange_sku": _exchange_sku(ticket),
             "data": data,
         },
     )
+
+
+def _exchange_sku(ticket: Ticket) -> str | None:
+    """The SKU of the variant chosen for an exchange, when it was one the catalogue offered."""
+    if ticket.resolution != "exchange" or not ticket.exchange_variant:
+        return None
+    # Stock may have run out since: look among all the products' variants.
+    choices = exchange_choices(list(_item_names(ticket)), in_stock_only=False)
+    return next((c.sku for c in choices if c.label == ticket.exchange_variant), None)
 
 
 def _order_number(ticket: Ticket) -> str | None:
