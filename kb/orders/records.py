@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from flask import has_app_context
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -17,6 +18,8 @@ from kb.extensions import db
 from kb.orders.changes import refusal
 from kb.orders.models import CURRENCIES, Order, OrderItem
 from kb.policy import Channel
+from kb.policy import load_policy
+from kb.policy.mapping import MappingRule, resolve
 from kb.policy.money import quantize
 from kb.types import utcnow
 
@@ -25,7 +28,8 @@ ORDER_FIELDS = {
     "number", "email", "placed_at", "delivered_at", "channel", "seller", "store",
     "transaction_id", "currency", "shipping", "items", "cancelled_at",
 }
-ITEM_FIELDS = {"sku", "name", "category", "quantity", "unit_price", "final_sale"}
+ITEM_FIELDS = {"sku", "name", "category", "quantity", "unit_price", "final_sale",
+               "product_type", "tags", "vendor"}
 
 
 class OrderRecordError(ValueError):
@@ -209,6 +213,13 @@ def normalise_transaction_id(transaction: str | None) -> str | None:
     return "".join(char for char in folded if not char.isspace() and char not in "-‐‑–").upper() or None
 
 
+def _mapping_rules() -> tuple[MappingRule, ...]:
+    if has_app_context():
+        from kb.shop import current_policy  # kb.shop needs an app; imported only with one
+        return current_policy().catalogue_mapping
+    return load_policy().catalogue_mapping
+
+
 def _validate_item(item: Any, position: int, currency: str) -> dict[str, Any]:
     where = f"item {position}"
     if not isinstance(item, dict):
@@ -219,7 +230,9 @@ def _validate_item(item: Any, position: int, currency: str) -> dict[str, Any]:
     try:
         sku = _text(item, "sku", 64)
         name = _text(item, "name", 200)
-        category = _text(item, "category", 40)
+        category = _text(item, "category", 40, required=False)
+        product_type = _text(item, "product_type", 200, required=False)
+        vendor = _text(item, "vendor", 200, required=False)
     except OrderRecordError as exc:
         raise OrderRecordError(f"{where}: {exc}") from exc
     quantity = item.get("quantity")
@@ -234,6 +247,15 @@ def _validate_item(item: Any, position: int, currency: str) -> dict[str, Any]:
     final_sale = item.get("final_sale", False)
     if not isinstance(final_sale, bool):
         raise OrderRecordError(f"{where}: 'final_sale' must be true or false")
+    tags = item.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise OrderRecordError(f"{where}: 'tags' must be a list of strings")
+    if category is None:
+        # The shop's own words (product type, tags, vendor, SKU) decide through the mapping.
+        found = resolve(_mapping_rules(), str(sku), product_type, tags, vendor)
+        category = found.category
+        if found.final_sale is not None and "final_sale" not in item:
+            final_sale = found.final_sale
     return {
         "sku": sku,
         "name": name,

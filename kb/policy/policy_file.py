@@ -15,6 +15,7 @@ from types import MappingProxyType
 from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from kb.policy.mapping import MappingRule, parse_rules
 from kb.policy.money import parse_money
 
 DEFAULT_POLICY_FILE: Final = "default_policy.toml"
@@ -93,6 +94,7 @@ class Policy:
     carrier: str
     return_address: Address
     version: str
+    catalogue_mapping: tuple[MappingRule, ...] = ()
     # Where the settings came from, for log lines and error messages; not part of equality.
     source: str = field(default="", compare=False)
 
@@ -218,6 +220,7 @@ def parse_policy(data: bytes, *, source: str = "policy", timezone: str | None = 
         return_address=read.address("return_address"),
         version=hashlib.sha256(data).hexdigest()[:12],
         source=source,
+        catalogue_mapping=read.mapping("catalogue_mapping"),
     )
     read.refuse_unknown_keys()
     return policy
@@ -357,6 +360,14 @@ class _Reader:
             raise self.fail(key, "must be a table with name, address, city and country")
         store = self._store(key, {"code": "-", **value})
         return Address(store.name, store.address, store.city, store.country)
+
+    def mapping(self, key: str) -> tuple[MappingRule, ...]:
+        self.used.add(key)
+        known = (frozenset(self.table.get("category_window_days") or {})
+                 | frozenset(self.table.get("non_returnable_categories") or ())
+                 | frozenset(self.table.get("repairable_categories") or ()))
+        return parse_rules(self.table.get(key), self.fail,
+                           frozenset(normalize_category(str(c)) for c in known))
 
     def refuse_unknown_keys(self) -> None:
         unknown = sorted(set(self.table) - self.used)

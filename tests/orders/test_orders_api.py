@@ -180,3 +180,19 @@ def test_the_openapi_document_describes_the_orders_api(client: FlaskClient) -> N
     assert {"get", "put", "patch"} <= set(spec["paths"]["/api/v1/orders/{number}"])
     assert "post" in spec["paths"]["/api/v1/orders/batch"]
     assert "OrderBody" in spec["components"]["schemas"]
+
+
+def test_items_without_a_category_take_the_mapping_of_the_policy(
+        client: FlaskClient, shop_headers: dict) -> None:
+    items = [
+        {"sku": "EL-TV-55", "name": "TV", "quantity": 1, "unit_price": "499.00"},
+        {"sku": "GC-50", "name": "Gift card", "product_type": "Gift card", "quantity": 1,
+         "unit_price": "50.00"},
+        {"sku": "SOFA", "name": "Sofa", "vendor": "Nordic", "tags": ["home"], "quantity": 1,
+         "unit_price": "900.00"},
+    ]
+    response = client.put("/api/v1/orders/A1001", json=body(items=items), headers=shop_headers)
+    assert response.status_code == 201, response.get_json()
+    got = {i["sku"]: (i["category"], i["final_sale"]) for i in response.get_json()["items"]}
+    assert got == {"EL-TV-55": ("electronics", False), "GC-50": ("gift_card", True),
+                   "SOFA": ("general", False)}
