@@ -17,8 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from kb.extensions import db
 from kb.orders.changes import refusal
 from kb.orders.models import CURRENCIES, Order, OrderItem
-from kb.policy import Channel
-from kb.policy import load_policy
+from kb.policy import Channel, load_policy
 from kb.policy.mapping import MappingRule, resolve
 from kb.policy.money import quantize
 from kb.types import utcnow

@@ -20,8 +20,15 @@ class OrderItemSchema(Schema):
 
     sku = fields.String(required=True, validate=validate.Length(max=64))
     name = fields.String(required=True, validate=validate.Length(max=200))
-    category = fields.String(required=True, validate=validate.Length(max=40),
-                             metadata={"description": "A category of the returns policy."})
+    category = fields.String(validate=validate.Length(max=40), metadata={
+        "description": "A category of the returns policy; when left out, the policy's "
+                       "catalogue mapping decides it from the fields below ('general' if none match)."})
+    product_type = fields.String(load_only=True, validate=validate.Length(max=200),
+                                 metadata={"description": "The shop's product type, for the mapping."})
+    tags = fields.List(fields.String(), load_only=True,
+                       metadata={"description": "The shop's product tags, for the mapping."})
+    vendor = fields.String(load_only=True, validate=validate.Length(max=200),
+                           metadata={"description": "The product's vendor, for the mapping."})
     quantity = fields.Integer(required=True, validate=validate.Range(1, 1000))
     unit_price = fields.Decimal(required=True, as_string=True,
                                 metadata={"description": "What was paid for one, e.g. \"19.90\"."})

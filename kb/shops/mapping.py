@@ -6,8 +6,6 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-DEFAULT_CATEGORY = "general"  # until the policy maps the shop's own product types
-
 
 class PayloadError(ValueError):
     """A payload kb cannot use (a field the shop may omit is missing): logged and acknowledged."""

@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from kb.shops.mapping import DEFAULT_CATEGORY, PayloadError, amount, iso, merge_lines, text, when
+from kb.shops.mapping import PayloadError, amount, iso, merge_lines, text, when
 
 PLATFORM = "shopify"
 ORDER_TOPICS = ("orders/create", "orders/updated", "orders/cancelled")
@@ -96,7 +96,8 @@ def _line(line: dict[str, Any]) -> dict[str, Any]:
     return {
         "sku": line_sku(line.get("sku"), line.get("variant_id"), line.get("id")),
         "name": f"{title} – {variant}"[:200] if variant else title,
-        "category": DEFAULT_CATEGORY,
+        # No category: the policy's catalogue mapping decides it (by vendor or SKU here).
+        **({"vendor": vendor} if (vendor := text(line.get("vendor"), 200)) else {}),
         "quantity": quantity,
         "unit_price": (amount(line.get("price")) * quantity - discount) / quantity,
     }

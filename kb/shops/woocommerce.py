@@ -12,7 +12,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from kb.shops.mapping import DEFAULT_CATEGORY, PayloadError, amount, iso, merge_lines, text, when
+from kb.shops.mapping import PayloadError, amount, iso, merge_lines, text, when
 from kb.shops.shopify import OrderUpdate
 
 PLATFORM = "woocommerce"
@@ -71,7 +71,7 @@ def _line(line: dict[str, Any]) -> dict[str, Any]:
     return {
         "sku": line_sku(line.get("sku"), line.get("product_id"), line.get("variation_id")),
         "name": text(html.unescape(str(line.get("name") or "Item")), 200),
-        "category": DEFAULT_CATEGORY,
+        # No category: the policy's catalogue mapping decides it (by SKU prefix here).
         "quantity": quantity,
         "unit_price": paid / quantity,
     }
