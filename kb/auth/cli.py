@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 import click
 from flask.cli import AppGroup
 
+from kb.auth.models import User
 from kb.auth.service import create_token, create_user, set_password
 from kb.database import writes_up_front
 from kb.extensions import db
@@ -18,6 +20,25 @@ ROLES = click.Choice(["writer", "agent", "admin"])
 TOKEN_ROLES = click.Choice(["writer", "agent", "admin", "shop"])
 
 
+def _password(from_stdin: bool, prompt: str) -> str:
+    """The password from standard input (for scripts) or typed twice at a hidden prompt."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return str(click.prompt(prompt, hide_input=True, confirmation_prompt=True))
+
+
+def _committed(change: Callable[[], User]) -> User:
+    """Run an account change and commit it; a refused one (ValueError) is a clean CLI error."""
+    writes_up_front()
+    try:
+        user = change()
+        db.session.commit()
+    except ValueError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    return user
+
+
 @users_cli.command("create")
 @click.argument("email")
 @click.option("--role", type=ROLES, required=True, help="What the account may do.")
@@ -25,17 +46,8 @@ TOKEN_ROLES = click.Choice(["writer", "agent", "admin", "shop"])
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def create_user_command(email: str, role: str, name: str, password_stdin: bool) -> None:
     """Create a staff account (the password is prompted for unless --password-stdin)."""
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    writes_up_front()
-    try:
-        user = create_user(email, password, role, name)
-        db.session.commit()
-    except ValueError as exc:
-        db.session.rollback()
-        raise click.ClickException(str(exc)) from exc
+    password = _password(password_stdin, "Password")
+    user = _committed(lambda: create_user(email, password, role, name))
     click.echo(f"created {user.role} {user.email}")
 
 
@@ -44,17 +56,8 @@ def create_user_command(email: str, role: str, name: str, password_stdin: bool) 
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def set_password_command(email: str, password_stdin: bool) -> None:
     """Give a staff account a new password and sign it out everywhere."""
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
-    writes_up_front()
-    try:
-        user = set_password(email, password)
-        db.session.commit()
-    except ValueError as exc:
-        db.session.rollback()
-        raise click.ClickException(str(exc)) from exc
+    password = _password(password_stdin, "New password")
+    user = _committed(lambda: set_password(email, password))
     click.echo(f"new password set for {user.email}; their sessions are signed out")
 
 

@@ -31,43 +31,32 @@ class Snapshot:
     body: str
 
 
+def _snapshot(source: Article | ArticleRevision | Draft, tags: tuple[str, ...]) -> Snapshot:
+    """The fields every source names alike; only the tags are stored differently."""
+    return Snapshot(
+        title=source.title,
+        slug=source.slug,
+        category=source.category,
+        tags=tags,
+        summary=source.summary,
+        status=source.status,
+        body=source.body,
+    )
+
+
 def snapshot_of_article(article: Article) -> Snapshot:
     """The article as it is saved now."""
-    return Snapshot(
-        title=article.title,
-        slug=article.slug,
-        category=article.category,
-        tags=tuple(article.tags),
-        summary=article.summary,
-        status=article.status,
-        body=article.body,
-    )
+    return _snapshot(article, tuple(article.tags))
 
 
 def snapshot_of_revision(revision: ArticleRevision) -> Snapshot:
     """The article as one revision saved it."""
-    return Snapshot(
-        title=revision.title,
-        slug=revision.slug,
-        category=revision.category,
-        tags=tuple(json.loads(revision.tags_json or "[]")),
-        summary=revision.summary,
-        status=revision.status,
-        body=revision.body,
-    )
+    return _snapshot(revision, tuple(json.loads(revision.tags_json or "[]")))
 
 
 def snapshot_of_draft(draft: Draft) -> Snapshot:
     """The article as the writer typed it."""
-    return Snapshot(
-        title=draft.title,
-        slug=draft.slug,
-        category=draft.category,
-        tags=draft.tags,
-        summary=draft.summary,
-        status=draft.status,
-        body=draft.body,
-    )
+    return _snapshot(draft, draft.tags)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ NOT_HTML = {
     "insights.report_csv", "desk.photo", "wizard.read", "articles.root",
     "articles_api.list_articles", "articles_api.get_article", "insights_api.report", "returns_api.show",
     "search_api.search_api", "search_api.suggest", "desk_api.tickets", "desk_api.ticket",
+    "orders_api.get_order", "studio.search_words_file",
 }
 REPORTS = ("reasons", "self_help", "money", "gaps", "articles")
 
@@ -132,7 +133,7 @@ def staff_pages(page: Any, base: str, app: Any, reference: str, visits: Visits, 
         ("desk.replies", "/desk/admin/replies"), ("desk.edit_reply", f"/desk/admin/replies/{reply_id}"),
         ("studio.index", "/studio"), ("studio.new", "/studio/new"), ("studio.edit", f"/studio/{article_id}/edit"),
         ("studio.history", f"/studio/{article_id}/history"), ("studio.diff", f"/studio/{article_id}/diff"),
-        ("studio.delete", f"/studio/{article_id}/delete"),
+        ("studio.delete", f"/studio/{article_id}/delete"), ("studio.search_words", "/studio/search-words"),
     ] + [("insights.report", f"/insights/{report}") for report in REPORTS]
     for endpoint, path in paths:
         visits.check(page, endpoint, base + path)
