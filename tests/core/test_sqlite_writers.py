@@ -54,8 +54,20 @@ def test_an_unwritable_lock_file_leaves_the_ordering_to_sqlite(tmp_path: Path) -
 
 
 def test_concurrent_write_transactions_all_commit_in_turn(app: Flask) -> None:
+    # A table of the test's own: the test databases are copied from a template and emptied, not
+    # rebuilt, between tests, so it is dropped at the end (else the schema no longer matches the models).
+    db.session.execute(text("DROP TABLE IF EXISTS tally"))  # left by a run that was killed
     db.session.execute(text("CREATE TABLE tally (n INTEGER)"))
     db.session.commit()
+    try:
+        _write_in_turn_from_four_threads(app)
+    finally:
+        db.session.rollback()
+        db.session.execute(text("DROP TABLE IF EXISTS tally"))
+        db.session.commit()
+
+
+def _write_in_turn_from_four_threads(app: Flask) -> None:
     errors: list[BaseException] = []
 
     def writer() -> None:
