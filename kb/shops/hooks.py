@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -55,19 +56,7 @@ def _delivery_id(header: str, body: bytes) -> str:
 @bp.post("/hooks/shopify")
 def shopify_hook() -> tuple[Response, int]:
     """Shopify's order, fulfilment and product webhooks."""
-    body, error = _checked_body("SHOPIFY_WEBHOOK_SECRET", shopify.SIGNATURE_HEADER)
-    if error is not None or body is None:
-        return error or json_error(400, "invalid_body", "The body could not be read.")
-    payload = _payload(body)
-    if payload is None:
-        return json_error(400, "invalid_json", "The body must be a JSON object.")
-    topic = (request.headers.get(shopify.TOPIC_HEADER) or "").strip()
-    apply = _shopify_action(topic, payload)
-    if apply is None:
-        log.info("Shopify webhook topic %r is not one kb uses; acknowledged", topic)
-        return jsonify({"status": "ignored", "detail": f"topic {topic!r} is not used"}), 200
-    outcome = service.receive(shopify.PLATFORM, _delivery_id(shopify.DELIVERY_HEADER, body), topic, apply)
-    return jsonify(outcome.as_json()), 200
+    return _receive(shopify, "SHOPIFY_WEBHOOK_SECRET", _shopify_action)
 
 
 def _shopify_action(topic: str, payload: dict[str, Any]) -> Any:
@@ -85,19 +74,27 @@ def woocommerce_hook() -> tuple[Response, int]:
     """WooCommerce's order and product webhooks, and its ping when a webhook is created."""
     if not request.headers.get(woocommerce.SIGNATURE_HEADER) and _is_ping():
         return jsonify({"status": "pong"}), 200
-    body, error = _checked_body("WOOCOMMERCE_WEBHOOK_SECRET", woocommerce.SIGNATURE_HEADER)
+    return _receive(woocommerce, "WOOCOMMERCE_WEBHOOK_SECRET", _woocommerce_action)
+
+
+def _receive(platform: Any, secret_setting: str,
+             action_for: Callable[[str, dict[str, Any]], Any]) -> tuple[Response, int]:
+    """One delivery of either platform: signature checked on the raw body first, then its topic's action.
+
+    ``platform`` is the platform's module (``shopify`` or ``woocommerce``), which names its headers.
+    """
+    body, error = _checked_body(secret_setting, platform.SIGNATURE_HEADER)
     if error is not None or body is None:
         return error or json_error(400, "invalid_body", "The body could not be read.")
     payload = _payload(body)
     if payload is None:
         return json_error(400, "invalid_json", "The body must be a JSON object.")
-    topic = (request.headers.get(woocommerce.TOPIC_HEADER) or "").strip()
-    apply = _woocommerce_action(topic, payload)
+    topic = (request.headers.get(platform.TOPIC_HEADER) or "").strip()
+    apply = action_for(topic, payload)
     if apply is None:
-        log.info("WooCommerce webhook topic %r is not one kb uses; acknowledged", topic)
+        log.info("%s webhook topic %r is not one kb uses; acknowledged", platform.PLATFORM, topic)
         return jsonify({"status": "ignored", "detail": f"topic {topic!r} is not used"}), 200
-    delivery = _delivery_id(woocommerce.DELIVERY_HEADER, body)
-    outcome = service.receive(woocommerce.PLATFORM, delivery, topic, apply)
+    outcome = service.receive(platform.PLATFORM, _delivery_id(platform.DELIVERY_HEADER, body), topic, apply)
     return jsonify(outcome.as_json()), 200
 
 
