@@ -2,8 +2,16 @@
 
 Whoosh stores the index (segments, postings, locks). A rebuild writes a complete new folder
 beside it and swaps the two atomically (renameat2 RENAME_EXCHANGE), so readers never see a
-gap. Writers take whoosh's lock with back-off; while a rebuild runs they also append to a
-journal beside the folder, which the rebuild replays before the swap: nothing is lost.
+gap. Writers take a lock file beside the folder with back-off; while a rebuild runs they also
+append to a journal beside the folder, which the rebuild replays before the swap: nothing is
+lost.
+
+Why a lock beside the folder and not only whoosh's own: opening a whoosh index reads its
+newest TOC file without any lock, and a commit by another process deletes the TOC it
+replaces, so a writer that opened the index while another committed failed with
+FileNotFoundError. The lock beside the folder is taken before the index is opened, so no
+other writer can commit meanwhile; it also survives the rebuild's folder swap (whoosh's
+lock file lives inside the folder that gets swapped away).
 """
 
 from __future__ import annotations
@@ -21,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index as windex
-from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
 
 from kb.search.folders import exchange_dirs, flock, opened
@@ -119,11 +126,23 @@ class IndexFolder:
             return "corrupt"  # unreadable folder
         if listing is None:
             return "missing"
-        # The version counts too: new stop words make the index on disk out of date.
-        key = (listing[0], frozenset(listing[1].items()), schema_version())
-        if self._checked[0] == key:
-            return self._checked[1]
-        result = self._verify(listing[1])
+        for _ in range(3):
+            # The version counts too: new stop words make the index on disk out of date.
+            key = (listing[0], frozenset(listing[1].items()), schema_version())
+            if self._checked[0] == key:
+                return self._checked[1]
+            result = self._verify(listing[1])
+            if result == "ok":
+                break
+            # A commit or a swap by another process while verifying removes files the check
+            # was reading: that is not damage, so look again at what is there now.
+            try:
+                again = self._listing()
+            except OSError:
+                break
+            if again is None or again == listing:
+                break
+            listing = again
         self._checked = (key, result)
         return result
 
@@ -234,6 +253,13 @@ class IndexFolder:
         self._write(apply, [{"op": "remove", "doc_id": i} for i in ids])
 
     def _write(self, apply: Callable[[Any], None], ops: list[dict[str, Any]]) -> None:
+        self._parent.mkdir(parents=True, exist_ok=True)
+        with flock(self._side("write.lock"), timeout=self.lock_timeout) as got:
+            if not got:
+                raise IndexBusyError(f"search index {self.path} is locked by another writer")
+            self._write_locked(apply, ops)
+
+    def _write_locked(self, apply: Callable[[Any], None], ops: list[dict[str, Any]]) -> None:
         deadline = time.monotonic() + self.lock_timeout
         delay = 0.005
         repaired = False
@@ -241,13 +267,12 @@ class IndexFolder:
             # While a rebuild runs, writes are also journalled so the rebuild can replay
             # them; holding the shared lock until commit keeps a rebuild from starting
             # between this check and the commit.
-            self._parent.mkdir(parents=True, exist_ok=True)
             with flock(self._side("rebuild.lock"), shared=True, timeout=0) as not_rebuilding:
                 try:
                     with opened(self.path) as ix:
                         writer = ix.writer(timeout=0.0)
                 except LockError:
-                    writer = None
+                    writer = None  # a writer that does not take the lock beside the folder
                 except OSError:
                     raise  # a full disk or a read-only folder: the caller decides
                 except Exception:
@@ -324,22 +349,13 @@ class IndexFolder:
         return count
 
     def _finish_rebuild(self, tmp: Path) -> None:
-        """Replay writes made during the build, then swap, holding the old index's lock."""
-        old_lock = None
-        if self._check() == "ok":
-            old_lock = FileStorage(str(self.path)).lock("MAIN_WRITELOCK")
-            deadline = time.monotonic() + max(60.0, self.lock_timeout)
-            while not old_lock.acquire(blocking=False):
-                if time.monotonic() > deadline:
-                    raise IndexBusyError(f"search index {self.path} stayed locked")
-                time.sleep(0.05)
-        try:
+        """Replay writes made during the build, then swap, holding the writers' lock."""
+        with flock(self._side("write.lock"), timeout=max(60.0, self.lock_timeout)) as got:
+            if not got:
+                raise IndexBusyError(f"search index {self.path} stayed locked")
             self._replay(tmp)
             with flock(self._side("create.lock"), timeout=None):
                 self._swap_in(tmp)
-        finally:
-            if old_lock is not None:
-                old_lock.release()
 
     def _replay(self, tmp: Path) -> None:
         try:

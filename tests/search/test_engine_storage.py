@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import multiprocessing
 import os
 import shutil
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 from whoosh.filedb.filestore import FileStorage
 
+import kb.search.storage as storage
 from kb.search.engine import IndexBusyError, IndexedDoc, SearchIndex
 
 
@@ -182,6 +184,36 @@ def test_a_writer_waits_for_the_lock_then_gives_up(tmp_path: Path) -> None:
             ix.upsert([doc("b", "never")])
     finally:
         lock.release()
+
+
+def test_a_writer_opens_the_index_only_when_no_other_writer_can_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Opening a whoosh index reads its newest TOC without a lock, and another process's
+    # commit deletes that TOC: a writer must not even open the index while another holds
+    # the writers' lock beside the folder.
+    ix = SearchIndex(tmp_path / "index")
+    ix.ensure()
+    opened_at: list[bool] = []
+    real_opened = storage.opened
+
+    def watched(path: Path) -> object:
+        opened_at.append(released.is_set())
+        return real_opened(path)
+
+    monkeypatch.setattr(storage, "opened", watched)
+    released = threading.Event()
+    other_writer = os.open(tmp_path / ".index.write.lock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(other_writer, fcntl.LOCK_EX)
+
+    def release() -> None:
+        released.set()
+        os.close(other_writer)  # closing the descriptor releases the lock
+
+    threading.Timer(0.4, release).start()
+    ix.upsert([doc("a", "waited")])
+    assert opened_at and all(opened_at)  # nothing was opened while the other writer held it
+    assert found(ix, "waited") == {"a"}
 
 
 def _upsert_many(path: str, prefix: str, go: object) -> None:
