@@ -13,7 +13,7 @@ from kb.auth.models import ApiToken, Role, User
 from kb.auth.service import MIN_PASSWORD
 from kb.database import write_transaction
 from kb.desk import admin_service as admin
-from kb.desk.service import parse_page
+from kb.desk.service import Page, parse_page
 from kb.desk.views import bp
 from kb.extensions import db
 from kb.mail.models import Webhook
@@ -168,7 +168,8 @@ def revoke_token(token_id: int) -> ResponseReturnValue:
 def unmapped() -> ResponseReturnValue:
     """The shop's words on items that fell to the default category, to map in the policy file."""
     page, per_page = parse_page(request.args, strict=False)
+    rows, total = unmapped_values(page, per_page)
     categories = sorted(current_policy().categories - {DEFAULT_CATEGORY})
-    return render_template("desk/unmapped.html", listing=unmapped_values(page, per_page),
+    return render_template("desk/unmapped.html", listing=Page(rows, total, page, per_page),
                            default_category=DEFAULT_CATEGORY, categories=categories, placeholder=PLACEHOLDER,
                            page_url=lambda number: url_for("desk.unmapped", page=number))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
@@ -47,20 +47,6 @@ class UnmappedValue:
                 f"category = {toml_string(PLACEHOLDER)} }},")
 
 
-@dataclass(frozen=True)
-class UnmappedPage:
-    """One page of unmapped values."""
-
-    rows: list[UnmappedValue]
-    total: int
-    page: int
-    per_page: int
-    pages: int = field(init=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "pages", max(1, -(-self.total // self.per_page)))
-
-
 def _words(sku: str, product_type: str | None, tags_json: str, vendor: str | None) -> Iterator[tuple[str, str]]:
     if product_type:
         yield "product_type", product_type
@@ -73,8 +59,9 @@ def _words(sku: str, product_type: str | None, tags_json: str, vendor: str | Non
         yield "sku_prefix", prefix
 
 
-def unmapped_values(page: int = 1, per_page: int = 25) -> UnmappedPage:
-    """The words of items that fell to the default category, most items first.
+def unmapped_values(page: int = 1, per_page: int = 25) -> tuple[list[UnmappedValue], int]:
+    """One page of the words of items that fell to the default category, most items first, and
+    how many such words there are in all.
 
     Words are grouped as the rules compare them (without case), shown as first seen.
     """
@@ -94,4 +81,4 @@ def unmapped_values(page: int = 1, per_page: int = 25) -> UnmappedPage:
     start = (page - 1) * per_page
     chosen = [UnmappedValue(key[0], shown[key], items[key], len(orders[key]))
               for key in ranked[start:start + per_page]]
-    return UnmappedPage(chosen, len(ranked), page, per_page)
+    return chosen, len(ranked)

@@ -31,7 +31,8 @@ def unmapped_orders(make_order: Any) -> None:
 
 
 def test_values_are_counted_by_items_and_orders_most_frequent_first(unmapped_orders: None) -> None:
-    rows = unmapped_values().rows
+    rows, total = unmapped_values()
+    assert total == 6
     # EL-TV-1 is mapped by the EL- rule and the tee's category came with the order: neither counts.
     assert rows[:3] == [UnmappedValue("product_type", "Sofa", 3, 3), UnmappedValue("sku_prefix", "SOFA-", 3, 3),
                         UnmappedValue("tag", "home", 2, 1)]
