@@ -164,6 +164,15 @@ def product_for_sku(sku: str) -> Product | None:
     )
 
 
+def product_for(sku: str, product_id: str | None = None) -> Product | None:
+    """An order line's product: by the shop's product id when the line names it, else by its SKU."""
+    if product_id:
+        product = db.session.scalar(select(Product).where(Product.external_id == product_id))
+        if product is not None:
+            return product
+    return product_for_sku(sku)
+
+
 def exchange_choices(skus: list[str], *, in_stock_only: bool = True) -> list[VariantChoice]:
     """The other variants in stock of the products these SKUs were ordered as, in the shop's order.
 

@@ -1,4 +1,4 @@
-"""The administrators' desk pages: webhooks, staff accounts and API tokens."""
+"""The administrators' desk pages: webhooks, staff accounts, API tokens and unmapped products."""
 
 from __future__ import annotations
 
@@ -13,9 +13,13 @@ from kb.auth.models import ApiToken, Role, User
 from kb.auth.service import MIN_PASSWORD
 from kb.database import write_transaction
 from kb.desk import admin_service as admin
+from kb.desk.service import Page, parse_page
 from kb.desk.views import bp
 from kb.extensions import db
 from kb.mail.models import Webhook
+from kb.orders.unmapped import PLACEHOLDER, unmapped_values
+from kb.policy.mapping import DEFAULT_CATEGORY
+from kb.shop import current_policy
 
 
 def _once(template: str, status: int = 200, **context: Any) -> Response:
@@ -155,3 +159,17 @@ def revoke_token(token_id: int) -> ResponseReturnValue:
         admin.revoke(db.get_or_404(ApiToken, token_id))
     flash(_("Token revoked."), "success")
     return redirect(url_for("desk.tokens"))
+
+
+# -- products no mapping rule matches ---------------------------------------------------------
+
+@bp.get("/admin/unmapped")
+@role_required("admin")
+def unmapped() -> ResponseReturnValue:
+    """The shop's words on items that fell to the default category, to map in the policy file."""
+    page, per_page = parse_page(request.args, strict=False)
+    rows, total = unmapped_values(page, per_page)
+    categories = sorted(current_policy().categories - {DEFAULT_CATEGORY})
+    return render_template("desk/unmapped.html", listing=Page(rows, total, page, per_page),
+                           default_category=DEFAULT_CATEGORY, categories=categories, placeholder=PLACEHOLDER,
+                           page_url=lambda number: url_for("desk.unmapped", page=number))

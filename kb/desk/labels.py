@@ -91,3 +91,6 @@ def error_text(code: str, detail: str) -> str:
     """The agent's message for a refused action: translated, with the service's detail."""
     known = ERRORS.get(code)
     return f"{known} ({detail})" if known is not None else detail
+# The shop's words a catalogue mapping rule can match (``match`` in the policy file).
+MATCH_KINDS = {"product_type": _l("Product type"), "tag": _l("Tag"), "vendor": _l("Vendor"),
+               "sku_prefix": _l("SKU prefix")}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Generic, TypeVar
 
 from flask import current_app
 from sqlalchemy import ColumnElement, Select, false, func, or_, select
@@ -82,11 +83,14 @@ class QueueRow:
     item_names: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class QueuePage:
-    """One page of the queue."""
+RowT = TypeVar("RowT")
 
-    rows: list[QueueRow]
+
+@dataclass(frozen=True)
+class Page(Generic[RowT]):
+    """One page of a desk listing (the queue, the unmapped products): its rows and where it stands."""
+
+    rows: list[RowT]
     total: int
     page: int
     per_page: int
@@ -183,7 +187,7 @@ def _matches(text: str) -> ColumnElement[bool]:
 
 def queue_page(
     filters: QueueFilters, page: int = 1, per_page: int = PER_PAGE, me: int | None = None
-) -> QueuePage:
+) -> Page[QueueRow]:
     """The tickets matching the filters, oldest first, one page of them."""
     total = db.session.scalar(_filtered(select(func.count(Ticket.id)), filters, me)) or 0
     tickets = db.session.scalars(
@@ -192,7 +196,7 @@ def queue_page(
         .offset((page - 1) * per_page)
         .limit(per_page)
     ).all()
-    return QueuePage(queue_rows(list(tickets)), total, page, per_page)
+    return Page(queue_rows(list(tickets)), total, page, per_page)
 
 
 def queue_rows(tickets: list[Ticket]) -> list[QueueRow]:

@@ -7,7 +7,7 @@ guard here from their ``init_app``, so that dependencies keep pointing one way
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from flask import Flask, current_app
@@ -30,3 +30,21 @@ def refusal(order: Order, change: dict[str, Any]) -> str | None:
         if reason:
             return reason
     return None
+
+
+# A hold gets order ids and answers those on which a return has started (whose items must stay
+# as the return saw them, e.g. their category when the policy's mapping changes).
+OrderHold = Callable[[Collection[int]], set[int]]
+
+
+def register_hold(app: Flask, hold: OrderHold) -> None:
+    """Have ``hold`` say which orders have a return started, in this app."""
+    app.extensions.setdefault("kb_order_holds", []).append(hold)
+
+
+def returns_started(order_ids: Collection[int]) -> set[int]:
+    """The ids among ``order_ids`` of orders a room holds because a return has started on them."""
+    held: set[int] = set()
+    for hold in current_app.extensions.get("kb_order_holds", []):
+        held |= hold(order_ids)
+    return held

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.extensions import Model
 from kb.types import Money, UTCDateTime, utcnow
 
 CURRENCIES = ("EUR", "GBP", "USD")
+
+
+class Source(StrEnum):
+    """Where an item's category (or final sale) came from."""
+
+    ORDER = "order"  # the order data said so: never re-mapped
+    RULE = "rule"  # a catalogue mapping rule of the policy matched
+    DEFAULT = "default"  # no rule matched: the policy's default category, not final sale
 
 
 class Order(Model):
@@ -65,5 +75,19 @@ class OrderItem(Model):
     quantity: Mapped[int]
     unit_price: Mapped[Decimal] = mapped_column(Money)
     final_sale: Mapped[bool] = mapped_column(default=False)
+    # The shop's own words for the product, kept so that the mapping can be applied again.
+    product_type: Mapped[str | None] = mapped_column(String(200))
+    tags_json: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
+    vendor: Mapped[str | None] = mapped_column(String(200))
+    # Items stored before these columns existed count as given by the order: never re-mapped.
+    category_source: Mapped[str] = mapped_column(String(10), default=Source.ORDER,
+                                                 server_default=Source.ORDER.value)
+    final_sale_source: Mapped[str] = mapped_column(String(10), default=Source.ORDER,
+                                                   server_default=Source.ORDER.value)
 
     order: Mapped[Order] = relationship(back_populates="items")
+
+    @property
+    def tags(self) -> list[str]:
+        """The shop's tags for the product."""
+        return list(json.loads(self.tags_json or "[]"))

@@ -10,15 +10,15 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask import has_app_context
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from kb.extensions import db
+from kb.orders.categories import categorize, mapping_rules, tags_json
 from kb.orders.changes import refusal
-from kb.orders.models import CURRENCIES, Order, OrderItem
-from kb.policy import Channel, load_policy
-from kb.policy.mapping import MappingRule, resolve
+from kb.orders.models import CURRENCIES, Order, OrderItem, Source
+from kb.orders.schemas import MAX_TAG, MAX_TAGS
+from kb.policy import Channel
 from kb.policy.money import quantize
 from kb.types import utcnow
 
@@ -28,7 +28,7 @@ ORDER_FIELDS = {
     "transaction_id", "currency", "shipping", "items", "cancelled_at",
 }
 ITEM_FIELDS = {"sku", "name", "category", "quantity", "unit_price", "final_sale",
-               "product_type", "tags", "vendor"}
+               "product_type", "tags", "vendor", "category_source", "final_sale_source"}
 
 
 class OrderRecordError(ValueError):
@@ -212,13 +212,6 @@ def normalise_transaction_id(transaction: str | None) -> str | None:
     return "".join(char for char in folded if not char.isspace() and char not in "-‐‑–").upper() or None
 
 
-def _mapping_rules() -> tuple[MappingRule, ...]:
-    if has_app_context():
-        from kb.shop import current_policy  # kb.shop needs an app; imported only with one
-        return current_policy().catalogue_mapping
-    return load_policy().catalogue_mapping
-
-
 def _validate_item(item: Any, position: int, currency: str) -> dict[str, Any]:
     where = f"item {position}"
     if not isinstance(item, dict):
@@ -243,26 +236,52 @@ def _validate_item(item: Any, position: int, currency: str) -> dict[str, Any]:
         unit_price = _money(item["unit_price"], "unit_price", currency)
     except OrderRecordError as exc:
         raise OrderRecordError(f"{where}: {exc}") from exc
-    final_sale = item.get("final_sale", False)
-    if not isinstance(final_sale, bool):
+    final_sale = item.get("final_sale")
+    if final_sale is not None and not isinstance(final_sale, bool):
         raise OrderRecordError(f"{where}: 'final_sale' must be true or false")
-    tags = item.get("tags", [])
-    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-        raise OrderRecordError(f"{where}: 'tags' must be a list of strings")
-    if category is None:
-        # The shop's own words (product type, tags, vendor, SKU) decide through the mapping.
-        found = resolve(_mapping_rules(), str(sku), product_type, tags, vendor)
-        category = found.category
-        if found.final_sale is not None and "final_sale" not in item:
-            final_sale = found.final_sale
+    tags = _tags(item.get("tags"), where)
+    # An item read back from the API says where its values came from: the mapping's are decided again.
+    if _source(item, "category_source", where) != Source.ORDER:
+        category = None
+    if _source(item, "final_sale_source", where) != Source.ORDER:
+        final_sale = None
+    # Without a category, the shop's own words (product type, tags, vendor, SKU) decide it.
+    decided = categorize(mapping_rules(), str(sku), category, final_sale, product_type, tags, vendor)
     return {
         "sku": sku,
         "name": name,
-        "category": str(category).lower(),
+        "category": decided.category,
         "quantity": quantity,
         "unit_price": unit_price,
-        "final_sale": final_sale,
+        "final_sale": decided.final_sale,
+        "product_type": product_type,
+        "tags_json": tags_json(tags),
+        "vendor": vendor,
+        "category_source": decided.category_source.value,
+        "final_sale_source": decided.final_sale_source.value,
     }
+
+
+def _source(item: dict[str, Any], name: str, where: str) -> Source:
+    """Where a value came from, as an item read back from the API says (given by the order if absent)."""
+    value = item.get(name, Source.ORDER.value)
+    if value not in {source.value for source in Source}:
+        raise OrderRecordError(f"{where}: '{name}' must be order, rule or default")
+    return Source(value)
+
+
+def _tags(value: Any, where: str) -> list[str]:
+    """The shop's tags for an item: trimmed, each once, in the order given."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
+        raise OrderRecordError(f"{where}: 'tags' must be a list of strings")
+    if len(value) > MAX_TAGS:
+        raise OrderRecordError(f"{where}: 'tags' may hold at most {MAX_TAGS} tags")
+    tags = [t.strip() for t in value if t.strip()]
+    if any(len(t) > MAX_TAG for t in tags):
+        raise OrderRecordError(f"{where}: a tag is longer than {MAX_TAG} characters")
+    return list(dict.fromkeys(tags))
 
 
 ORDER_COLUMNS = ("email", "placed_at", "delivered_at", "channel", "seller", "store",
@@ -273,7 +292,8 @@ def snapshot(order: Order) -> dict[str, Any]:
     """An order's stored values, to tell whether a replacement changed anything."""
     values = {name: getattr(order, name) for name in ORDER_COLUMNS}
     values["items"] = sorted((item.sku, item.name, item.category, item.quantity, item.unit_price,
-                              item.final_sale) for item in order.items)
+                              item.final_sale, item.product_type, item.tags_json, item.vendor,
+                              item.category_source, item.final_sale_source) for item in order.items)
     return values
 
 

@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from kb.orders.models import CURRENCIES
+from kb.orders.models import CURRENCIES, Source
+
+# Tags kept per item, and the length of each (the same limits as ``kb orders import``).
+MAX_TAGS = 50
+MAX_TAG = 100
+SOURCES = tuple(source.value for source in Source)
 
 CHANNELS = ("online", "store", "marketplace")
 BATCH_LIMIT = 500
@@ -23,16 +28,23 @@ class OrderItemSchema(Schema):
     category = fields.String(validate=validate.Length(max=40), metadata={
         "description": "A category of the returns policy; when left out, the policy's "
                        "catalogue mapping decides it from the fields below ('general' if none match)."})
-    product_type = fields.String(load_only=True, validate=validate.Length(max=200),
+    product_type = fields.String(allow_none=True, validate=validate.Length(max=200),
                                  metadata={"description": "The shop's product type, for the mapping."})
-    tags = fields.List(fields.String(), load_only=True,
+    tags = fields.List(fields.String(validate=validate.Length(max=MAX_TAG)), validate=validate.Length(max=MAX_TAGS),
                        metadata={"description": "The shop's product tags, for the mapping."})
-    vendor = fields.String(load_only=True, validate=validate.Length(max=200),
+    vendor = fields.String(allow_none=True, validate=validate.Length(max=200),
                            metadata={"description": "The product's vendor, for the mapping."})
+    category_source = fields.String(validate=validate.OneOf(SOURCES), metadata={
+        "description": "Where the category came from: 'order' (given; the default), 'rule' (a mapping "
+                       "rule) or 'default' (no rule matched). Sent back as read, 'rule' or 'default' "
+                       "has the mapping decide the category again."})
+    final_sale_source = fields.String(validate=validate.OneOf(SOURCES), metadata={
+        "description": "Where final_sale came from, the same way."})
     quantity = fields.Integer(required=True, validate=validate.Range(1, 1000))
     unit_price = fields.Decimal(required=True, as_string=True,
                                 metadata={"description": "What was paid for one, e.g. \"19.90\"."})
-    final_sale = fields.Boolean(load_default=False)
+    final_sale = fields.Boolean(metadata={
+        "description": "Sold as final sale; when left out, false unless a mapping rule says so."})
 
 
 class OrderBodySchema(Schema):

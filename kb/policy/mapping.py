@@ -51,7 +51,10 @@ def resolve(rules: Iterable[MappingRule], sku: str, product_type: str | None = N
 
 
 def parse_rules(value: Any, fail: Any, known_categories: frozenset[str]) -> tuple[MappingRule, ...]:
-    """Validate ``[catalogue_mapping] rules``; ``fail(key, problem)`` builds the error."""
+    """Validate ``[catalogue_mapping] rules``; ``fail(key, problem)`` builds the error.
+
+    ``known_categories`` are the policy's categories: a rule may name no other.
+    """
     if value is None:
         return ()
     if not isinstance(value, dict) or set(value) - {"rules"}:
@@ -79,8 +82,8 @@ def _rule(entry: Any, key: str, fail: Any, known: frozenset[str]) -> MappingRule
     if not isinstance(category, str) or not _CATEGORY.match(category.strip().lower()):
         raise fail(f"{key}.category", f"must be a category name (a-z, 0-9, _), got {category!r}")
     category = category.strip().lower()
-    if category not in known | {DEFAULT_CATEGORY}:
-        raise fail(f"{key}.category", f"is not a category the policy knows: {category!r}")
+    if category not in known:
+        raise fail(f"{key}.category", f"is not a category the policy knows (see 'categories'): {category!r}")
     final_sale = entry.get("final_sale")
     if final_sale is not None and not isinstance(final_sale, bool):
         raise fail(f"{key}.final_sale", "must be true or false")

@@ -15,7 +15,7 @@ from types import MappingProxyType
 from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from kb.policy.mapping import MappingRule, parse_rules
+from kb.policy.mapping import DEFAULT_CATEGORY, MappingRule, parse_rules
 from kb.policy.money import parse_money
 
 DEFAULT_POLICY_FILE: Final = "default_policy.toml"
@@ -95,6 +95,8 @@ class Policy:
     return_address: Address
     version: str
     catalogue_mapping: tuple[MappingRule, ...] = ()
+    # Every category an item may have (the default one included); see ``categories`` in the file.
+    categories: frozenset[str] = frozenset({DEFAULT_CATEGORY})
     # Where the settings came from, for log lines and error messages; not part of equality.
     source: str = field(default="", compare=False)
 
@@ -189,6 +191,7 @@ def parse_policy(data: bytes, *, source: str = "policy", timezone: str | None = 
         raise PolicyError(f"{source}: not valid TOML: {exc}") from exc
 
     read = _Reader(table, source)
+    known = read.known_categories("categories")
     zone_name = read.timezone("timezone")
     if timezone is not None:
         zone_name = _check_timezone(timezone, source, "timezone (override, KB_SHOP_TIMEZONE)")
@@ -220,7 +223,8 @@ def parse_policy(data: bytes, *, source: str = "policy", timezone: str | None = 
         return_address=read.address("return_address"),
         version=hashlib.sha256(data).hexdigest()[:12],
         source=source,
-        catalogue_mapping=read.mapping("catalogue_mapping"),
+        catalogue_mapping=read.mapping("catalogue_mapping", known),
+        categories=known,
     )
     read.refuse_unknown_keys()
     return policy
@@ -245,6 +249,8 @@ class _Reader:
         self.table = table
         self.source = source
         self.used: set[str] = set()
+        # The file's own ``categories`` list, once read; None when the file has none.
+        self.declared: frozenset[str] | None = None
 
     def fail(self, key: str, problem: str) -> PolicyError:
         return PolicyError(f"{self.source}: '{key}' {problem}", key=key)
@@ -321,7 +327,30 @@ class _Reader:
         normal = normalize_category(name)
         if not _CATEGORY.fullmatch(normal):
             raise self.fail(key, f"has a category name that is not a-z, 0-9 or _: {name!r}")
+        if self.declared is not None and normal not in self.declared:
+            raise self.fail(key, f"names a category that is not in 'categories': {normal!r}")
         return normal
+
+    def known_categories(self, key: str) -> frozenset[str]:
+        """The categories rules and overrides may name: the file's list, else those it mentions.
+
+        A file without ``categories`` (written before the list existed) keeps working: its
+        categories are the ones its overrides name. The default category is always known.
+        """
+        if key not in self.table:
+            mentioned = (list(self.table.get("category_window_days") or {})
+                         + list(self.table.get("non_returnable_categories") or ())
+                         + list(self.table.get("repairable_categories") or ()))
+            return frozenset(normalize_category(str(c)) for c in mentioned) | {DEFAULT_CATEGORY}
+        value = self.get(key)
+        if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+            raise self.fail(key, f"must be a non-empty list of category names, got {value!r}")
+        names = [self._category(key, v) for v in value]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise self.fail(key, f"repeats a category: {', '.join(repeated)}")
+        self.declared = frozenset(names) | {DEFAULT_CATEGORY}
+        return self.declared
 
     def stores(self, key: str) -> tuple[Store, ...]:
         value = self.get(key)
@@ -361,13 +390,9 @@ class _Reader:
         store = self._store(key, {"code": "-", **value})
         return Address(store.name, store.address, store.city, store.country)
 
-    def mapping(self, key: str) -> tuple[MappingRule, ...]:
+    def mapping(self, key: str, known: frozenset[str]) -> tuple[MappingRule, ...]:
         self.used.add(key)
-        known = (frozenset(self.table.get("category_window_days") or {})
-                 | frozenset(self.table.get("non_returnable_categories") or ())
-                 | frozenset(self.table.get("repairable_categories") or ()))
-        return parse_rules(self.table.get(key), self.fail,
-                           frozenset(normalize_category(str(c)) for c in known))
+        return parse_rules(self.table.get(key), self.fail, known)
 
     def refuse_unknown_keys(self) -> None:
         unknown = sorted(set(self.table) - self.used)

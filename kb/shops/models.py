@@ -39,4 +39,6 @@ class PlatformOrder(Model):
     external_id: Mapped[str] = mapped_column(String(64))
     order_number: Mapped[str | None] = mapped_column(String(40))
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The platform's own time of the last order update applied: an older one arriving late is ignored.
+    platform_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

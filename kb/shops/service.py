@@ -16,7 +16,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from kb.catalogue.service import ProductRecordError, upsert_product, upsert_variant, validate_product
+from kb.catalogue.service import (
+    ProductRecordError,
+    product_for,
+    upsert_product,
+    upsert_variant,
+    validate_product,
+)
 from kb.database import write_transaction
 from kb.extensions import db
 from kb.orders.models import Order
@@ -96,9 +102,19 @@ def _latest(*dates: datetime | None) -> datetime | None:
 
 
 def store_order(platform: str, update: OrderUpdate) -> Outcome:
-    """Create or replace an order from a platform; a delivery once known is never forgotten."""
+    """Create or replace an order from a platform; a delivery once known is never forgotten.
+
+    An update older than the one last applied (the platform's ``updated_at``) arrived late: it is
+    acknowledged and left out, so that it cannot overwrite newer data.
+    """
     link = _link(platform, update.external_id)
+    if update.updated_at and link.platform_updated_at and update.updated_at < link.platform_updated_at:
+        log.info("%s order %s: update of %s ignored, the one of %s is already applied", platform,
+                 update.external_id, update.updated_at.isoformat(), link.platform_updated_at.isoformat())
+        return Outcome("stale", f"an update of {update.updated_at.isoformat()} arrived after the one of "
+                                f"{link.platform_updated_at.isoformat()}")
     record = dict(update.record)
+    record["items"] = [with_catalogue_words(item, update.products.get(item["sku"])) for item in record["items"]]
     number = normalise_order_number(record.get("number"))
     existing = db.session.scalar(select(Order).where(Order.number == number)) if number else None
     # An update without fulfilments (or sent before the fulfilment's own webhook) keeps the date.
@@ -109,11 +125,27 @@ def store_order(platform: str, update: OrderUpdate) -> Outcome:
     if report.errors:
         raise PayloadError(f"order {record.get('number')!r}: {report.errors[0][1]}")
     link.order_number = number
+    link.platform_updated_at = _latest(link.platform_updated_at, update.updated_at)
     link.updated_at = utcnow()
     order = db.session.scalar(select(Order).where(Order.number == number))
     if order is not None and update.cancelled_at is not None:
         mark_cancelled(order, update.cancelled_at)
     return STORED
+
+
+def with_catalogue_words(item: dict[str, Any], product_id: str | None) -> dict[str, Any]:
+    """An order line with the product type and vendor the catalogue knows for its product.
+
+    Order payloads name a line's product but not its type; the catalogue (from the products
+    webhooks or import) has it, for the policy's catalogue mapping. What the line says stands.
+    """
+    if item.get("product_type") and item.get("vendor"):
+        return item
+    product = product_for(item["sku"], product_id)
+    if product is None:
+        return item
+    words = {"product_type": product.product_type, "vendor": product.vendor}
+    return {**{name: value for name, value in words.items() if value}, **item}
 
 
 def record_delivery(platform: str, news: Delivery) -> Outcome:

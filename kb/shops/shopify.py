@@ -8,7 +8,7 @@ fulfilment whose ``shipment_status`` is "delivered" dates the delivery.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -26,11 +26,17 @@ DELIVERY_HEADER = "X-Shopify-Webhook-Id"
 
 @dataclass(frozen=True)
 class OrderUpdate:
-    """An order as a platform sent it: the neutral record and what the record has no field for."""
+    """An order as a platform sent it: the neutral record and what the record has no field for.
+
+    ``products`` names each line's product by the platform's id (SKU -> id), so that the catalogue
+    can lend the line its product type; ``updated_at`` is the platform's time of this version.
+    """
 
     external_id: str
     record: dict[str, Any]
     cancelled_at: datetime | None
+    products: dict[str, str] = field(default_factory=dict)
+    updated_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -75,7 +81,10 @@ def order_update(payload: dict[str, Any]) -> OrderUpdate:
         "shipping": str(_shipping(payload.get("shipping_lines") or [])),
         "items": merge_lines(items),
     }
-    return OrderUpdate(str(payload["id"]), record, when(payload.get("cancelled_at")))
+    products = {line_sku(line.get("sku"), line.get("variant_id"), line.get("id")): str(line["product_id"])
+                for line in payload.get("line_items") or [] if line.get("product_id")}
+    return OrderUpdate(str(payload["id"]), record, when(payload.get("cancelled_at")), products,
+                       when(payload.get("updated_at")))
 
 
 def _quantity(line: dict[str, Any]) -> int:
@@ -96,7 +105,8 @@ def _line(line: dict[str, Any]) -> dict[str, Any]:
     return {
         "sku": line_sku(line.get("sku"), line.get("variant_id"), line.get("id")),
         "name": f"{title} – {variant}"[:200] if variant else title,
-        # No category: the policy's catalogue mapping decides it (by vendor or SKU here).
+        # No category: the policy's catalogue mapping decides it (by vendor or SKU here, and by the
+        # product type the catalogue knows for the line's product).
         **({"vendor": vendor} if (vendor := text(line.get("vendor"), 200)) else {}),
         "quantity": quantity,
         "unit_price": (amount(line.get("price")) * quantity - discount) / quantity,

@@ -56,8 +56,11 @@ def order_update(payload: dict[str, Any]) -> OrderUpdate:
         "shipping": str(max(amount(payload.get("shipping_total")), Decimal("0"))),
         "items": merge_lines(items),
     }
-    cancelled = when(payload.get("date_modified_gmt"), assume_utc=True) if status in CANCELLED_STATUSES else None
-    return OrderUpdate(str(payload["id"]), record, cancelled)
+    modified = when(payload.get("date_modified_gmt"), assume_utc=True)
+    cancelled = modified if status in CANCELLED_STATUSES else None
+    products = {line_sku(line.get("sku"), line.get("product_id"), line.get("variation_id")): str(line["product_id"])
+                for line in payload.get("line_items") or [] if line.get("product_id")}
+    return OrderUpdate(str(payload["id"]), record, cancelled, products, modified)
 
 
 def _quantity(line: dict[str, Any]) -> int:
@@ -68,13 +71,25 @@ def _quantity(line: dict[str, Any]) -> int:
 def _line(line: dict[str, Any]) -> dict[str, Any]:
     quantity = _quantity(line)
     paid = amount(line.get("total"), default=str(line.get("price") or 0))
+    categories, tags = _names(line.get("categories")), _names(line.get("tags"))
     return {
         "sku": line_sku(line.get("sku"), line.get("product_id"), line.get("variation_id")),
         "name": text(html.unescape(str(line.get("name") or "Item")), 200),
-        # No category: the policy's catalogue mapping decides it (by SKU prefix here).
+        # No category: the policy's catalogue mapping decides it (by SKU prefix, by the line's own
+        # categories and tags when a plugin adds them, else by the catalogue's product type).
+        **({"product_type": categories[0][:200]} if categories else {}),
+        **({"tags": [t[:100] for t in tags[:50]]} if tags else {}),
         "quantity": quantity,
         "unit_price": paid / quantity,
     }
+
+
+def _names(value: Any) -> list[str]:
+    """Names from a list of terms (``{"name": ...}`` objects or plain strings), as WooCommerce writes them."""
+    if not isinstance(value, list):
+        return []
+    names = [html.unescape(str(v.get("name") if isinstance(v, dict) else v or "")).strip() for v in value]
+    return [n for n in names if n]
 
 
 def deleted_order_id(payload: dict[str, Any]) -> str:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import func, select
 
 from kb.extensions import db
 from kb.orders.models import Order
-from kb.tickets.models import Ticket, TicketItem
+from kb.tickets.models import Ticket, TicketItem, TicketKind
 
 
 def reserved_quantities(order: Order) -> dict[int, int]:
@@ -27,6 +28,15 @@ def reserved_quantities(order: Order) -> dict[int, int]:
 def has_returns(order: Order) -> bool:
     """Whether any ticket was opened on the order."""
     return db.session.scalar(select(Ticket.id).where(Ticket.order_id == order.id).limit(1)) is not None
+
+
+def orders_with_returns(order_ids: Collection[int]) -> set[int]:
+    """The ids among ``order_ids`` of orders with a return ticket (a question is not a return)."""
+    if not order_ids:
+        return set()
+    found = db.session.scalars(select(Ticket.order_id).distinct().where(
+        Ticket.order_id.in_(list(order_ids)), Ticket.kind == TicketKind.RETURN))
+    return {order_id for order_id in found if order_id is not None}
 
 
 def order_change_refusal(order: Order, change: dict[str, Any]) -> str | None:

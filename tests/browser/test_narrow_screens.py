@@ -9,6 +9,7 @@ from sqlalchemy import select
 from kb.articles.models import Article
 from kb.desk.saved_replies import save_reply
 from kb.extensions import db
+from kb.orders.records import import_orders
 from tests.browser.conftest import sign_in
 
 PHONE = {"width": 390, "height": 844}
@@ -125,12 +126,22 @@ def staff_pages(page: Any, base: str, app: Any, reference: str, visits: Visits, 
     with app.test_request_context():
         article_id = db.session.scalar(select(Article.id).where(Article.lang == "fr").limit(1))
         reply = save_reply(None, "fr", "Étiquette", "Voici votre étiquette de retour.", "admin@example.com")
+        # An item no mapping rule matches, with long words, for the unmapped products page.
+        report = import_orders([{
+            "number": "N1", "email": "ana@example.com", "placed_at": "2026-11-01T10:00:00Z", "channel": "online",
+            "currency": "EUR", "items": [{"sku": "CANAPE-TROIS-PLACES-VELOURS-VERT-SAPIN", "name": "Canapé",
+                                          "product_type": "Canapés et fauteuils d'intérieur en velours",
+                                          "tags": ["collection-automne-hiver-2026-edition-limitee"],
+                                          "vendor": "Manufacture française du meuble", "quantity": 1,
+                                          "unit_price": "900.00"}]}])
+        assert not report.errors, report.errors
         db.session.commit()
         reply_id = reply.id
     paths = [
         ("desk.queue", "/desk"), ("desk.ticket", f"/desk/tickets/{reference}"), ("desk.webhooks", "/desk/webhooks"),
         ("desk.users", "/desk/admin/users"), ("desk.tokens", "/desk/admin/tokens"), ("insights.index", "/insights"),
         ("desk.replies", "/desk/admin/replies"), ("desk.edit_reply", f"/desk/admin/replies/{reply_id}"),
+        ("desk.unmapped", "/desk/admin/unmapped"),
         ("studio.index", "/studio"), ("studio.new", "/studio/new"), ("studio.edit", f"/studio/{article_id}/edit"),
         ("studio.history", f"/studio/{article_id}/history"), ("studio.diff", f"/studio/{article_id}/diff"),
         ("studio.delete", f"/studio/{article_id}/delete"), ("studio.search_words", "/studio/search-words"),

@@ -196,3 +196,48 @@ def test_items_without_a_category_take_the_mapping_of_the_policy(
     got = {i["sku"]: (i["category"], i["final_sale"]) for i in response.get_json()["items"]}
     assert got == {"EL-TV-55": ("electronics", False), "GC-50": ("gift_card", True),
                    "SOFA": ("general", False)}
+
+
+def test_items_keep_the_shops_words_and_where_their_category_came_from(
+        client: FlaskClient, shop_headers: dict) -> None:
+    items = [
+        {"sku": "EL-TV-55", "name": "TV", "vendor": "Vizio", "quantity": 1, "unit_price": "499.00"},
+        {"sku": "SOFA", "name": "Sofa", "product_type": "Sofa", "tags": [" home ", "home", "big"],
+         "quantity": 1, "unit_price": "900.00"},
+        {"sku": "TEE", "name": "Tee", "category": "Clothing", "product_type": "Gift card", "quantity": 1,
+         "unit_price": "19.90"},
+    ]
+    response = client.put("/api/v1/orders/A1001", json=body(items=items), headers=shop_headers)
+    assert response.status_code == 201, response.get_json()
+    got = {i["sku"]: i for i in response.get_json()["items"]}
+    assert (got["EL-TV-55"]["category_source"], got["EL-TV-55"]["vendor"]) == ("rule", "Vizio")
+    assert (got["SOFA"]["category_source"], got["SOFA"]["tags"]) == ("default", ["home", "big"])
+    assert got["SOFA"]["product_type"] == "Sofa"
+    # A category given by the order wins over the mapping, which would make it a final-sale gift card.
+    assert (got["TEE"]["category"], got["TEE"]["category_source"], got["TEE"]["final_sale"]) == (
+        "clothing", "order", False)
+
+
+@pytest.mark.parametrize(("tags", "words"), [
+    ("home", "list of strings"), ([f"t{n}" for n in range(51)], "at most 50"), (["x" * 101], "longer than 100")])
+def test_bad_tags_are_refused_like_the_file_import_refuses_them(
+        client: FlaskClient, shop_headers: dict, tags: Any, words: str) -> None:
+    items = [{"sku": "SOFA", "name": "Sofa", "tags": tags, "quantity": 1, "unit_price": "900.00"}]
+    response = client.put("/api/v1/orders/A1001", json=body(items=items), headers=shop_headers)
+    assert response.status_code == 400
+    assert words in response.get_json()["error"]["message"]
+
+
+def test_an_order_read_back_and_sent_again_keeps_its_mapped_items_mapped(
+        client: FlaskClient, shop_headers: dict) -> None:
+    items = [{"sku": "GC-50", "name": "Gift card", "product_type": "Gift card", "quantity": 1,
+              "unit_price": "50.00"}]
+    client.put("/api/v1/orders/A1001", json=body(items=items), headers=shop_headers)
+    stored = client.get("/api/v1/orders/A1001", headers=shop_headers).get_json()
+    assert (stored["items"][0]["category_source"], stored["items"][0]["final_sale_source"]) == ("rule", "rule")
+    for name in ("number", "created_at", "updated_at"):
+        stored.pop(name)
+    again = client.put("/api/v1/orders/A1001", json=stored, headers=shop_headers)
+    assert again.status_code == 200, again.get_json()
+    item = again.get_json()["items"][0]
+    assert (item["category"], item["category_source"], item["final_sale_source"]) == ("gift_card", "rule", "rule")

@@ -64,3 +64,60 @@ def test_bad_rules_name_the_file_and_the_key(rule: str, key: str, words: str) ->
 def test_a_file_without_the_section_has_no_rules() -> None:
     start = DEFAULT_TEXT.index("# The shop's own words")
     assert parse_policy(DEFAULT_TEXT[:start].encode()).catalogue_mapping == ()
+
+
+def test_the_default_file_lists_the_categories_the_articles_name() -> None:
+    categories = load_policy().categories
+    assert {"clothing", "shoes", "homeware", "electronics", "appliances", "gift_card", "perishable",
+            "personalized", "hygiene", DEFAULT_CATEGORY} == categories
+
+
+def with_categories(names: str) -> bytes:
+    start = DEFAULT_TEXT.index("categories = [")
+    end = DEFAULT_TEXT.index("]", start) + 1
+    return (DEFAULT_TEXT[:start] + f"categories = [{names}]" + DEFAULT_TEXT[end:]).encode()
+
+
+def test_a_listed_category_may_be_named_by_a_rule() -> None:
+    text = with_categories('"electronics", "appliances", "gift_card", "perishable", "personalized", '
+                           '"hygiene", "apparel"').decode()
+    text = text.replace('value = "EL-", category = "electronics"', 'value = "TEE-", category = "apparel"')
+    rules = parse_policy(text.encode()).catalogue_mapping
+    assert resolve(rules, "TEE-M-BLUE").category == "apparel"
+
+
+@pytest.mark.parametrize(("names", "key"), [
+    # electronics is named by category_window_days, the repairable list and a rule
+    ('"appliances", "gift_card", "perishable", "personalized", "hygiene"', "category_window_days.electronics"),
+    ('"electronics", "gift_card", "perishable", "personalized", "hygiene"', "repairable_categories"),
+    ('"electronics", "appliances", "perishable", "personalized", "hygiene"', "non_returnable_categories"),
+])
+def test_an_override_naming_an_unlisted_category_names_its_key(names: str, key: str) -> None:
+    with pytest.raises(PolicyError) as caught:
+        parse_policy(with_categories(names), source="shop.toml")
+    assert caught.value.key == key
+    assert "not in 'categories'" in str(caught.value)
+
+
+def test_a_rule_naming_an_unlisted_category_names_its_key() -> None:
+    text = with_categories('"electronics", "appliances", "gift_card", "perishable", "personalized", "hygiene"')
+    text = text.replace(b'category = "electronics" }', b'category = "clothing" }')
+    with pytest.raises(PolicyError) as caught:
+        parse_policy(text, source="shop.toml")
+    assert caught.value.key == "catalogue_mapping.rules[0].category"
+
+
+@pytest.mark.parametrize("names", ['', '"Bad name"', '"shoes", "SHOES"', '1'])
+def test_a_bad_categories_list_is_refused(names: str) -> None:
+    with pytest.raises(PolicyError) as caught:
+        parse_policy(with_categories(names), source="shop.toml")
+    assert caught.value.key == "categories"
+
+
+def test_without_the_list_the_categories_are_those_the_file_names() -> None:
+    start = DEFAULT_TEXT.index("categories = [")
+    end = DEFAULT_TEXT.index("]", start) + 1
+    policy = parse_policy((DEFAULT_TEXT[:start] + DEFAULT_TEXT[end:]).encode())
+    assert policy.categories == {"electronics", "appliances", "gift_card", "perishable", "personalized",
+                                 "hygiene", DEFAULT_CATEGORY}
+    assert resolve(policy.catalogue_mapping, "EL-1").category == "electronics"

@@ -20,7 +20,8 @@ STAFF = {"writer", "agent", "admin"}
 PASSWORD = "a long enough password"
 CONTENT_REPORTS = {"gaps", "articles"}
 ADMIN_DESK = {"desk.tokens", "desk.revoke_token", "desk.users", "desk.user_active", "desk.user_sign_out",
-              "desk.webhooks", "desk.deactivate_webhook", "desk.replies", "desk.edit_reply", "desk.delete_reply"}
+              "desk.webhooks", "desk.deactivate_webhook", "desk.replies", "desk.edit_reply", "desk.delete_reply",
+              "desk.unmapped"}
 SAMPLE = {"lang": "en", "slug": "return-window", "code": "refunds", "key": "return-window",
           "reference": "R-ZZZZZZ", "filename": "kb.css"}
 MISSING_ID = 999_999
