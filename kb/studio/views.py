@@ -20,7 +20,7 @@ from kb.database import write_transaction
 from kb.extensions import db
 from kb.shop import current_policy, policy_placeholders
 from kb.studio import service, todo
-from kb.studio.diffs import SnapshotDiff, diff_snapshots, snapshot_of_article, snapshot_of_draft
+from kb.studio.diffs import SnapshotDiff, diff_snapshots, snapshot_of_article
 from kb.studio.forms import LANGUAGE_NAMES, MAX_BODY, ArticleForm
 from kb.web import current_lang
 from kb.web_input import MAX_ID
@@ -152,7 +152,7 @@ def edit(article_id: int) -> ResponseReturnValue:
             except RevisionConflict:
                 # Someone saved meanwhile: show what differs, keep the writer's text to merge,
                 # and let the next save go through on top of what they have now seen.
-                conflict = diff_snapshots(snapshot_of_article(article), snapshot_of_draft(draft))
+                conflict = diff_snapshots(snapshot_of_article(article), draft)
                 form.expected_revision.data = str(article.revision)
                 return _editor(form, article, conflict=conflict, status=409)
             except SlugTaken:
