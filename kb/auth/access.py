@@ -48,6 +48,18 @@ def current_actor() -> Actor | None:
     return getattr(g, "actor", None) or _session_actor()
 
 
+def actor_name(nobody: str) -> str:
+    """Who acts, as histories name them; ``nobody`` when no one is behind the request."""
+    actor = current_actor()
+    return actor.name if actor is not None else nobody
+
+
+def actor_identity() -> str | None:
+    """Who acts, as an identity (not a display name) for the second-approval rule."""
+    actor = current_actor()
+    return actor.identity if actor is not None else None
+
+
 def _session_actor() -> Actor | None:
     if current_user and current_user.is_authenticated:
         user = current_user._get_current_object()

@@ -14,7 +14,7 @@ from kb.articles.categories import CATEGORIES, CATEGORY_CODES
 from kb.articles.example_checks import ArticleCheck
 from kb.articles.models import Article, ArticleStatus
 from kb.articles.service import RevisionConflict, SlugTaken, confirm_in_step
-from kb.auth.access import current_actor, role_required
+from kb.auth.access import actor_name, role_required
 from kb.config import LANGUAGES
 from kb.database import write_transaction
 from kb.extensions import db
@@ -32,8 +32,7 @@ LIST_STATUSES = ("draft", "published", "deleted")
 
 def author_name() -> str:
     """The signed-in staff member's name, recorded as the author of each revision."""
-    actor = current_actor()
-    return actor.name if actor is not None else "studio"
+    return actor_name("studio")
 
 
 def language_name(lang: str) -> str:
