@@ -19,6 +19,7 @@ from webargs.flaskparser import FlaskParser
 from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import CombinedMultiDict
 
+from kb.config import LANGUAGES
 from kb.errors import KbError
 
 SPEC_SETTINGS: dict[str, Any] = {
@@ -29,6 +30,8 @@ SPEC_SETTINGS: dict[str, Any] = {
     "OPENAPI_JSON_PATH": "openapi.json",
 }
 FieldT = TypeVar("FieldT", bound=ma.fields.Field)
+# The refusal of a language that is not the help centre's, in every API.
+LANG_MESSAGE = f"lang must be one of: {', '.join(LANGUAGES)}."
 SECURITY_SCHEMES: dict[str, dict[str, str]] = {
     "bearerToken": {"type": "http", "scheme": "bearer", "description": "A staff API token (kb tokens create)."},
     "ticketToken": {"type": "http", "scheme": "bearer", "description": "A return's status token."},
@@ -94,6 +97,12 @@ class Coded(str):
 def one_of(choices: Any, code: str, name: str) -> ma.validate.OneOf:
     """A choice validator whose refusal answers ``code`` ("lang must be one of: en, fr")."""
     return ma.validate.OneOf(list(choices), error=Coded(code, name + " must be one of: {choices}."))
+
+
+def lang_field(**options: Any) -> ma.fields.String:
+    """A language of the help centre (``options`` go to the field); any other answers ``invalid_lang``."""
+    return coded_field(ma.fields.String(validate=one_of(LANGUAGES, "invalid_lang", "lang"), **options),
+                       "invalid_lang", LANG_MESSAGE)
 
 
 def coded_field(field: FieldT, code: str, text: str, *, missing_too: bool = False) -> FieldT:

@@ -18,6 +18,7 @@ from sqlalchemy import inspect as sa_inspect
 
 from kb import create_app, database
 from kb.extensions import db
+from kb.search import words
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLES = ROOT / "articles"
@@ -167,6 +168,15 @@ def client(app: Flask) -> FlaskClient:
 def runner(app: Flask) -> FlaskCliRunner:
     """A CLI runner of ``app``."""
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def restore_search_words() -> Iterator[None]:
+    """For a test that loads other search words: the process goes back to the words it had."""
+    kept = words._kept
+    saved = dict(vars(kept))
+    yield
+    vars(kept).update(saved)
 
 
 # The articles imported and indexed once per test run (per xdist worker): the database with

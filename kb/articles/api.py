@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import url_for
-from marshmallow import Schema, fields
 
-from kb.api_docs import ApiBlueprint, ErrorSchema, coded_field, one_of
+from kb.api_docs import ApiBlueprint, ErrorSchema
 from kb.articles.models import Article, ArticleStatus
 from kb.articles.public import find_by_slug, published_articles, rendered
 from kb.articles.rendering import fill_placeholders
+from kb.articles.schemas import ArticleListSchema, ArticleSchema, LangQuerySchema
 from kb.config import LANGUAGES
 from kb.errors import KbError
 from kb.shop import policy_placeholders
@@ -30,40 +30,6 @@ def article_summary(article: Article) -> dict[str, Any]:
         "url": url_for("articles.article", lang=article.lang, slug=article.slug, _external=True),
         "updated_at": article.updated_at.isoformat(),
     }
-
-
-class LangQuerySchema(Schema):
-    """One language, or both when absent."""
-
-    lang = coded_field(fields.String(validate=one_of(LANGUAGES, "invalid_lang", "lang")), "invalid_lang",
-                       f"lang must be one of: {', '.join(LANGUAGES)}")
-
-
-class ArticleSummarySchema(Schema):
-    """An article in a listing."""
-
-    key = fields.String()
-    slug = fields.String()
-    lang = fields.String()
-    title = fields.String()
-    category = fields.String(allow_none=True)
-    summary = fields.String()
-    url = fields.String()
-    updated_at = fields.String(metadata={"format": "date-time"})
-
-
-class ArticleListSchema(Schema):
-    """Published articles."""
-
-    articles = fields.List(fields.Nested(ArticleSummarySchema), required=True)
-
-
-class ArticleSchema(ArticleSummarySchema):
-    """One article with its rendered HTML."""
-
-    tags = fields.List(fields.String())
-    html = fields.String()
-    revision = fields.Integer()
 
 
 @bp.get("/articles")

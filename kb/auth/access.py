@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast
+from typing import Any, NoReturn, TypeVar, cast
 
 from flask import abort, g, request
 from flask_login import current_user
@@ -48,6 +48,18 @@ def current_actor() -> Actor | None:
     return getattr(g, "actor", None) or _session_actor()
 
 
+def actor_name(nobody: str) -> str:
+    """Who acts, as histories name them; ``nobody`` when no one is behind the request."""
+    actor = current_actor()
+    return actor.name if actor is not None else nobody
+
+
+def actor_identity() -> str | None:
+    """Who acts, as an identity (not a display name) for the second-approval rule."""
+    actor = current_actor()
+    return actor.identity if actor is not None else None
+
+
 def _session_actor() -> Actor | None:
     if current_user and current_user.is_authenticated:
         user = current_user._get_current_object()
@@ -59,19 +71,7 @@ def role_required(*roles: str) -> Callable[[F], F]:
     """Staff pages: sign in first (401 → login), then the role must match (403)."""
 
     def decorator(view: F) -> F:
-        @functools.wraps(view)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            actor = _session_actor()
-            if actor is None:
-                from kb.extensions import login_manager
-
-                return login_manager.unauthorized()
-            if not any(actor.can(role) for role in roles):
-                abort(403)
-            g.actor = actor
-            return view(*args, **kwargs)
-
-        return cast(F, wrapped)
+        return _guarded(view, roles, _session_actor, _sign_in_first, _page_forbidden)
 
     return decorator
 
@@ -80,19 +80,44 @@ def token_required(*roles: str) -> Callable[[F], F]:
     """Staff API: a bearer token (or a signed-in session for the staff UI's own calls)."""
 
     def decorator(view: F) -> F:
-        @functools.wraps(view)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            actor = _bearer_actor()
-            if actor is None:
-                raise KbError(401, "unauthorized", "A valid bearer token is required.")
-            if not any(actor.can(role) for role in roles):
-                raise KbError(403, "forbidden", "This token's role may not do that.")
-            g.actor = actor
-            return view(*args, **kwargs)
-
-        return cast(F, wrapped)
+        return _guarded(view, roles, _bearer_actor, _token_missing, _token_forbidden)
 
     return decorator
+
+
+def _guarded(view: F, roles: tuple[str, ...], find_actor: Callable[[], Actor | None],
+             nobody: Callable[[], Any], refused: Callable[[], Any]) -> F:
+    """``view``, run only for an actor of one of ``roles`` (``nobody`` and ``refused`` answer others)."""
+
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        actor = find_actor()
+        if actor is None:
+            return nobody()
+        if not any(actor.can(role) for role in roles):
+            return refused()
+        g.actor = actor
+        return view(*args, **kwargs)
+
+    return cast(F, wrapped)
+
+
+def _sign_in_first() -> Any:
+    from kb.extensions import login_manager
+
+    return login_manager.unauthorized()
+
+
+def _page_forbidden() -> NoReturn:
+    abort(403)
+
+
+def _token_missing() -> NoReturn:
+    raise KbError(401, "unauthorized", "A valid bearer token is required.")
+
+
+def _token_forbidden() -> NoReturn:
+    raise KbError(403, "forbidden", "This token's role may not do that.")
 
 
 def bearer_token() -> str | None:

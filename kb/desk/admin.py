@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import Response, flash, g, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -21,6 +22,8 @@ from kb.orders.unmapped import PLACEHOLDER, unmapped_values
 from kb.policy.mapping import DEFAULT_CATEGORY
 from kb.shop import current_policy
 
+M = TypeVar("M")
+
 
 def _once(template: str, status: int = 200, **context: Any) -> Response:
     """A page that may show a secret once: never cached, never kept by the browser."""
@@ -32,6 +35,15 @@ def _once(template: str, status: int = 200, **context: Any) -> Response:
 def _form(*names: str) -> dict[str, str]:
     """The named fields of the posted form, as typed (to show them again after an error)."""
     return {name: request.form.get(name, "") for name in names}
+
+
+def _act_on(model: type[M], row_id: int, action: Callable[[M], object], done: str,
+            page: str) -> ResponseReturnValue:
+    """Apply one admin action to a row (404 if there is none), then back to ``page`` saying ``done``."""
+    with write_transaction():
+        action(db.get_or_404(model, row_id))
+    flash(done, "success")
+    return redirect(url_for(page))
 
 
 # -- webhooks ---------------------------------------------------------------------------------
@@ -70,10 +82,7 @@ def _webhook_error(code: str) -> str:
 @role_required("admin")
 def deactivate_webhook(hook_id: int) -> ResponseReturnValue:
     """Stop calling a webhook."""
-    with write_transaction():
-        admin.deactivate_webhook(db.get_or_404(Webhook, hook_id))
-    flash(_("Webhook deactivated."), "success")
-    return redirect(url_for("desk.webhooks"))
+    return _act_on(Webhook, hook_id, admin.deactivate_webhook, _("Webhook deactivated."), "desk.webhooks")
 
 
 # -- staff accounts ---------------------------------------------------------------------------
@@ -121,10 +130,7 @@ def user_active(user_id: int) -> ResponseReturnValue:
 @role_required("admin")
 def user_sign_out(user_id: int) -> ResponseReturnValue:
     """Sign a staff member out of every browser."""
-    with write_transaction():
-        admin.sign_user_out_everywhere(db.get_or_404(User, user_id))
-    flash(_("Signed out everywhere."), "success")
-    return redirect(url_for("desk.users"))
+    return _act_on(User, user_id, admin.sign_user_out_everywhere, _("Signed out everywhere."), "desk.users")
 
 
 # -- API tokens -------------------------------------------------------------------------------
@@ -155,10 +161,7 @@ def tokens() -> ResponseReturnValue:
 @role_required("admin")
 def revoke_token(token_id: int) -> ResponseReturnValue:
     """Revoke an API token: it stops working at once."""
-    with write_transaction():
-        admin.revoke(db.get_or_404(ApiToken, token_id))
-    flash(_("Token revoked."), "success")
-    return redirect(url_for("desk.tokens"))
+    return _act_on(ApiToken, token_id, admin.revoke, _("Token revoked."), "desk.tokens")
 
 
 # -- products no mapping rule matches ---------------------------------------------------------

@@ -8,7 +8,7 @@ from flask import request
 from marshmallow import RAISE
 
 from kb.api_docs import STAFF_ONLY, ApiBlueprint, ErrorSchema
-from kb.auth.access import current_actor, token_required
+from kb.auth.access import actor_identity, actor_name, current_actor, token_required
 from kb.database import write_transaction
 from kb.desk import schemas as s
 from kb.desk import service
@@ -24,16 +24,6 @@ bp = ApiBlueprint("desk_api", __name__, url_prefix="/api/v1",
                   description="The staff API: the queue, a ticket, actions and refunds (bearer token).")
 # Called with a bearer token, never a cookie: no CSRF token is needed (or possible).
 csrf.exempt(bp)
-
-
-def _actor_name() -> str:
-    actor = current_actor()
-    return actor.name if actor is not None else "api"
-
-
-def _actor_key() -> str | None:
-    actor = current_actor()
-    return actor.identity if actor is not None else None
 
 
 def _ticket_or_404(reference: str) -> Ticket:
@@ -87,7 +77,7 @@ def act(data: dict[str, Any], reference: str) -> dict[str, Any]:
     """Run an action through the state machine; 409 when the ticket's state does not allow it."""
     with write_transaction():
         target = _ticket_or_404(reference)
-        event = apply_action(target, data["action"], _actor_name(), message=data.get("message") or "",
+        event = apply_action(target, data["action"], actor_name("api"), message=data.get("message") or "",
                              decline_reason=data.get("reason"), condition=data.get("condition"))
         return {"reference": target.reference, "status": target.status,
                 "event": {"kind": event.kind, "actor": event.actor, "public": event.public}}
@@ -108,7 +98,7 @@ def refund(data: dict[str, Any], reference: str) -> dict[str, Any]:
             ticket = _ticket_or_404(reference)
             service.require_review_checked(ticket, data["review_checked"])
             created = issue_refund(ticket, amount=data["amount"], goodwill=data.get("goodwill"),
-                                   method=data["method"], actor=_actor_name(), actor_key=_actor_key())
+                                   method=data["method"], actor=actor_name("api"), actor_key=actor_identity())
             return refund_payload(created)
     except TicketError as exc:
         if exc.code != "over_cap":
@@ -130,5 +120,5 @@ def confirm(refund_id: int) -> dict[str, Any]:
         pending = db.session.get(Refund, refund_id)
         if pending is None:
             raise KbError(404, "not_found", f"No refund {refund_id}.")
-        confirm_refund(pending, _actor_name(), _actor_key())
+        confirm_refund(pending, actor_name("api"), actor_identity())
         return refund_payload(pending)

@@ -22,7 +22,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
 
-from kb.auth.access import current_actor, role_required
+from kb.auth.access import actor_identity, actor_name, role_required
 from kb.auth.models import User
 from kb.database import write_transaction
 from kb.desk import labels, service
@@ -46,18 +46,6 @@ ACTION_FIELDS = ("message", "reason", "condition")
 def _desk_labels() -> dict[str, Any]:
     return {"desk": labels, "decline_codes": DECLINE_REASONS, "refund_methods": REFUND_METHODS,
             "received_conditions": CONDITIONS}
-
-
-def actor_name() -> str:
-    """Who acts, as the ticket history names them."""
-    actor = current_actor()
-    return actor.name if actor is not None else "desk"
-
-
-def actor_key() -> str | None:
-    """Who acts, as an identity (not a display name) for the second-approval rule."""
-    actor = current_actor()
-    return actor.identity if actor is not None else None
 
 
 @bp.get("", strict_slashes=False)
@@ -107,7 +95,7 @@ def render_ticket(
         agents=service.assignable_agents(),
         saved_replies=replies_for(details.ticket.lang),
         me=g.actor.user,
-        actor_name=actor_name(),
+        actor_name=actor_name("desk"),
         threshold=current_app.config["REFUND_SECOND_APPROVAL_OVER"],
         target_hours=current_app.config["RESPONSE_TARGET_HOURS"],
     ), status
@@ -141,7 +129,7 @@ def act(reference: str) -> ResponseReturnValue:
     try:
         with write_transaction():
             apply_action(
-                _ticket_or_404(reference), action, actor_name(), message=fields["message"],
+                _ticket_or_404(reference), action, actor_name("desk"), message=fields["message"],
                 decline_reason=fields["reason"] or None, condition=fields["condition"] or None,
             )
     except TicketError as exc:
@@ -164,8 +152,8 @@ def refund(reference: str) -> ResponseReturnValue:
                 amount=request.form.get("amount", "").strip().replace(",", "."),
                 goodwill=request.form.get("goodwill", "").strip().replace(",", "."),
                 method=request.form.get("method", ""),
-                actor=actor_name(),
-                actor_key=actor_key(),
+                actor=actor_name("desk"),
+                actor_key=actor_identity(),
             )
             pending = created.status == RefundStatus.PENDING_CONFIRMATION
     except TicketError as exc:
@@ -186,7 +174,7 @@ def confirm(refund_id: int) -> ResponseReturnValue:
         with write_transaction():
             pending = db.get_or_404(Refund, refund_id)
             reference = pending.ticket.reference
-            confirm_refund(pending, actor_name(), actor_key())
+            confirm_refund(pending, actor_name("desk"), actor_identity())
     except TicketError as exc:
         return _refused(reference, "confirm", exc)
     flash(_("Refund confirmed."), "success")
@@ -201,7 +189,7 @@ def assign_ticket(reference: str) -> ResponseReturnValue:
     try:
         with write_transaction():
             target = _assignee(choice)
-            assign(_ticket_or_404(reference), target, actor_name())
+            assign(_ticket_or_404(reference), target, actor_name("desk"))
     except TicketError as exc:
         return _refused(reference, "assign", exc)
     flash(_("Assignment saved."), "success")

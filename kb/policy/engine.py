@@ -258,30 +258,21 @@ def _not_received(policy: Policy, order: OrderFacts, today: date) -> _Offer | _R
         answer = Answer.NOT_RECEIVED_CLAIM
         extra = ()
     start = _start(policy, order)
+    ends: date | None
     if start is None:
         opens = local_date(policy, order.placed_at) + timedelta(days=policy.not_received_after_days)
         if today < opens:
             # Parcels run late more often than they get lost: track it first.
             return _Refusal(NotEligible.TOO_EARLY, Answer.TRACK_PARCEL, opens)
         # No end: the carrier never confirmed delivery, and an agent reviews every claim.
-        return _Offer(
-            None,
-            resolutions,
-            (Method.NONE,),
-            answer,
-            review_reasons=(ReviewReason.NOT_RECEIVED, *extra),
-        )
-    # The carrier says delivered, the shopper says not: the seller-fault window applies.
-    ends = start + timedelta(days=policy.seller_fault_window_days)
-    if today > ends:
-        return _Refusal(NotEligible.WINDOW_EXPIRED, Answer.WINDOW_EXPIRED, ends)
-    return _Offer(
-        ends,
-        resolutions,
-        (Method.NONE,),
-        answer,
-        review_reasons=(ReviewReason.CARRIER_SAYS_DELIVERED, *extra),
-    )
+        ends, why = None, ReviewReason.NOT_RECEIVED
+    else:
+        # The carrier says delivered, the shopper says not: the seller-fault window applies.
+        ends = start + timedelta(days=policy.seller_fault_window_days)
+        if today > ends:
+            return _Refusal(NotEligible.WINDOW_EXPIRED, Answer.WINDOW_EXPIRED, ends)
+        why = ReviewReason.CARRIER_SAYS_DELIVERED
+    return _Offer(ends, resolutions, (Method.NONE,), answer, review_reasons=(why, *extra))
 
 
 def offered_for_all(

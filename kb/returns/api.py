@@ -7,7 +7,8 @@ from typing import Any
 from flask import g, request, url_for
 from flask_babel import force_locale
 
-from kb.api_docs import ApiBlueprint, ErrorSchema
+from kb.api_docs import LANG_MESSAGE, ApiBlueprint, ErrorSchema
+from kb.config import LANGUAGES
 from kb.database import reads_until_written, write_transaction
 from kb.errors import KbError
 from kb.extensions import csrf
@@ -73,8 +74,8 @@ def resend(data: dict[str, Any]) -> dict[str, Any]:
     The answer tells nobody whether an order exists. Rate limited with the order lookups.
     """
     lang = data.get("lang") or request.args.get("lang")
-    if lang is not None and lang not in ("en", "fr"):
-        raise KbError(400, "invalid_lang", "lang must be en or fr.")
+    if lang is not None and lang not in LANGUAGES:
+        raise KbError(400, "invalid_lang", LANG_MESSAGE)
     resend_links(email=data["email"], order_number=data.get("order_number"),
                  transaction_id=data.get("transaction_id"), lang=lang)
     with force_locale(lang or "en"):

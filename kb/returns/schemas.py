@@ -6,8 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from kb.api_docs import ApiSchema, Coded, StrictBoolean, coded_field, one_of
-from kb.config import LANGUAGES
+from kb.api_docs import ApiSchema, Coded, StrictBoolean, coded_field, lang_field, one_of
 from kb.policy.codes import Condition, Method, Reason, Resolution
 from kb.returns.wizard_service import MAX_NOTE
 
@@ -18,11 +17,6 @@ TIME = {"format": "date-time"}
 def _text(limit: int, *, required: bool = False) -> fields.String:
     """A string of at most ``limit`` characters; an optional one may also be null (as if absent)."""
     return fields.String(validate=validate.Length(max=limit), required=required, allow_none=not required)
-
-
-def _lang() -> fields.String:
-    return coded_field(fields.String(allow_none=True, validate=one_of(LANGUAGES, "invalid_lang", "lang")),
-                       "invalid_lang", "lang must be en or fr.")
 
 
 class ItemChoiceSchema(ApiSchema):
@@ -54,7 +48,7 @@ class OrderLookupSchema(ApiSchema):
     email = _text(254, required=True)
     order_number = _text(40)
     transaction_id = _text(80)
-    lang = _lang()
+    lang = lang_field(allow_none=True)
 
 
 class SessionSchema(ApiSchema):

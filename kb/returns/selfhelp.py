@@ -7,9 +7,6 @@ the reason, to the answer alone (``any``), to ``default``.
 from __future__ import annotations
 
 import logging
-import re
-import threading
-import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +18,7 @@ from kb.articles.files import ArticleFileError, find_article_files, parse_articl
 from kb.articles.models import Article
 from kb.extensions import db
 from kb.policy import Answer, Decision, Reason
+from kb.writer_files import KeptFile, WriterFileError, entry_places, line_of, parse_toml
 
 log = logging.getLogger(__name__)
 
@@ -32,14 +30,8 @@ DEFAULT = "default"
 EXACT, ANSWER_ONLY, FALLBACK = 0, 1, 2
 
 
-class SelfHelpError(ValueError):
+class SelfHelpError(WriterFileError):
     """A mistake in the self-help file, with the file and line where it is."""
-
-    def __init__(self, path: Path | str, line: int | None, message: str) -> None:
-        self.path = str(path)
-        self.line = line
-        where = f"{self.path}:{line}" if line else self.path
-        super().__init__(f"{where}: {message}")
 
 
 @dataclass(frozen=True)
@@ -86,63 +78,19 @@ def excluded_keys(mapping: SelfHelpMap, lines: Iterable[tuple[Decision, str]]) -
 
 # -- reading and checking the file ------------------------------------------------------------
 
-_TABLE = re.compile(r"^\s*\[\s*([^\]\s]+)\s*\]")
-_KEY = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=")
-
-
-def _locate(text: str) -> dict[tuple[str, str], tuple[int, int]]:
-    """Where each (table, key) entry starts and ends in the file (1-based lines), for errors."""
-    places: dict[tuple[str, str], tuple[int, int]] = {}
-    table, current = "", None
-    lines = text.splitlines()
-    for number, line in enumerate(lines, start=1):
-        header, entry = _TABLE.match(line), _KEY.match(line)
-        if header or entry:
-            if current is not None:
-                places[current] = (places[current][0], number - 1)
-                current = None
-        if header:
-            table = header.group(1)
-            places[(table, "")] = (number, number)
-        elif entry:
-            current = (table, entry.group(1))
-            places[current] = (number, number)
-    if current is not None:
-        places[current] = (places[current][0], len(lines))
-    return places
-
-
-def _line_of(text: str, places: dict[tuple[str, str], tuple[int, int]], table: str, key: str,
-             word: str | None = None) -> int | None:
-    """The line of an entry, or of ``word`` inside it when given."""
-    start, end = places.get((table, key), (None, None))
-    if start is None or end is None:
-        return None
-    if word is not None:
-        lines = text.splitlines()
-        for number in range(start, end + 1):
-            if f'"{word}"' in lines[number - 1] or f"'{word}'" in lines[number - 1]:
-                return number
-    return start
-
-
 def parse_self_help(text: str, known_keys: set[str], path: Path | str = FILE_NAME) -> SelfHelpMap:
     """Parse and check the self-help file's text; raise SelfHelpError naming the line."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        found = re.search(r"line (\d+)", str(exc))
-        raise SelfHelpError(path, int(found.group(1)) if found else None, str(exc)) from exc
-    places = _locate(text)
+    data = parse_toml(text, path, SelfHelpError)
+    places = entry_places(text)
     answers, reasons = {a.value for a in Answer}, {r.value for r in Reason}
 
     def keys_of(value: object, table: str, key: str) -> tuple[str, ...]:
-        line = _line_of(text, places, table, key)
+        line = line_of(text, places, table, key)
         if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
             raise SelfHelpError(path, line, f"{key} must be a list of article keys, e.g. [\"return-window\"]")
         for article in value:
             if article not in known_keys:
-                raise SelfHelpError(path, _line_of(text, places, table, key, article),
+                raise SelfHelpError(path, line_of(text, places, table, key, article),
                                     f"unknown article key {article!r} (no article has this key)")
         if len(set(value)) != len(value):
             raise SelfHelpError(path, line, f"{key} lists an article twice")
@@ -156,7 +104,7 @@ def parse_self_help(text: str, known_keys: set[str], path: Path | str = FILE_NAM
     for name, table in data.items():
         if name == DEFAULT:
             continue
-        line = _line_of(text, places, name, "") or _line_of(text, places, "", name)
+        line = line_of(text, places, name, "") or line_of(text, places, "", name)
         if name not in answers:
             raise SelfHelpError(path, line, f"unknown answer {name!r}; answers are: {', '.join(sorted(answers))}")
         if not isinstance(table, dict):
@@ -167,13 +115,13 @@ def parse_self_help(text: str, known_keys: set[str], path: Path | str = FILE_NAM
                 never[name] = keys_of(value, name, reason)
                 continue
             if reason != ANY and reason not in reasons:
-                raise SelfHelpError(path, _line_of(text, places, name, reason),
+                raise SelfHelpError(path, line_of(text, places, name, reason),
                                     f"unknown reason {reason!r} in [{name}]; reasons are: any, never, "
                                     f"{', '.join(sorted(reasons))}")
             entries[reason] = keys_of(value, name, reason)
         clash = set(never.get(name, ())) & {key for keys in entries.values() for key in keys}
         if clash:
-            raise SelfHelpError(path, _line_of(text, places, name, NEVER),
+            raise SelfHelpError(path, line_of(text, places, name, NEVER),
                                 f"[{name}] both offers and never offers {', '.join(sorted(clash))}")
         by_answer[name] = entries
     return SelfHelpMap(default=default, by_answer=by_answer, never=never)
@@ -201,10 +149,6 @@ def load_self_help(root: Path, extra_keys: Iterable[str] = ()) -> SelfHelpMap:
 
 # -- the current file, per process -------------------------------------------------------------
 
-_LOCK = threading.Lock()
-_EMPTY = SelfHelpMap(default=(), by_answer={})
-
-
 def current_self_help() -> SelfHelpMap:
     """The self-help map of ``ARTICLES_DIR``, read again when the file changes.
 
@@ -212,29 +156,15 @@ def current_self_help() -> SelfHelpMap:
     the first good one): the assistant goes on working while a writer fixes it.
     """
     root = Path(current_app.config["ARTICLES_DIR"])
-    path = root / FILE_NAME
-    try:
-        info = path.stat()
-        stamp: tuple[str, float, int] | None = (str(path), info.st_mtime, info.st_size)
-    except OSError:
-        stamp = None
-    cache = current_app.extensions.setdefault("kb_self_help", {})
-    with _LOCK:
-        if cache.get("stamp") == stamp and "map" in cache:
-            return cache["map"]
-    mapping = cache.get("map", _EMPTY)
-    if stamp is None:
-        log.error("%s is missing: the assistant offers only articles matching the note", path)
-    else:
-        try:
-            # Articles written in the studio count too, though they have no file yet.
-            studio_keys = db.session.scalars(select(Article.key).distinct())
-            mapping = load_self_help(root, studio_keys)
-        except (SelfHelpError, OSError, UnicodeDecodeError) as exc:
-            log.error("self-help file not used: %s", exc)
-    with _LOCK:
-        cache["stamp"], cache["map"] = stamp, mapping
-    return mapping
+    kept = current_app.extensions.setdefault("kb_self_help", KeptFile(
+        SelfHelpMap(default=(), by_answer={}), log, "self-help file",
+        "the assistant offers only articles matching the note"))
+
+    def load(path: Path) -> SelfHelpMap:
+        # Articles written in the studio count too, though they have no file yet.
+        return load_self_help(path.parent, db.session.scalars(select(Article.key).distinct()))
+
+    return kept.current(root / FILE_NAME, load)
 
 
 def keys_for_lines(lines: Sequence[tuple[Decision, str]]) -> tuple[list[str], set[str]]:

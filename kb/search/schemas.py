@@ -4,15 +4,10 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from kb.api_docs import coded_field, one_of
+from kb.api_docs import coded_field, lang_field, one_of
 from kb.articles.categories import CATEGORY_CODES
-from kb.config import LANGUAGES
+from kb.articles.schemas import ArticleLinkSchema
 from kb.search.api_params import MAX_PAGE
-
-
-def _lang() -> fields.String:
-    return coded_field(fields.String(validate=one_of(LANGUAGES, "invalid_lang", "lang")), "invalid_lang",
-                       f"lang must be one of: {', '.join(LANGUAGES)}")
 
 
 def _query(limit: int) -> fields.String:
@@ -29,7 +24,7 @@ class SearchQuerySchema(Schema):
     """What to search for, in which language (default: the reader's), and how many results."""
 
     q = _query(2000)
-    lang = _lang()
+    lang = lang_field()
     limit = _limit(10, 50)
     # As the results page reads them; a page past the last one is valid and simply empty.
     category = coded_field(fields.String(load_default=None, validate=one_of(sorted(CATEGORY_CODES), "invalid_category",
@@ -43,20 +38,14 @@ class SuggestQuerySchema(Schema):
     """What the shopper is typing."""
 
     q = _query(200)
-    lang = _lang()
+    lang = lang_field()
     limit = _limit(6, 10)
 
 
-class HitSchema(Schema):
+class HitSchema(ArticleLinkSchema):
     """One article found, with its highlighted snippet."""
 
-    key = fields.String()
-    slug = fields.String()
-    lang = fields.String()
-    title = fields.String()
-    category = fields.String(allow_none=True)
     snippet = fields.String()
-    url = fields.String()
 
 
 class OtherLanguageSchema(Schema):

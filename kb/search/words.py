@@ -10,13 +10,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-import threading
-import tomllib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 from kb.config import DEFAULTS
+from kb.writer_files import KeptFile, WriterFileError, entry_places, line_of, parse_toml
 
 log = logging.getLogger(__name__)
 
@@ -24,18 +23,10 @@ FILE_NAME = "search-words.toml"
 LANGS: tuple[str, ...] = ("en", "fr")
 # What WORD_RE of the analysis reads as one word: anything else could never be matched.
 _WORD = re.compile(r"[^\W_]+")
-_TABLE = re.compile(r"^\s*\[\s*([^\]]+?)\s*\]")
-_KEY = re.compile(r"""^\s*(?:"([^"]+)"|'([^']+)'|([A-Za-z0-9_-]+))\s*=""")
 
 
-class SearchWordsError(ValueError):
+class SearchWordsError(WriterFileError):
     """A mistake in the search words file, with the file and line where it is."""
-
-    def __init__(self, path: Path | str, line: int | None, message: str) -> None:
-        self.path = str(path)
-        self.line = line
-        where = f"{self.path}:{line}" if line else self.path
-        super().__init__(f"{where}: {message}")
 
 
 @dataclass(frozen=True)
@@ -56,45 +47,16 @@ class SearchWords:
         return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def _places(text: str) -> dict[tuple[str, str], tuple[int, int]]:
-    """Where each (table, key) entry starts and ends in the file (1-based lines), for errors."""
-    places: dict[tuple[str, str], tuple[int, int]] = {}
-    table, current, lines = "", None, text.splitlines()
-    for number, line in enumerate(lines, start=1):
-        header, entry = _TABLE.match(line), _KEY.match(line)
-        if (header or entry) and current is not None:
-            places[current] = (places[current][0], number - 1)
-            current = None
-        if header:
-            table = header.group(1).replace('"', "").replace(" ", "")
-            places[(table, "")] = (number, number)
-        elif entry:
-            current = (table, next(g for g in entry.groups() if g))
-            places[current] = (number, number)
-    if current is not None:
-        places[current] = (places[current][0], len(lines))
-    return places
-
-
 class _Checker:
     """Parses and checks one file's text, naming the line of each mistake."""
 
     def __init__(self, text: str, path: Path | str) -> None:
         self.text, self.path = text, path
-        self.places = _places(text)
+        self.places = entry_places(text)
 
     def fail(self, table: str, key: str, message: str, word: str | None = None) -> SearchWordsError:
         """The error for an entry (or for ``word`` inside it), at its line."""
-        start, end = self.places.get((table, key), (None, None))
-        if start is None:  # a table only written as its sub-tables: [name.en]
-            start = next((first for (t, k), (first, _) in self.places.items()
-                          if not k and t.startswith(f"{table}.")), None)
-        line = start
-        if start is not None and end is not None and word is not None:
-            rows = self.text.splitlines()
-            line = next((n for n in range(start, end + 1)
-                         if f'"{word}"' in rows[n - 1] or f"'{word}'" in rows[n - 1]), start)
-        return SearchWordsError(self.path, line, message)
+        return SearchWordsError(self.path, line_of(self.text, self.places, table, key, word), message)
 
     def words(self, value: object, table: str, key: str, what: str) -> tuple[str, ...]:
         """A list of single words, each once (compared in lower case)."""
@@ -125,14 +87,7 @@ class _Checker:
 
 def parse_search_words(text: str, path: Path | str = FILE_NAME) -> SearchWords:
     """Parse and check the search words file's text; raise SearchWordsError naming the line."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        found = re.search(r"line (\d+)", str(exc))
-        message = str(exc)
-        if message.startswith("Cannot overwrite a value"):
-            message = f"a word is given twice ({message})"
-        raise SearchWordsError(path, int(found.group(1)) if found else None, message) from exc
+    data = parse_toml(text, path, SearchWordsError, twice="a word is given twice")
     check = _Checker(text, path)
     for name in data:
         if name not in ("synonyms", "stop_words"):
@@ -165,40 +120,20 @@ def load_search_words(root: Path) -> SearchWords:
 
 # -- the words in use in this process ---------------------------------------------------------
 
-_LOCK = threading.Lock()
-_EMPTY = SearchWords()
-_state: dict[str, object] = {"stamp": None, "words": _EMPTY, "loaded": False}
+# Before the first good file: only the languages' standard stop words, and no synonyms.
+_kept: KeptFile[SearchWords] = KeptFile(SearchWords(), log, "search words file",
+                                        "search runs without synonyms and extra stop words")
 
 
 def refresh_words(root: Path | str | None = None) -> SearchWords:
     """Read the file of the articles folder `root` again if it changed; return the words in use.
 
-    A file with a mistake is logged and the last good version kept (none before the first
-    good one: only the languages' standard stop words, and no synonyms).
+    A file with a mistake is logged and the last good version kept.
     """
     path = Path(root if root is not None else DEFAULTS["ARTICLES_DIR"]) / FILE_NAME
-    try:
-        info = path.stat()
-        stamp: tuple[str, int, int] | None = (str(path), info.st_mtime_ns, info.st_size)
-    except OSError:
-        stamp = None
-    with _LOCK:
-        if _state["loaded"] and _state["stamp"] == stamp:
-            return _state["words"]  # type: ignore[return-value]
-        words: SearchWords = _state["words"]  # type: ignore[assignment]
-        if stamp is None:
-            log.error("%s is missing: search runs without synonyms and extra stop words", path)
-        else:
-            try:
-                words = load_search_words(path.parent)
-            except (SearchWordsError, OSError, UnicodeDecodeError) as exc:
-                log.error("search words file not used: %s", exc)
-        _state.update(stamp=stamp, words=words, loaded=True)
-        return words
+    return _kept.current(path, lambda found: load_search_words(found.parent))
 
 
 def current_words() -> SearchWords:
     """The search words in use (read from the default articles folder the first time)."""
-    if not _state["loaded"]:
-        return refresh_words()
-    return _state["words"]  # type: ignore[return-value]
+    return _kept.value if _kept.loaded else refresh_words()

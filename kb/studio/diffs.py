@@ -12,28 +12,15 @@ from dataclasses import dataclass
 from itertools import zip_longest
 
 from kb.articles.models import Article, ArticleRevision
-from kb.studio.service import Draft
+from kb.studio.service import ArticleContent
 
 CONTEXT_LINES = 3
 FIELDS = ("title", "slug", "category", "tags", "summary", "status")
 
 
-@dataclass(frozen=True)
-class Snapshot:
-    """An article's content at one moment: a revision, the saved article or a writer's text."""
-
-    title: str
-    slug: str
-    category: str
-    tags: tuple[str, ...]
-    summary: str
-    status: str
-    body: str
-
-
-def _snapshot(source: Article | ArticleRevision | Draft, tags: tuple[str, ...]) -> Snapshot:
+def _snapshot(source: Article | ArticleRevision, tags: tuple[str, ...]) -> ArticleContent:
     """The fields every source names alike; only the tags are stored differently."""
-    return Snapshot(
+    return ArticleContent(
         title=source.title,
         slug=source.slug,
         category=source.category,
@@ -44,19 +31,14 @@ def _snapshot(source: Article | ArticleRevision | Draft, tags: tuple[str, ...]) 
     )
 
 
-def snapshot_of_article(article: Article) -> Snapshot:
+def snapshot_of_article(article: Article) -> ArticleContent:
     """The article as it is saved now."""
     return _snapshot(article, tuple(article.tags))
 
 
-def snapshot_of_revision(revision: ArticleRevision) -> Snapshot:
+def snapshot_of_revision(revision: ArticleRevision) -> ArticleContent:
     """The article as one revision saved it."""
     return _snapshot(revision, tuple(json.loads(revision.tags_json or "[]")))
-
-
-def snapshot_of_draft(draft: Draft) -> Snapshot:
-    """The article as the writer typed it."""
-    return _snapshot(draft, draft.tags)
 
 
 @dataclass(frozen=True)
@@ -112,7 +94,7 @@ class SnapshotDiff:
         return not self.fields and not self.hunks
 
 
-def diff_snapshots(old: Snapshot, new: Snapshot, context: int = CONTEXT_LINES) -> SnapshotDiff:
+def diff_snapshots(old: ArticleContent, new: ArticleContent, context: int = CONTEXT_LINES) -> SnapshotDiff:
     """Every difference between two versions of an article."""
     fields = []
     for name in FIELDS:

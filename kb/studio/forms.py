@@ -12,7 +12,7 @@ from kb.articles.categories import CATEGORIES
 from kb.articles.files import SLUG
 from kb.articles.rendering import unknown_placeholders
 from kb.shop import policy_placeholders
-from kb.studio.service import MAX_TAG_LENGTH, MAX_TAGS, Draft, normalize_body, one_line, parse_tags
+from kb.studio.service import MAX_TAG_LENGTH, MAX_TAGS, ArticleContent, normalize_body, one_line, parse_tags
 
 MAX_BODY = 100_000
 
@@ -139,9 +139,9 @@ class ArticleForm(FlaskForm):
         """Every ``{{ policy.* }}`` placeholder of the text must be one the policy knows."""
         _check_placeholders(field.data or "")
 
-    def draft(self, slug: str) -> Draft:
+    def draft(self, slug: str) -> ArticleContent:
         """What the writer typed, tidied, with the slug to save under."""
-        return Draft(
+        return ArticleContent(
             title=one_line(self.title.data or ""),
             slug=slug,
             category=self.category.data or "",

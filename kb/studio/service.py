@@ -48,8 +48,8 @@ def other_language(lang: str) -> str:
 
 
 @dataclass(frozen=True)
-class Draft:
-    """An article as the writer typed it in the studio's form, tidied."""
+class ArticleContent:
+    """An article's content at one moment: as a writer typed it (tidied), saved, or in a revision."""
 
     title: str
     slug: str
@@ -138,7 +138,7 @@ def _numbered(base: str, number: int, limit: int) -> str:
 
 
 def create_from_draft(
-    draft: Draft,
+    draft: ArticleContent,
     lang: str,
     author: str,
     message: str,
@@ -166,7 +166,7 @@ def create_from_draft(
 
 def save_draft(
     article: Article,
-    draft: Draft,
+    draft: ArticleContent,
     author: str,
     message: str,
     expected_revision: int,

@@ -14,13 +14,13 @@ from kb.articles.categories import CATEGORIES, CATEGORY_CODES
 from kb.articles.example_checks import ArticleCheck
 from kb.articles.models import Article, ArticleStatus
 from kb.articles.service import RevisionConflict, SlugTaken, confirm_in_step
-from kb.auth.access import current_actor, role_required
+from kb.auth.access import actor_name, role_required
 from kb.config import LANGUAGES
 from kb.database import write_transaction
 from kb.extensions import db
 from kb.shop import current_policy, policy_placeholders
 from kb.studio import service, todo
-from kb.studio.diffs import SnapshotDiff, diff_snapshots, snapshot_of_article, snapshot_of_draft
+from kb.studio.diffs import SnapshotDiff, diff_snapshots, snapshot_of_article
 from kb.studio.forms import LANGUAGE_NAMES, MAX_BODY, ArticleForm
 from kb.web import current_lang
 from kb.web_input import MAX_ID
@@ -32,8 +32,7 @@ LIST_STATUSES = ("draft", "published", "deleted")
 
 def author_name() -> str:
     """The signed-in staff member's name, recorded as the author of each revision."""
-    actor = current_actor()
-    return actor.name if actor is not None else "studio"
+    return actor_name("studio")
 
 
 def language_name(lang: str) -> str:
@@ -71,8 +70,9 @@ def index() -> str:
         listing=listing,
         filters=filters,
         query=args["q"][:200],
-        categories=CATEGORIES,
-        statuses=LIST_STATUSES,
+        language_options=[(code, language_name(code)) for code in LANGUAGES],
+        category_options=[(category.code, category.name) for category in CATEGORIES],
+        status_options=[("draft", _("Draft")), ("published", _("Published")), ("deleted", _("Deleted"))],
         page_url=lambda number: url_for("studio.index", page=number, **kept),
         unhelpful=todo.unhelpful_articles(),
         unanswered=todo.unanswered_searches(),
@@ -152,7 +152,7 @@ def edit(article_id: int) -> ResponseReturnValue:
             except RevisionConflict:
                 # Someone saved meanwhile: show what differs, keep the writer's text to merge,
                 # and let the next save go through on top of what they have now seen.
-                conflict = diff_snapshots(snapshot_of_article(article), snapshot_of_draft(draft))
+                conflict = diff_snapshots(snapshot_of_article(article), draft)
                 form.expected_revision.data = str(article.revision)
                 return _editor(form, article, conflict=conflict, status=409)
             except SlugTaken:

@@ -109,19 +109,7 @@ def walk_with_javascript(page: Any, base: str, lang: str, path: AssistantPath, o
         app.locator("#wapp-transaction-id").fill(order.transaction_id)
     else:
         app.locator("#wapp-order-number").fill(order.number)
-    app.locator("#wapp-email").fill(order.email)
-    at_step("find")
-    app.locator("button[type=submit]").click()
-    app.locator(f"#wapp-pick-{path.sku}").check()
-    app.locator(f"#wapp-reason-{path.sku}").select_option(path.reason)
-    condition = app.locator(f"#wapp-condition-{path.sku}")
-    if path.condition is None:
-        expect(condition).to_be_hidden()
-    else:
-        condition.select_option(path.condition)
-    at_step("items")
-    app.locator("button[type=submit]").click()
-    expect(app.locator(".wapp-decisions")).to_be_visible()
+    to_answers_with_javascript(app, order.email, path.sku, path.reason, path.condition, at_step)
     at_step("answers")
     if path.solved:
         app.get_by_role("button", name=words["solved"]).click()
@@ -137,6 +125,24 @@ def walk_with_javascript(page: Any, base: str, lang: str, path: AssistantPath, o
     primary.click()
     expect(app.locator(".status-line")).to_have_text(words["needs_review" if path.review else "approved"])
     at_step("done")
+
+
+def to_answers_with_javascript(app: Any, email: str, sku: str, reason: str, condition: str | None,
+                               at_step: AtStep = lambda _step: None) -> None:
+    """In the one-page assistant (``app``), the order's number or transaction id typed in, to the
+    answers step: the e-mail, then one item with its reason and condition (``None``: not asked)."""
+    app.locator("#wapp-email").fill(email)
+    at_step("find")
+    app.locator("button[type=submit]").click()
+    app.locator(f"#wapp-pick-{sku}").check()
+    app.locator(f"#wapp-reason-{sku}").select_option(reason)
+    if condition is None:
+        expect(app.locator(f"#wapp-condition-{sku}")).to_be_hidden()
+    else:
+        app.locator(f"#wapp-condition-{sku}").select_option(condition)
+    at_step("items")
+    app.locator("button[type=submit]").click()
+    expect(app.locator(".wapp-decisions")).to_be_visible()
 
 
 def _choose_with_javascript(app: Any, lang: str, path: AssistantPath) -> None:
@@ -166,17 +172,7 @@ def walk_without_javascript(page: Any, base: str, lang: str, path: AssistantPath
     else:
         page.goto(f"{base}/{lang}/returns/start")
         page.fill("#order_number", order.number)
-    page.fill("#email", order.email)
-    at_step("find")
-    page.click("main form button[type=submit]")
-    page.wait_for_url(re.compile(r".*/returns/items$"))
-    page.check(f"#pick-{path.sku}")
-    page.select_option(f"#reason-{path.sku}", path.reason)
-    if path.condition is not None:
-        page.select_option(f"#condition-{path.sku}", path.condition)
-    at_step("items")
-    page.click("main form button[type=submit]")
-    page.wait_for_url(re.compile(r".*/returns/help$"))
+    to_answers_without_javascript(page, order.email, path.sku, path.reason, path.condition, at_step)
     at_step("answers")
     if path.solved:
         page.get_by_role("button", name=words["solved"]).click()
@@ -193,6 +189,23 @@ def walk_without_javascript(page: Any, base: str, lang: str, path: AssistantPath
     page.wait_for_url(re.compile(r".*/returns/status/R-.*"))
     expect(page.locator("main")).to_contain_text(words["needs_review" if path.review else "approved"])
     at_step("status")
+
+
+def to_answers_without_javascript(page: Any, email: str, sku: str, reason: str, condition: str | None,
+                                  at_step: AtStep = lambda _step: None) -> None:
+    """From the start page, the order's number or transaction id typed in, to the answers step:
+    the e-mail, then one item with its reason and condition (``None``: the page must not ask)."""
+    page.fill("#email", email)
+    at_step("find")
+    page.click("main form button[type=submit]")
+    page.wait_for_url(re.compile(r".*/returns/items$"))
+    page.check(f"#pick-{sku}")
+    page.select_option(f"#reason-{sku}", reason)
+    if condition is not None:
+        page.select_option(f"#condition-{sku}", condition)
+    at_step("items")
+    page.click("main form button[type=submit]")
+    page.wait_for_url(re.compile(r".*/returns/help$"))
 
 
 def _choose_without_javascript(page: Any, lang: str, path: AssistantPath) -> None:

@@ -13,6 +13,8 @@ from babel.dates import format_date
 from PIL import Image
 from playwright.sync_api import expect
 
+from tests.browser.assistant_paths import to_answers_with_javascript
+
 CM = 96 / 2.54  # CSS pixels in a centimetre
 
 
@@ -89,12 +91,7 @@ def test_a_receiptless_return_over_the_limit_says_it_goes_to_an_agent(live_serve
     app = page.locator("#wizard-app")
     app.get_by_label("Pas de reçu", exact=False).check()
     app.locator("#wapp-transaction-id").fill("P01-5550123-9988776")
-    app.locator("#wapp-email").fill("leo@example.fr")
-    app.locator("button[type=submit]").click()
-    app.locator("#wapp-pick-BOOTS-39-BROWN").check()
-    app.locator("#wapp-reason-BOOTS-39-BROWN").select_option("changed_mind")
-    app.locator("#wapp-condition-BOOTS-39-BROWN").select_option("unopened")
-    app.locator("button[type=submit]").click()
+    to_answers_with_javascript(app, "leo@example.fr", "BOOTS-39-BROWN", "changed_mind", "unopened")
     app.locator(".wapp-actions .button-primary").click()
     review = app.locator("#wapp-review")
     expect(review).to_contain_text("100,00 €")  # the limit, in the French way

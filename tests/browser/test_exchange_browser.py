@@ -10,6 +10,7 @@ from sqlalchemy import select
 from kb.catalogue.service import upsert_product, validate_product
 from kb.extensions import db
 from kb.tickets.models import Ticket
+from tests.browser.assistant_paths import to_answers_with_javascript
 
 TEE = {
     "id": "tee", "title": "Organic tee", "options": ["Size"],
@@ -28,12 +29,7 @@ def test_an_exchange_is_chosen_from_the_variants_in_stock(live_server: dict[str,
     page.goto(f"{live_server['url']}/en/returns")
     app = page.locator("#wizard-app")
     app.locator("#wapp-order-number").fill("A1001")
-    app.locator("#wapp-email").fill("ana@example.com")
-    app.locator("button[type=submit]").click()
-    app.locator("#wapp-pick-TEE-M-BLUE").check()
-    app.locator("#wapp-reason-TEE-M-BLUE").select_option("wrong_size")
-    app.locator("#wapp-condition-TEE-M-BLUE").select_option("unopened")
-    app.locator("button[type=submit]").click()
+    to_answers_with_javascript(app, "ana@example.com", "TEE-M-BLUE", "wrong_size", "unopened")
     app.get_by_role("button", name="I still want to return it").click()
     app.get_by_label("Exchange (another size or colour)").check()
     variant = app.get_by_label("Which size or colour would you like instead?")

@@ -6,6 +6,7 @@ import re
 import urllib.request
 from typing import Any
 
+from tests.browser.assistant_paths import to_answers_without_javascript
 from tests.browser.conftest import sign_in
 from tests.browser.test_accessibility import serious_violations
 
@@ -50,14 +51,7 @@ def test_an_agent_approves_an_exception_and_the_shopper_reads_the_reply(
     shopper = browser.new_context(locale="en-GB", java_script_enabled=False).new_page()
     shopper.goto(f"{base}/en/returns/start")
     shopper.fill("#order_number", "A1002")
-    shopper.fill("#email", "ana@example.com")
-    shopper.click("main form button[type=submit]")
-    shopper.wait_for_url(re.compile(r".*/returns/items$"))
-    shopper.check("#pick-THROW-WOOL")
-    shopper.select_option("#reason-THROW-WOOL", "changed_mind")
-    shopper.select_option("#condition-THROW-WOOL", "unopened")
-    shopper.click("main form button[type=submit]")
-    shopper.wait_for_url(re.compile(r".*/returns/help$"))
+    to_answers_without_javascript(shopper, "ana@example.com", "THROW-WOOL", "changed_mind", "unopened")
     shopper.click("text=I still want to return it")
     shopper.check("#exception")
     shopper.click("button[value=estimate]")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from tests.browser.assistant_paths import to_answers_without_javascript
+
 
 def test_return_without_javascript_from_the_footer_link_to_the_label(live_server: dict[str, Any], browser: Any) -> None:
     base = live_server["url"]
@@ -16,14 +18,7 @@ def test_return_without_javascript_from_the_footer_link_to_the_label(live_server
     page.wait_for_url(f"{base}/en/returns")
     page.click("main a[href='/en/returns/start']")
     page.fill("#order_number", "A1001")
-    page.fill("#email", "ana@example.com")
-    page.click("main button[type=submit]")
-    page.wait_for_url(re.compile(r".*/en/returns/items$"))
-    page.check("#pick-TEE-M-BLUE")
-    page.select_option("#reason-TEE-M-BLUE", "wrong_size")
-    page.select_option("#condition-TEE-M-BLUE", "unopened")
-    page.click("main button[type=submit]")
-    page.wait_for_url(re.compile(r".*/en/returns/help$"))
+    to_answers_without_javascript(page, "ana@example.com", "TEE-M-BLUE", "wrong_size", "unopened")
     assert "free of charge" in page.inner_text("main")
     page.click("text=I still want to return it")
     page.wait_for_url(re.compile(r".*/en/returns/confirm"))

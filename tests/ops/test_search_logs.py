@@ -67,15 +67,15 @@ def test_searching_from_the_site_logs_no_address(content_app: Flask) -> None:
     assert queries and not any("ana" in q or "1001" in q for q in queries)
 
 
-def add_log(age_days: float) -> None:
-    db.session.add(SearchLog(query="refund", normalized="refund", lang="en", results=1,
-                             created_at=utcnow() - timedelta(days=age_days)))
+def add_logs(*ages_days: float) -> None:
+    """One logged search of each age, in days, committed."""
+    db.session.add_all(SearchLog(query="refund", normalized="refund", lang="en", results=1,
+                                 created_at=utcnow() - timedelta(days=age)) for age in ages_days)
+    db.session.commit()
 
 
 def test_prune_deletes_only_logs_past_the_retention(app: Flask, runner: FlaskCliRunner) -> None:
-    for age in (0, 10, 179.9, 180.1, 400):
-        add_log(age)
-    db.session.commit()
+    add_logs(0, 10, 179.9, 180.1, 400)
     result = runner.invoke(args=["privacy", "prune-searches"])
     assert result.exit_code == 0, result.output
     assert "deleted 2 search log entries older than 180 days" in result.output
@@ -88,9 +88,7 @@ def test_the_retention_is_a_setting(tmp_path: Path) -> None:
     app = make_app(tmp_path, SEARCH_LOG_RETENTION_DAYS=7)
     reset_database(app)
     with app.app_context():
-        for age in (1, 8, 30):
-            add_log(age)
-        db.session.commit()
+        add_logs(1, 8, 30)
         assert prune_search_logs() == 2
         with pytest.raises(ValueError):
             prune_search_logs(-1)
@@ -102,9 +100,7 @@ def test_the_background_worker_prunes_at_its_start_then_once_a_day(tmp_path: Pat
     app = make_app(tmp_path)
     reset_database(app)
     with app.app_context():
-        add_log(365)
-        add_log(1)
-        db.session.commit()
+        add_logs(365, 1)
     runner = Runner(app)
     assert runner.run_due() == len(runner.jobs)  # every job runs when the worker starts
     assert runner.rounds["search log retention"] == 1
@@ -119,9 +115,7 @@ def test_a_retention_of_zero_days_keeps_no_search(tmp_path: Path) -> None:
     app = make_app(tmp_path, SEARCH_LOG_RETENTION_DAYS=0)
     reset_database(app)
     with app.app_context():
-        for age in (0.01, 1, 30):
-            add_log(age)
-        db.session.commit()
+        add_logs(0.01, 1, 30)
         result = app.test_cli_runner().invoke(args=["privacy", "prune-searches"])
         assert result.exit_code == 0, result.output
         assert db.session.scalar(select(func.count()).select_from(SearchLog)) == 0

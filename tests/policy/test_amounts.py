@@ -159,22 +159,21 @@ def test_not_received_refunds_the_shipping_when_every_item_is_claimed() -> None:
     assert part.total == D("60.00")
 
 
-def test_a_guarantee_claim_pays_the_items_and_the_shipping() -> None:
-    marketplace = order("100.00", "10.00", channel=Channel.MARKETPLACE)
-    estimate = estimate_return(
-        POLICY, marketplace, [line("100.00", "defective")], "guarantee_claim", "carrier"
-    )
-    assert estimate.total == D("110.00")
-    assert estimate.shipping == D("10.00")
-
-
-def test_a_guarantee_claim_on_part_of_an_order_does_not_pay_its_delivery() -> None:
-    marketplace = order("130.00", "6.00", channel=Channel.MARKETPLACE)
-    estimate = estimate_return(
-        POLICY, marketplace, [line("80.00", "damaged_in_transit")], "guarantee_claim", "carrier"
-    )
-    assert estimate.shipping == D("0.00")
-    assert estimate.total == D("80.00")
+@pytest.mark.parametrize(
+    ("items", "delivery", "claimed", "reason", "shipping", "total"),
+    [
+        ("100.00", "10.00", "100.00", "defective", "10.00", "110.00"),
+        ("130.00", "6.00", "80.00", "damaged_in_transit", "0.00", "80.00"),
+    ],
+    ids=["whole-order-pays-its-delivery", "part-of-an-order-does-not"],
+)
+def test_a_guarantee_claim_pays_the_items_and_the_shipping_of_a_whole_order(
+    items: str, delivery: str, claimed: str, reason: str, shipping: str, total: str
+) -> None:
+    marketplace = order(items, delivery, channel=Channel.MARKETPLACE)
+    estimate = estimate_return(POLICY, marketplace, [line(claimed, reason)], "guarantee_claim", "carrier")
+    assert estimate.shipping == D(shipping)
+    assert estimate.total == D(total)
 
 
 def test_a_guarantee_claim_is_capped_at_2500_shipping_included() -> None:

@@ -34,8 +34,8 @@ SECRET_KEY = "two-nodes-test"
 def unavailable(what: str) -> None:
     """Fail under CI, which must provide ``what``; skip with the reason elsewhere."""
     if os.environ.get("CI"):
-        pytest.fail(f"the two-node test needs {what}; .ci/run provides it")
-    pytest.skip(f"the two-node test needs {what}")
+        pytest.fail(f"this test needs {what}; .ci/run provides it")
+    pytest.skip(f"this test needs {what}")
 
 
 @contextmanager

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,13 +28,8 @@ fr = ["merci"]
 """
 
 
-@pytest.fixture(autouse=True)
-def _restore_words() -> Iterator[None]:
-    """Each test may load other words; the process goes back to the shipped file after."""
-    saved = dict(words._state)
-    yield
-    words._state.clear()
-    words._state.update(saved)
+# Each test may load other words; the process goes back to the shipped file after.
+pytestmark = pytest.mark.usefixtures("restore_search_words")
 
 
 def error_of(text: str) -> SearchWordsError:

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-import redis
 from flask import Flask
 
 from kb.ratelimits import SQLiteStorage
 from tests.conftest import make_app, reset_database
+from tests.reliability.cluster import redis_server
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -70,31 +66,12 @@ def test_a_window_starts_again_once_expired(tmp_path: Path) -> None:
 @pytest.mark.server
 def test_with_redis_two_apps_share_one_count(tmp_path: Path) -> None:
     """Several machines share Redis: two apps (two machines) count together."""
-    server = shutil.which("redis-server")
-    if server is None:
-        # CI installs Debian's redis-server (.ci/run), so there the test must run.
-        if os.environ.get("CI"):
-            pytest.fail("redis-server is missing: .ci/run installs it with apt-get")
-        pytest.skip("redis-server is not installed (apt-get install redis-server)")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    process = subprocess.Popen([server, "--port", str(port), "--save", "", "--appendonly", "no"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                redis.Redis(port=port).ping()
-                break
-            except redis.ConnectionError:
-                assert time.monotonic() < deadline, "redis-server did not start"
-                time.sleep(0.1)
+    with redis_server() as url:
         passed = 0
         for n in range(2):
             (tmp_path / f"m{n}").mkdir()
             app = make_app(tmp_path / f"m{n}", RATELIMIT_ENABLED=True, RATELIMIT_LOOKUP="10 per minute",
-                           RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{port}")
+                           RATELIMIT_STORAGE_URI=url)
             reset_database(app)
             with app.app_context():
                 client = app.test_client()
@@ -102,6 +79,3 @@ def test_with_redis_two_apps_share_one_count(tmp_path: Path) -> None:
                                           json={"order_number": "A1", "email": "a@example.com"}).status_code != 429
                               for _ in range(8))
         assert passed == 10
-    finally:
-        process.terminate()
-        process.wait(timeout=10)

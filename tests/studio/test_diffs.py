@@ -7,12 +7,12 @@ from typing import Any
 from flask import Flask
 
 from kb.articles.files import SLUG
-from kb.studio.diffs import Snapshot, diff_lines, diff_snapshots
-from kb.studio.service import free_slug, normalize_body, parse_tags, suggest_slug, unused_key
+from kb.studio.diffs import diff_lines, diff_snapshots
+from kb.studio.service import ArticleContent, free_slug, normalize_body, parse_tags, suggest_slug, unused_key
 from tests.studio.conftest import make_article
 
 
-def _snapshot(**overrides: Any) -> Snapshot:
+def _snapshot(**overrides: Any) -> ArticleContent:
     fields: dict[str, Any] = {
         "title": "Refunds",
         "slug": "refunds",
@@ -23,7 +23,7 @@ def _snapshot(**overrides: Any) -> Snapshot:
         "body": "One.\nTwo.\n",
     }
     fields.update(overrides)
-    return Snapshot(**fields)
+    return ArticleContent(**fields)
 
 
 def test_identical_versions_have_no_differences() -> None:

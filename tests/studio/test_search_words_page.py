@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from kb.search import words
 from tests.studio.conftest import AuthActions
 
-
-@pytest.fixture(autouse=True)
-def _restore_words() -> Iterator[None]:
-    saved = dict(words._state)
-    yield
-    words._state.clear()
-    words._state.update(saved)
+# Each test may load other words; the process goes back to the shipped file after.
+pytestmark = pytest.mark.usefixtures("restore_search_words")
 
 
 def test_writers_see_synonyms_and_stop_words_of_both_languages(writer: FlaskClient) -> None:
