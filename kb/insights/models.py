@@ -14,7 +14,7 @@ from kb.orders.models import Order, OrderItem
 from kb.returns.models import WizardSession
 from kb.search.models import SearchLog
 from kb.tickets.models import Refund, Ticket, TicketItem
-from kb.types import UTCDateTime, utcnow
+from kb.types import UTCDateTime, change_marker, utcnow
 
 
 class ArticleView(Model):
@@ -28,12 +28,13 @@ class ArticleView(Model):
     article_id: Mapped[int] = mapped_column(ForeignKey("article.id", ondelete="CASCADE"))
     visit_id: Mapped[str] = mapped_column(String(40), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    changed_at: Mapped[datetime | None] = change_marker()
 
 
 class HelpVisitDay(Model):
     """A help-centre visit seen on a day in a language: one row however many events it had.
 
-    Kept up to date as searches, article views, votes and assistant sessions are recorded
+    Follows the searches, article views, votes, questions and assistant sessions recorded
     (kb.insights.rollup), so that counting a period's distinct visits reads one row per visit
     and day instead of every event.
     """
@@ -80,8 +81,9 @@ REPORT_INDEXES = (
 )
 
 
-# Daily rollups (kb.insights.daily): one row per day and dimensions, kept up to date as the
-# events are written, so that a year's report reads a few thousand rows instead of a million.
+# Daily rollups (kb.insights.daily, daily_returns, rollup): one row per day and dimensions,
+# recounted from the events by kb.insights.refresh, so that a year's report reads a few
+# thousand rows instead of a million.
 
 
 class TicketDay(Model):
@@ -141,7 +143,7 @@ class SearchGapDay(Model):
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-# Open sessions that were seen in the last hour are not abandoned yet (kb.insights.daily).
+# Open sessions that were seen in the last hour are not abandoned yet (kb.insights.help_queries).
 OPEN_SESSIONS_INDEX = Index("ix_wizard_session_open_seen", WizardSession.__table__.c.outcome,
                             WizardSession.__table__.c.last_seen_at)
 
@@ -180,3 +182,13 @@ class SoldDay(Model):
     sku: Mapped[str] = mapped_column(String(64), primary_key=True)
     lines: Mapped[int] = mapped_column(Integer, default=0)
     units: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Watermark(Model):
+    """How far the rollups have followed one event table: its rows changed before ``seen_until``
+    are counted (kb.insights.refresh)."""
+
+    __tablename__ = "insights_watermark"
+
+    source: Mapped[str] = mapped_column(String(40), primary_key=True)
+    seen_until: Mapped[datetime] = mapped_column(UTCDateTime)

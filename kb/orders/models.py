@@ -9,7 +9,7 @@ from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.extensions import Model
-from kb.types import Money, UTCDateTime, utcnow
+from kb.types import Money, UTCDateTime, change_marker, utcnow
 
 CURRENCIES = ("EUR", "GBP", "USD")
 
@@ -35,6 +35,8 @@ class Order(Model):
     shipping: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Stamped at every write: the insights rollups follow the rows changed since they last looked.
+    changed_at: Mapped[datetime | None] = change_marker()
 
     items: Mapped[list[OrderItem]] = relationship(
         back_populates="order", order_by="OrderItem.id", cascade="all, delete-orphan"
@@ -65,5 +67,7 @@ class OrderItem(Model):
     quantity: Mapped[int]
     unit_price: Mapped[Decimal] = mapped_column(Money)
     final_sale: Mapped[bool] = mapped_column(default=False)
+    # Stamped at every write: the insights rollups follow the rows changed since they last looked.
+    changed_at: Mapped[datetime | None] = change_marker()
 
     order: Mapped[Order] = relationship(back_populates="items")
