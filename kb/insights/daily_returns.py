@@ -1,7 +1,8 @@
 """The daily rollups of returns: tickets by reason, category and SKU, and units sold by SKU.
 
 Recounted a whole UTC day at a time, in SQL, like the other rollups (kb.insights.daily): a
-ticket counts on the day it was opened, with its items and their order lines' categories; an
+ticket counts on the day it was opened, with its items, their value and their order lines'
+categories; an
 order's lines count on the day it was placed. Questions from the contact form are no returns:
 they count in none of these figures.
 """
@@ -13,15 +14,24 @@ from datetime import date
 from sqlalchemy import Connection, case, func, insert, literal_column, select
 
 from kb.insights.daily import clear_days
-from kb.insights.models import SoldDay, TicketCategoryDay, TicketDay, TicketSkuDay
-from kb.insights.sql import day_of, day_range
+from kb.insights.models import (
+    OrderDay,
+    SoldDay,
+    TicketCategoryDay,
+    TicketDay,
+    TicketSkuDay,
+    TicketValueDay,
+)
+from kb.insights.sql import day_of, day_range, upsert_insert
 from kb.orders.models import Order, OrderItem
 from kb.tickets.models import Ticket, TicketItem, TicketKind, TicketStatus
+
+KEPT_RESOLUTIONS = ("exchange", "store_credit")  # the value the shop keeps
 
 
 def recount_tickets(connection: Connection, start: date, end: date) -> None:
     """Recount the tickets opened from ``start`` to ``end`` (excluded)."""
-    clear_days(connection, (TicketDay, TicketCategoryDay, TicketSkuDay), start, end)
+    clear_days(connection, (TicketDay, TicketCategoryDay, TicketSkuDay, TicketValueDay), start, end)
     day = day_of(Ticket.created_at).label("day")
     # Constants written into the SQL: a bound parameter in the SELECT and again in the GROUP
     # BY would be two different parameters to PostgreSQL, and not the same expression.
@@ -49,12 +59,27 @@ def recount_tickets(connection: Connection, start: date, end: date) -> None:
     connection.execute(insert(TicketCategoryDay).from_select(
         ["day", "lang", "category", "tickets", "units"], by_category))
 
+    kept = case((Ticket.resolution.in_(KEPT_RESOLUTIONS), TicketItem.value), else_=literal_column("0"))
+    values = (select(day, Ticket.lang, Ticket.currency, func.sum(TicketItem.value), func.sum(kept))
+              .join(TicketItem, TicketItem.ticket_id == Ticket.id)
+              .where(*returns, Ticket.status != literal_column(f"'{TicketStatus.DECLINED.value}'"))
+              .group_by(day, Ticket.lang, Ticket.currency))
+    connection.execute(insert(TicketValueDay).from_select(
+        ["day", "lang", "currency", "returned", "kept"], values))
+
 
 def recount_sold(connection: Connection, start: date, end: date) -> None:
-    """Recount the order lines of the orders placed from ``start`` to ``end`` (excluded)."""
+    """Recount the order lines of the orders placed from ``start`` to ``end`` (excluded), and
+    note the day each of those orders counts under."""
     clear_days(connection, (SoldDay,), start, end)
     day = day_of(Order.placed_at).label("day")
+    placed = day_range(Order.placed_at, start, end)
     sold = (select(day, OrderItem.sku, func.count(), func.sum(OrderItem.quantity))
             .join(OrderItem, OrderItem.order_id == Order.id)
-            .where(day_range(Order.placed_at, start, end)).group_by(day, OrderItem.sku))
+            .where(placed).group_by(day, OrderItem.sku))
     connection.execute(insert(SoldDay).from_select(["day", "sku", "lines", "units"], sold))
+    # "WHERE" present: SQLite needs one before ON CONFLICT to parse an INSERT ... SELECT.
+    noted = upsert_insert(connection, OrderDay).from_select(
+        ["order_id", "day"], select(Order.id, day).where(placed))
+    connection.execute(noted.on_conflict_do_update(index_elements=["order_id"],
+                                                   set_={"day": noted.excluded.day}))

@@ -39,18 +39,21 @@ from kb.extensions import db
 from kb.insights.daily import recount_gaps, recount_self_help
 from kb.insights.daily_returns import recount_sold, recount_tickets
 from kb.insights.models import (
+    ArticleDay,
     ArticleView,
     HelpVisitDay,
+    OrderDay,
     SearchGapDay,
     SoldDay,
     TicketCategoryDay,
     TicketDay,
     TicketSkuDay,
+    TicketValueDay,
     Watermark,
     WizardArticleDay,
     WizardDay,
 )
-from kb.insights.rollup import recount_visits
+from kb.insights.rollup import recount_articles, recount_visits
 from kb.insights.sql import as_date, day_of, lock_rollups, upsert_insert
 from kb.orders.models import Order, OrderItem
 from kb.returns.models import WizardSession
@@ -67,11 +70,12 @@ REBUILD_DAYS = 31  # days recounted together by a rebuild: bounds what one state
 Recount = Callable[[Connection, date, date], None]
 # Each rollup: the function that recounts some days of it, and its tables.
 ROLLUPS: dict[str, tuple[Recount, tuple[Any, ...]]] = {
-    "tickets": (recount_tickets, (TicketDay, TicketCategoryDay, TicketSkuDay)),
-    "sold": (recount_sold, (SoldDay,)),
+    "tickets": (recount_tickets, (TicketDay, TicketCategoryDay, TicketSkuDay, TicketValueDay)),
+    "sold": (recount_sold, (SoldDay, OrderDay)),
     "self_help": (recount_self_help, (WizardDay, WizardArticleDay)),
     "gaps": (recount_gaps, (SearchGapDay,)),
     "visits": (recount_visits, (HelpVisitDay,)),
+    "articles": (recount_articles, (ArticleDay,)),
 }
 
 
@@ -79,12 +83,12 @@ ROLLUPS: dict[str, tuple[Recount, tuple[Any, ...]]] = {
 class Source:
     """An event table the rollups follow: which rollups' days its changed rows touch.
 
-    ``touches`` maps a rollup to a SELECT of the days concerned, from the table's rows (the
-    caller adds the condition on the change marker).
+    Each of ``touches`` pairs a rollup with a SELECT of the days concerned, from the table's
+    rows (the caller adds the condition on the change marker).
     """
 
     marker: InstrumentedAttribute[Any]
-    touches: dict[str, Callable[[], Any]]
+    touches: tuple[tuple[str, Callable[[], Any]], ...]
 
     @property
     def name(self) -> str:
@@ -101,24 +105,29 @@ def _days(model: Any, column: Any, *joins: tuple[Any, Any]) -> Callable[[], Any]
     return query
 
 
+def _event_days(model: Any, *rollups: str) -> tuple[tuple[str, Callable[[], Any]], ...]:
+    return tuple((name, _days(model, model.created_at)) for name in rollups)
+
+
 _TICKET = (Ticket, Ticket.id == TicketItem.ticket_id)
 SOURCES = (
-    Source(Ticket.changed_at, {"tickets": _days(Ticket, Ticket.created_at)}),
-    Source(TicketItem.changed_at, {"tickets": _days(TicketItem, Ticket.created_at, _TICKET)}),
-    Source(Order.changed_at, {"sold": _days(Order, Order.placed_at)}),
+    Source(Ticket.changed_at, _event_days(Ticket, "tickets")),
+    Source(TicketItem.changed_at, (("tickets", _days(TicketItem, Ticket.created_at, _TICKET)),)),
+    Source(Order.changed_at, (
+        ("sold", _days(Order, Order.placed_at)),
+        # The day an order leaves when its placed_at is corrected: the day it counted under.
+        ("sold", lambda: select(OrderDay.day).select_from(Order).join(
+            OrderDay, OrderDay.order_id == Order.id)))),
     # An order line's category counts in the tickets that return it, whenever they were opened.
-    Source(OrderItem.changed_at, {
-        "sold": _days(OrderItem, Order.placed_at, (Order, Order.id == OrderItem.order_id)),
-        "tickets": _days(OrderItem, Ticket.created_at,
-                         (TicketItem, TicketItem.order_item_id == OrderItem.id), _TICKET)}),
-    Source(WizardSession.changed_at, {name: _days(WizardSession, WizardSession.created_at)
-                                      for name in ("self_help", "visits")}),
-    Source(ContactRequest.changed_at, {name: _days(ContactRequest, ContactRequest.created_at)
-                                       for name in ("self_help", "visits")}),
-    Source(SearchLog.changed_at, {name: _days(SearchLog, SearchLog.created_at)
-                                  for name in ("gaps", "visits")}),
-    Source(Vote.changed_at, {"visits": _days(Vote, Vote.created_at)}),
-    Source(ArticleView.changed_at, {"visits": _days(ArticleView, ArticleView.created_at)}),
+    Source(OrderItem.changed_at, (
+        ("sold", _days(OrderItem, Order.placed_at, (Order, Order.id == OrderItem.order_id))),
+        ("tickets", _days(OrderItem, Ticket.created_at,
+                          (TicketItem, TicketItem.order_item_id == OrderItem.id), _TICKET)))),
+    Source(WizardSession.changed_at, _event_days(WizardSession, "self_help", "visits")),
+    Source(ContactRequest.changed_at, _event_days(ContactRequest, "self_help", "visits")),
+    Source(SearchLog.changed_at, _event_days(SearchLog, "gaps", "visits")),
+    Source(Vote.changed_at, _event_days(Vote, "visits", "articles")),
+    Source(ArticleView.changed_at, _event_days(ArticleView, "visits", "articles")),
 )
 
 
@@ -161,7 +170,7 @@ def _touched_days(connection: Connection, marks: dict[str, datetime]) -> dict[st
     for source in SOURCES:
         since = marks.get(source.name)
         condition = source.marker.is_not(None) if since is None else source.marker > since - OVERLAP
-        for name, days in source.touches.items():
+        for name, days in source.touches:
             queries.setdefault(name, []).append(days().where(condition))
     return {name: {as_date(day) for day in connection.scalars(union(*selects)) if day is not None}
             for name, selects in queries.items()}

@@ -1,9 +1,11 @@
-"""The daily visit rollup: each help-centre visit once per day and language it was seen.
+"""The help centre's daily rollups: each visit once per day and language it was seen, and
+each article's views and votes per day.
 
 Searches, assistant sessions, contact questions, article views and votes all carry the random
 visit id. ``recount_visits`` adds the visits of the events of some days; kb.insights.refresh
 calls it for the days whose events changed, and ``kb insights rebuild`` for every day.
 Visits are only ever added: a search deleted by the retention prune leaves its visit counted.
+``recount_articles`` recounts whole days, like the other rollups (kb.insights.daily).
 """
 
 from __future__ import annotations
@@ -11,11 +13,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, select, true, union
+from sqlalchemy import ColumnClause, Connection, case, func, insert, literal_column, select, true, union, union_all
 
 from kb.articles.models import Article, Vote
 from kb.contact.models import ContactRequest
-from kb.insights.models import ArticleView, HelpVisitDay
+from kb.insights.daily import clear_days
+from kb.insights.models import ArticleDay, ArticleView, HelpVisitDay
 from kb.insights.sql import day_of, day_range, upsert_insert
 from kb.returns.models import WizardSession
 from kb.search.models import SearchLog
@@ -46,3 +49,22 @@ def recount_visits(connection: Connection, start: date, end: date) -> None:
     statement = upsert_insert(connection, HelpVisitDay).from_select(
         ["day", "lang", "visit_id"], rows).on_conflict_do_nothing()
     connection.execute(statement)
+
+
+def recount_articles(connection: Connection, start: date, end: date) -> None:
+    """Recount the views and votes of each article from ``start`` to ``end`` (excluded)."""
+    clear_days(connection, (ArticleDay,), start, end)
+    one: ColumnClause[int] = literal_column("1")
+    zero: ColumnClause[int] = literal_column("0")
+    views = select(day_of(ArticleView.created_at).label("day"), ArticleView.article_id,
+                   one.label("views"), zero.label("yes"), zero.label("no")) \
+        .where(day_range(ArticleView.created_at, start, end))
+    votes = select(day_of(Vote.created_at).label("day"), Vote.article_id, zero.label("views"),
+                   case((Vote.helpful.is_(True), one), else_=zero).label("yes"),
+                   case((Vote.helpful.is_(False), one), else_=zero).label("no")) \
+        .where(day_range(Vote.created_at, start, end))
+    events = union_all(views, votes).subquery()
+    totals = (select(events.c.day, events.c.article_id, func.sum(events.c.views),
+                     func.sum(events.c.yes), func.sum(events.c.no))
+              .group_by(events.c.day, events.c.article_id))
+    connection.execute(insert(ArticleDay).from_select(["day", "article_id", "views", "yes", "no"], totals))

@@ -13,20 +13,23 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import and_, func, select, text, true
+from sqlalchemy import and_, case, func, literal, select, text, true
 from sqlalchemy.exc import IntegrityError
 
 from kb import database
-from kb.articles.models import Article
+from kb.articles.models import Article, Vote
 from kb.buffers import flush_all
 from kb.extensions import db
 from kb.insights.models import (
+    ArticleDay,
+    ArticleView,
     HelpVisitDay,
     SearchGapDay,
     SoldDay,
     TicketCategoryDay,
     TicketDay,
     TicketSkuDay,
+    TicketValueDay,
     WizardArticleDay,
     WizardDay,
 )
@@ -52,8 +55,8 @@ def _stored() -> Rows:
         return {tuple(_plain(v) for v in row) for row in db.session.execute(select(table))}
 
     return {m.__tablename__: rows(m) for m in (TicketDay, TicketCategoryDay, TicketSkuDay,
-                                                SoldDay, WizardDay, WizardArticleDay,
-                                                SearchGapDay)}
+                                                TicketValueDay, SoldDay, WizardDay,
+                                                WizardArticleDay, SearchGapDay, ArticleDay)}
 
 
 def _plain(value: Any) -> Any:
@@ -114,7 +117,7 @@ def _fresh() -> Rows:
             .group_by(search_day, SearchLog.lang, SearchLog.normalized)
         ):
             gaps.add((as_date(d).isoformat(), lang, kind, normalized, n, _plain(last)))
-    return {**_fresh_returns(), "insights_ticket_day": tickets, "insights_wizard_day": sessions,
+    return {**_fresh_returns(), **_fresh_articles(), "insights_ticket_day": tickets, "insights_wizard_day": sessions,
             "insights_wizard_article_day": {(*k, n) for k, n in counted.items()},
             "insights_search_gap_day": gaps}
 
@@ -139,9 +142,24 @@ def _fresh_returns() -> Rows:
         return {(as_date(d).isoformat(), *(int(v) if isinstance(v, bool) else v for v in rest))
                 for d, *rest in db.session.execute(query)}
 
-    return {"insights_ticket_sku_day": rows(by_sku),
+    kept = case((Ticket.resolution.in_(("exchange", "store_credit")), TicketItem.value), else_=0)
+    values = select(day, Ticket.lang, Ticket.currency, func.sum(TicketItem.value), func.sum(kept)) \
+        .join(TicketItem, TicketItem.ticket_id == Ticket.id).where(Ticket.status != "declined") \
+        .group_by(day, Ticket.lang, Ticket.currency)
+    return {"insights_ticket_sku_day": rows(by_sku), "insights_ticket_value_day": rows(values),
             "insights_ticket_category_day": rows(by_category),
             "insights_sold_day": rows(sold)}
+
+
+def _fresh_articles() -> Rows:
+    counted: dict[tuple[str, int], list[int]] = {}
+    for model in (ArticleView, Vote):
+        for moment, article_id, helpful in db.session.execute(select(
+                model.created_at, model.article_id,
+                Vote.helpful if model is Vote else literal(None))):
+            figures = counted.setdefault((moment.date().isoformat(), article_id), [0, 0, 0])
+            figures[0 if helpful is None else 1 if helpful else 2] += 1
+    return {"insights_article_day": {(*key, *figures) for key, figures in counted.items()}}
 
 
 def _assert_fresh() -> None:
@@ -212,6 +230,8 @@ def test_tickets_declined_or_changed_later_move_their_figures(
         condition="unopened", eligible=True, value=order.items[0].unit_price))
     _assert_fresh()
     order.items[-1].category = "outdoor"  # the ticket returning that line counts it there now
+    _assert_fresh()
+    order.placed_at = at("02-27")  # corrected: its lines leave the day they counted under
     _assert_fresh()
 
 
