@@ -18,8 +18,9 @@ room's model at every insert and update, and indexed), and insights only reads:
 Rows only ever deleted leave nothing behind to notice. Nothing in the app deletes tickets,
 sessions, questions, votes or views; an order line dropped by an order update stamps its order
 (kb.orders), and the search-log retention prune tells the rollup which days it emptied
-(``kb.insights.daily.forget_searches_before``). A day's recount also follows an order line's
-category into the tickets of that line, which the old hooks never did.
+(``kb.insights.daily.forget_searches_before``). An order whose placed_at is corrected leaves the
+day it counted under, which ``insights_order_day`` remembers. A changed order line's category
+also reaches the tickets that return it, which the old hooks never did.
 """
 
 from __future__ import annotations
