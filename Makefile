@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 PO := $(wildcard kb/translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: run test test-fast screenshots check-articles test-postgres security install install-test translations browser bench bench-engine loadtest lint typecheck clean messages
+.PHONY: run test test-fast screenshots check-articles test-postgres security install install-test translations browser bench bench-engine bench-insights loadtest lint typecheck clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -91,6 +91,14 @@ bench: install-test
 
 bench-engine: install-test
 	$(BIN)/python -m bench.search_bench
+
+# The insights reports at volume on PostgreSQL: SCALE 1.0 is 500,000 orders, 1,000,000 tickets
+# and 10,000,000 searches (0.01 tries it in a minute). Works in the schema insights_bench of
+# DATABASE_URL, dropped and made again each run.
+SCALE ?= 1.0
+bench-insights: install-test
+	@test -n "$(DATABASE_URL)" || { echo "set DATABASE_URL=postgresql://user:pass@host/db"; exit 1; }
+	$(BIN)/python -m bench.insights_bench --database-url "$(DATABASE_URL)" --scale $(SCALE)
 
 loadtest: install-test
 	$(BIN)/python -m bench.loadtest

@@ -172,7 +172,10 @@ def alembic_config() -> AlembicConfig:
     """An Alembic config pointing at the package's migrations and the app's database."""
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    cfg.set_main_option("sqlalchemy.url", current_app.config["SQLALCHEMY_DATABASE_URI"])
+    # Alembic's config interpolates "%": a URL with an escaped character (a password, an
+    # "options" argument) would stop every migration.
+    url = str(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg
 
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import BigInteger, DateTime
+from sqlalchemy.orm import MappedColumn, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from kb.policy.money import MAX_MINOR_UNIT
@@ -65,3 +66,14 @@ class UTCDateTime(TypeDecorator[datetime]):
 def utcnow() -> datetime:
     """The current time, aware, in UTC."""
     return datetime.now(UTC)
+
+
+def change_marker() -> MappedColumn[datetime | None]:
+    """An indexed column stamped with the time of every insert and update of its row.
+
+    Jobs that follow a table from outside the room that owns it (the insights rollups) read
+    the rows changed since they last looked, instead of hooking into the room's writes. Nobody
+    sets it by hand, unlike ``updated_at`` (which imports and tests may date in the past).
+    Rows older than the column (migration 0015) hold NULL.
+    """
+    return mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, index=True)

@@ -10,7 +10,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.extensions import Model
-from kb.types import UTCDateTime, utcnow
+from kb.types import UTCDateTime, change_marker, utcnow
 
 
 class ArticleStatus(StrEnum):
@@ -132,6 +132,8 @@ class Vote(Model):
     # The random help-centre visit id: lets a reader change their vote, identifies nobody.
     visit_id: Mapped[str] = mapped_column(String(40), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Stamped at every write: the insights rollups follow the rows changed since they last looked.
+    changed_at: Mapped[datetime | None] = change_marker()
 
 
 class ContentVersion(Model):

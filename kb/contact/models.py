@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from kb.extensions import Model
 from kb.returns.models import WizardOutcome
-from kb.types import UTCDateTime, utcnow
+from kb.types import UTCDateTime, change_marker, utcnow
 
 
 class ContactRequest(Model):
@@ -40,3 +40,5 @@ class ContactRequest(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Stamped at every write: the insights rollups follow the rows changed since they last looked.
+    changed_at: Mapped[datetime | None] = change_marker()

@@ -1,30 +1,32 @@
-"""Insights: read-only reports for staff on returns, self-help, money kept and content gaps."""
+"""Insights: read-only reports for staff on returns, self-help, money kept and content gaps.
+
+The reports read daily rollups that insights recounts from the other rooms' tables
+(kb.insights.refresh): insights writes only its own tables, never inside another room's
+transaction.
+"""
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Flask
-from sqlalchemy import Connection
 
+from kb.insights.refresh import catch_up
 from kb.insights.tracking import record_article_view
 
-__all__ = ["init_app", "record_article_view"]
+__all__ = ["catch_up", "init_app", "record_article_view"]
 
 
 def init_app(app: Flask) -> None:
-    """Register the pages, the API, ``kb insights`` and the rollups' listeners."""
+    """Register the pages, the API, ``kb insights``, the rollups' job and the article reads."""
+    from kb import background
     from kb.api_docs import register
-    from kb.insights import api, daily, daily_returns, models, rollup, views  # noqa: F401  (models: tables)
+    from kb.insights import api, models, views  # noqa: F401  (models: tables)
     from kb.insights.cli import insights_cli
+    from kb.insights.refresh import REFRESH_EVERY, refresh_job
 
     app.register_blueprint(views.bp)
     register(app, api.bp)
     app.cli.add_command(insights_cli)
-    rollup.listen()
-    daily.listen()
-    daily_returns.listen()
-    _count_batched_searches()
+    background.register(app, "insights rollups", lambda _app: REFRESH_EVERY, refresh_job)
     _follow_article_reads()
 
 
@@ -37,17 +39,3 @@ def _follow_article_reads() -> None:
 
 def _record_view(_app: Flask, *, article_id: int, visit_id: str, **_details: object) -> None:
     record_article_view(article_id, visit_id)
-
-
-def _count_batched_searches() -> None:
-    """The search log writes its batches without the ORM: count them in the rollups here."""
-    from kb.insights.daily import add_searches
-    from kb.insights.rollup import add_visits
-    from kb.search.searchlog import searches_written
-
-    def count(connection: Connection, rows: list[dict[str, Any]]) -> None:
-        add_visits(connection, [(row["created_at"], row["lang"], row["visit_id"]) for row in rows])
-        add_searches(connection, rows)
-
-    if not searches_written.receivers:
-        searches_written.connect(count, weak=False)

@@ -1,14 +1,13 @@
-"""``kb insights rebuild``: recompute the daily rollups from the recorded events."""
+"""``kb insights rebuild``: recount the daily rollups from every recorded event."""
 
 from __future__ import annotations
+
+import sys
 
 import click
 from flask.cli import with_appcontext
 
-from kb.database import write_transaction
-from kb.extensions import db
-from kb.insights.daily import rebuild_daily
-from kb.insights.rollup import rebuild_help_visits
+from kb.insights.refresh import event_days, rebuild
 
 
 @click.group("insights")
@@ -19,10 +18,12 @@ def insights_cli() -> None:
 @insights_cli.command("rebuild")
 @with_appcontext
 def rebuild_command() -> None:
-    """Recompute the daily rollups from tickets, searches, sessions, views and votes."""
-    with write_transaction():
-        rows = rebuild_help_visits()
-        sizes = rebuild_daily(db.session.connection())
-    click.echo(f"{rows} visit-days")
+    """Recount the daily rollups from tickets, orders, searches, sessions, views and votes."""
+    span = event_days()
+    days = 0 if span is None else (span[1] - span[0]).days + 1
+    # The bar goes to stderr, so that the counts below can be read by a script.
+    with click.progressbar(length=days, label="Recounting days",
+                           file=sys.stderr) as bar:
+        sizes = rebuild(bar.update)
     for table, count in sizes.items():
         click.echo(f"{count} rows in {table}")

@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from kb.articles.models import Article, Vote
+from kb.articles.models import Article
 from kb.contact.models import ContactRequest
 from kb.extensions import db
 from kb.insights.models import (
-    ArticleView,
+    ArticleDay,
     HelpVisitDay,
     SearchGapDay,
     WizardArticleDay,
@@ -202,29 +202,18 @@ def searches_without_answer(period: Period, opened: bool, limit: int = TOP_QUERI
 
 
 def article_figures(period: Period) -> list[dict[str, Any]]:
-    """Every article viewed or voted on in the period: views, yes and no votes."""
-    views = (
-        select(ArticleView.article_id.label("article_id"), func.count(ArticleView.id).label("n"))
-        .where(in_period(ArticleView.created_at, period))
-        .group_by(ArticleView.article_id)
-        .subquery()
-    )
-    votes = (
-        select(
-            Vote.article_id.label("article_id"),
-            func.count(case((Vote.helpful.is_(True), 1))).label("yes"),
-            func.count(case((Vote.helpful.is_(False), 1))).label("no"),
-        )
-        .where(in_period(Vote.created_at, period))
-        .group_by(Vote.article_id)
+    """Every article viewed or voted on in the period: views, yes and no votes (from the rollup)."""
+    figures = (
+        select(ArticleDay.article_id.label("article_id"), func.sum(ArticleDay.views).label("n"),
+               func.sum(ArticleDay.yes).label("yes"), func.sum(ArticleDay.no).label("no"))
+        .where(ArticleDay.day >= period.start, ArticleDay.day <= period.end)
+        .group_by(ArticleDay.article_id)
         .subquery()
     )
     query = (
         select(Article.id, Article.key, Article.lang, Article.title, Article.slug, Article.status,
-               views.c.n, votes.c.yes, votes.c.no)
-        .outerjoin(views, views.c.article_id == Article.id)
-        .outerjoin(votes, votes.c.article_id == Article.id)
-        .where((views.c.n.is_not(None)) | (votes.c.yes.is_not(None)))
+               figures.c.n, figures.c.yes, figures.c.no)
+        .join(figures, figures.c.article_id == Article.id)
     )
     if period.lang:
         query = query.where(Article.lang == period.lang)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Date, ForeignKey, FromClause, Index, Integer, String, text
@@ -14,7 +15,7 @@ from kb.orders.models import Order, OrderItem
 from kb.returns.models import WizardSession
 from kb.search.models import SearchLog
 from kb.tickets.models import Refund, Ticket, TicketItem
-from kb.types import UTCDateTime, utcnow
+from kb.types import Money, UTCDateTime, change_marker, utcnow
 
 
 class ArticleView(Model):
@@ -28,12 +29,13 @@ class ArticleView(Model):
     article_id: Mapped[int] = mapped_column(ForeignKey("article.id", ondelete="CASCADE"))
     visit_id: Mapped[str] = mapped_column(String(40), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    changed_at: Mapped[datetime | None] = change_marker()
 
 
 class HelpVisitDay(Model):
     """A help-centre visit seen on a day in a language: one row however many events it had.
 
-    Kept up to date as searches, article views, votes and assistant sessions are recorded
+    Follows the searches, article views, votes, questions and assistant sessions recorded
     (kb.insights.rollup), so that counting a period's distinct visits reads one row per visit
     and day instead of every event.
     """
@@ -63,6 +65,8 @@ REPORT_INDEXES = (
               "quantity", "value"),
     _covering("ix_shop_order_placed", Order.__table__, "placed_at"),
     _covering("ix_order_item_sales", OrderItem.__table__, "order_id", "sku", "quantity"),
+    # A name for each SKU of a list (the products and return-rates tables).
+    _covering("ix_order_item_sku_name", OrderItem.__table__, "sku", "name"),
     _covering("ix_refund_created", Refund.__table__, "created_at"),
     _covering("ix_wizard_session_report", WizardSession.__table__, "created_at", "lang",
               "outcome", "last_seen_at"),
@@ -80,8 +84,9 @@ REPORT_INDEXES = (
 )
 
 
-# Daily rollups (kb.insights.daily): one row per day and dimensions, kept up to date as the
-# events are written, so that a year's report reads a few thousand rows instead of a million.
+# Daily rollups (kb.insights.daily, daily_returns, rollup): one row per day and dimensions,
+# recounted from the events by kb.insights.refresh, so that a year's report reads a few
+# thousand rows instead of a million.
 
 
 class TicketDay(Model):
@@ -141,7 +146,7 @@ class SearchGapDay(Model):
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-# Open sessions that were seen in the last hour are not abandoned yet (kb.insights.daily).
+# Open sessions that were seen in the last hour are not abandoned yet (kb.insights.help_queries).
 OPEN_SESSIONS_INDEX = Index("ix_wizard_session_open_seen", WizardSession.__table__.c.outcome,
                             WizardSession.__table__.c.last_seen_at)
 
@@ -180,3 +185,53 @@ class SoldDay(Model):
     sku: Mapped[str] = mapped_column(String(64), primary_key=True)
     lines: Mapped[int] = mapped_column(Integer, default=0)
     units: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Watermark(Model):
+    """How far the rollups have followed one event table: its rows changed before ``seen_until``
+    are counted (kb.insights.refresh)."""
+
+    __tablename__ = "insights_watermark"
+
+    source: Mapped[str] = mapped_column(String(40), primary_key=True)
+    seen_until: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class OrderDay(Model):
+    """The UTC day each order's lines count under in ``insights_sold_day``.
+
+    An order whose ``placed_at`` is corrected moves to another day: this is how a recount
+    finds the day it leaves (kb.insights.refresh).
+    """
+
+    __tablename__ = "insights_order_day"
+
+    order_id: Mapped[int] = mapped_column(ForeignKey("shop_order.id", ondelete="CASCADE"),
+                                          primary_key=True, autoincrement=False)
+    day: Mapped[date] = mapped_column(Date)
+
+
+class TicketValueDay(Model):
+    """The value of returned items per UTC day, language and currency (declined tickets
+    aside), and of those kept as an exchange or store credit."""
+
+    __tablename__ = "insights_ticket_value_day"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    lang: Mapped[str] = mapped_column(String(5), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    returned: Mapped[Decimal] = mapped_column(Money)
+    kept: Mapped[Decimal] = mapped_column(Money)
+
+
+class ArticleDay(Model):
+    """Views, and helpful and unhelpful votes, per UTC day and article."""
+
+    __tablename__ = "insights_article_day"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("article.id", ondelete="CASCADE"),
+                                            primary_key=True, autoincrement=False)
+    views: Mapped[int] = mapped_column(Integer, default=0)
+    yes: Mapped[int] = mapped_column(Integer, default=0)
+    no: Mapped[int] = mapped_column(Integer, default=0)

@@ -19,6 +19,7 @@ from typing import Any
 from kb.insights import help_queries as helps
 from kb.insights import returns_queries as returns
 from kb.insights.period import Period
+from kb.insights.refresh import catch_up
 from kb.insights.sql import ratio
 from kb.types import utcnow
 
@@ -141,7 +142,8 @@ def may_read(can: Callable[[str], bool], name: str) -> bool:
 
 
 def build(name: str, period: Period) -> Report:
-    """Compute one report for a period."""
+    """Compute one report for a period, from rollups brought up to date first."""
+    catch_up()
     return REPORTS[name].build(period)
 
 

@@ -9,14 +9,13 @@ from sqlalchemy import Float, and_, case, cast, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from kb.extensions import db
-from kb.insights.models import SoldDay, TicketCategoryDay, TicketDay, TicketSkuDay
+from kb.insights.models import SoldDay, TicketCategoryDay, TicketDay, TicketSkuDay, TicketValueDay
 from kb.insights.period import Period
 from kb.insights.sql import as_date, ratio
 from kb.orders.models import OrderItem
-from kb.tickets.models import Refund, RefundStatus, Ticket, TicketItem, TicketStatus
+from kb.tickets.models import Refund, RefundStatus, Ticket
 
 TOP_PRODUCTS = 20
-KEPT_RESOLUTIONS = ("exchange", "store_credit")
 ZERO = Decimal("0.00")
 
 
@@ -150,17 +149,16 @@ def return_rates(period: Period, limit: int = TOP_PRODUCTS) -> list[dict[str, An
 
 
 def returned_values(period: Period) -> dict[str, dict[str, Decimal]]:
-    """Per currency: the value of all returned items, and of those kept as exchange or credit."""
-    kept = case((Ticket.resolution.in_(KEPT_RESOLUTIONS), TicketItem.value), else_=0)
+    """Per currency: the value of all returned items, and of those kept as exchange or credit
+    (from the rollup; declined tickets do not count)."""
     rows = db.session.execute(
         select(
-            Ticket.currency,
-            func.sum(TicketItem.value).label("returned"),
-            func.sum(kept).label("kept"),
+            TicketValueDay.currency,
+            func.sum(TicketValueDay.returned).label("returned"),
+            func.sum(TicketValueDay.kept).label("kept"),
         )
-        .join(TicketItem, TicketItem.ticket_id == Ticket.id)
-        .where(*_tickets_of(period), Ticket.status != TicketStatus.DECLINED)
-        .group_by(Ticket.currency)
+        .where(*_rollup_days(TicketValueDay, period))
+        .group_by(TicketValueDay.currency)
     ).all()
     return {
         row.currency: {"returned": _money(row.returned), "kept": _money(row.kept)} for row in rows

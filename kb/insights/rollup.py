@@ -1,80 +1,70 @@
-"""The daily visit rollup: kept up to date as help-centre events are written, or rebuilt.
+"""The help centre's daily rollups: each visit once per day and language it was seen, and
+each article's views and votes per day.
 
-Searches, assistant sessions, article views and votes are written by other rooms; each insert
-of one of them also records its (day, language, visit) here, in the same transaction, through
-SQLAlchemy's mapper events. Rows written without the ORM (a bulk import, a restored backup)
-are picked up by ``rebuild_help_visits`` (``kb insights rebuild``).
+Searches, assistant sessions, contact questions, article views and votes all carry the random
+visit id. ``recount_visits`` adds the visits of the events of some days; kb.insights.refresh
+calls it for the days whose events changed, and ``kb insights rebuild`` for every day.
+Visits are only ever added: a search deleted by the retention prune leaves its visit counted.
+``recount_articles`` recounts whole days, like the other rollups (kb.insights.daily).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, delete, event, func, insert, select, union
+from sqlalchemy import ColumnClause, Connection, case, func, insert, literal_column, select, true, union, union_all
 
 from kb.articles.models import Article, Vote
 from kb.contact.models import ContactRequest
-from kb.extensions import db
-from kb.insights.models import ArticleView, HelpVisitDay
-from kb.insights.sql import day_of, upsert_insert
+from kb.insights.daily import clear_days
+from kb.insights.models import ArticleDay, ArticleView, HelpVisitDay
+from kb.insights.sql import day_of, day_range, upsert_insert
 from kb.returns.models import WizardSession
 from kb.search.models import SearchLog
-from kb.types import utcnow
 
-_VISIT_MODELS = (SearchLog, WizardSession, ArticleView, Vote, ContactRequest)
-
-
-def listen() -> None:
-    """Record the visit of every new search, session, view, vote and question (once per process)."""
-    for model in _VISIT_MODELS:
-        if not event.contains(model, "after_insert", _after_insert):
-            event.listen(model, "after_insert", _after_insert)
+VISIT_MODELS = (SearchLog, WizardSession, ArticleView, Vote, ContactRequest)
 
 
-def _after_insert(_mapper: Any, connection: Connection, target: Any) -> None:
-    lang = getattr(target, "lang", None)
-    if lang is None and target.visit_id:  # views and votes take the language of their article
-        lang = connection.scalar(select(Article.lang).where(Article.id == target.article_id))
-    add_visits(connection, [(target.created_at or utcnow(), lang or "", target.visit_id or "")])
-
-
-def add_visits(connection: Connection, visits: Iterable[tuple[datetime, str, str]]) -> None:
-    """Record (moment, language, visit) triples, many in one statement (the batched writers')."""
-    rows = sorted({(moment.astimezone(UTC).date(), lang, visit[:40]) for moment, lang, visit in visits if visit})
-    if not rows:
-        return
-    connection.execute(upsert_insert(connection, HelpVisitDay).on_conflict_do_nothing(),
-                       [{"day": day, "lang": lang, "visit_id": visit} for day, lang, visit in rows])
-
-
-def article_languages(connection: Connection, article_ids: Iterable[int]) -> dict[int, str]:
-    """The language of each of these articles (views and votes count in their article's)."""
-    wanted = set(article_ids)
-    if not wanted:
-        return {}
-    found = connection.execute(select(Article.id, Article.lang).where(Article.id.in_(wanted)))
-    return {article_id: lang for article_id, lang in found}
-
-
-def visit_days_source() -> Any:
-    """Every (day, language, visit) of the recorded events, as one SELECT."""
+def visit_days_source(start: date, end: date) -> Any:
+    """Every (day, language, visit) of the events of the days ``start`` to ``end`` (excluded)."""
 
     def of(model: Any) -> Any:
+        day = day_of(model.created_at).label("day")
         if hasattr(model, "lang"):
-            query = select(day_of(model.created_at), model.lang, model.visit_id)
-        else:
-            query = select(day_of(model.created_at), Article.lang, model.visit_id).join(
+            query = select(day, model.lang.label("lang"), model.visit_id.label("visit_id"))
+        else:  # views and votes take the language of their article
+            query = select(day, Article.lang.label("lang"), model.visit_id.label("visit_id")).join(
                 Article, Article.id == model.article_id)
-        return query.where(model.visit_id != "")
+        return query.where(model.visit_id != "", day_range(model.created_at, start, end))
 
-    return union(*(of(model) for model in _VISIT_MODELS))
+    return union(*(of(model) for model in VISIT_MODELS)).subquery()
 
 
-def rebuild_help_visits() -> int:
-    """Recompute the whole rollup from the events; returns how many rows it holds."""
-    db.session.execute(delete(HelpVisitDay))
-    columns = ["day", "lang", "visit_id"]
-    db.session.execute(insert(HelpVisitDay).from_select(columns, visit_days_source()))
-    return int(db.session.scalar(select(func.count()).select_from(HelpVisitDay)) or 0)
+def recount_visits(connection: Connection, start: date, end: date) -> None:
+    """Add the visits seen from ``start`` to ``end`` (excluded) that the rollup lacks."""
+    found = visit_days_source(start, end)
+    # "WHERE true": SQLite needs a WHERE before ON CONFLICT to parse an INSERT ... SELECT.
+    rows = select(*found.c).where(true())
+    statement = upsert_insert(connection, HelpVisitDay).from_select(
+        ["day", "lang", "visit_id"], rows).on_conflict_do_nothing()
+    connection.execute(statement)
+
+
+def recount_articles(connection: Connection, start: date, end: date) -> None:
+    """Recount the views and votes of each article from ``start`` to ``end`` (excluded)."""
+    clear_days(connection, (ArticleDay,), start, end)
+    one: ColumnClause[int] = literal_column("1")
+    zero: ColumnClause[int] = literal_column("0")
+    views = select(day_of(ArticleView.created_at).label("day"), ArticleView.article_id,
+                   one.label("views"), zero.label("yes"), zero.label("no")) \
+        .where(day_range(ArticleView.created_at, start, end))
+    votes = select(day_of(Vote.created_at).label("day"), Vote.article_id, zero.label("views"),
+                   case((Vote.helpful.is_(True), one), else_=zero).label("yes"),
+                   case((Vote.helpful.is_(False), one), else_=zero).label("no")) \
+        .where(day_range(Vote.created_at, start, end))
+    events = union_all(views, votes).subquery()
+    totals = (select(events.c.day, events.c.article_id, func.sum(events.c.views),
+                     func.sum(events.c.yes), func.sum(events.c.no))
+              .group_by(events.c.day, events.c.article_id))
+    connection.execute(insert(ArticleDay).from_select(["day", "article_id", "views", "yes", "no"], totals))

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Date, cast, func
+from sqlalchemy import Connection, Date, and_, cast, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.elements import ColumnElement
 
 from kb.extensions import db
+
+# Any fixed number, the same in every process that recounts the rollups.
+ROLLUPS_LOCK = 7_105_118
 
 
 def _dialect() -> str:
@@ -33,6 +36,23 @@ def day_of(column: Any) -> ColumnElement[Any]:
     if _dialect() == "postgresql":
         return cast(func.timezone("UTC", column), Date)
     return func.date(column)
+
+
+def day_range(column: Any, start: date, end: date) -> ColumnElement[bool]:
+    """The timestamp column falls on one of the UTC days from ``start`` up to (not including) ``end``."""
+    since = datetime.combine(start, time(), tzinfo=UTC)
+    until = datetime.combine(end, time(), tzinfo=UTC)
+    return and_(column >= since, column < until)
+
+
+def lock_rollups(connection: Connection) -> None:
+    """Hold the rollups for this transaction, so that two recounts never write the same rows.
+
+    SQLite's write transactions already take the one database lock up front; on PostgreSQL
+    an advisory lock, released at commit, lets a second job wait and then find nothing to do.
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(select(func.pg_advisory_xact_lock(ROLLUPS_LOCK)))
 
 
 def as_date(value: Any) -> date:

@@ -11,7 +11,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.extensions import Model
-from kb.types import Money, UTCDateTime, utcnow
+from kb.types import Money, UTCDateTime, change_marker, utcnow
 
 CURRENCIES = ("EUR", "GBP", "USD")
 
@@ -45,6 +45,8 @@ class Order(Model):
     shipping: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Stamped at every write: the insights rollups follow the rows changed since they last looked.
+    changed_at: Mapped[datetime | None] = change_marker()
 
     items: Mapped[list[OrderItem]] = relationship(
         back_populates="order", order_by="OrderItem.id", cascade="all, delete-orphan"
@@ -84,6 +86,8 @@ class OrderItem(Model):
                                                  server_default=Source.ORDER.value)
     final_sale_source: Mapped[str] = mapped_column(String(10), default=Source.ORDER,
                                                    server_default=Source.ORDER.value)
+    # Stamped at every write: the insights rollups follow the rows changed since they last looked.
+    changed_at: Mapped[datetime | None] = change_marker()
 
     order: Mapped[Order] = relationship(back_populates="items")
 

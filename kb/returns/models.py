@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.extensions import Model
 from kb.orders.models import Order
-from kb.types import UTCDateTime, utcnow
+from kb.types import UTCDateTime, change_marker, utcnow
 
 
 class WizardOutcome(StrEnum):
@@ -45,5 +45,7 @@ class WizardSession(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Stamped at every write: the insights rollups follow the rows changed since they last looked.
+    changed_at: Mapped[datetime | None] = change_marker()
 
     order: Mapped[Order] = relationship()

@@ -8,7 +8,7 @@ from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kb.extensions import Model
-from kb.types import UTCDateTime, utcnow
+from kb.types import UTCDateTime, change_marker, utcnow
 
 
 class SearchLog(Model):
@@ -31,6 +31,8 @@ class SearchLog(Model):
     # Random, carried by the result links so that a click finds its search (None before 0005).
     token: Mapped[str | None] = mapped_column(String(24))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Stamped at every write: the insights rollups follow the rows changed since they last looked.
+    changed_at: Mapped[datetime | None] = change_marker()
 
     @property
     def clicked(self) -> bool:

@@ -14,7 +14,6 @@ import time
 import unicodedata
 from typing import Any
 
-from blinker import Namespace
 from sqlalchemy import insert, select
 
 from kb.buffers import WriteBuffer, buffer_for
@@ -28,10 +27,6 @@ TOKEN_BYTES = 12
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{16}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _WORD = re.compile(r"\w{2,}", re.UNICODE)
-
-# Sent with the connection and the rows of each batch of searches written, inside its
-# transaction: the insights rollups count them there (the rows skip the ORM and its events).
-searches_written = Namespace().signal("searches-written")
 
 
 # Personal data never reaches the search log: e-mails, order numbers, references, long digits.
@@ -114,7 +109,6 @@ def _write(batch: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
         # One multi-row INSERT: a batch holds hundreds of searches under the write lock.
         connection = db.session.connection()
         connection.execute(insert(SearchLog), rows)
-        searches_written.send(connection, rows=rows)
     clicks = [click for kind, click in batch if kind == "click"]
     if not clicks:
         return []

@@ -13,7 +13,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.extensions import Model
-from kb.types import Money, UTCDateTime, utcnow
+from kb.types import Money, UTCDateTime, change_marker, utcnow
 
 
 class TicketStatus(StrEnum):
@@ -95,6 +95,8 @@ class Ticket(Model):
     decline_reason: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Stamped at every write: the insights rollups follow the rows changed since they last looked.
+    changed_at: Mapped[datetime | None] = change_marker()
 
     items: Mapped[list[TicketItem]] = relationship(
         back_populates="ticket", order_by="TicketItem.id", cascade="all, delete-orphan"
@@ -139,6 +141,8 @@ class TicketItem(Model):
     # Released when the ticket is declined, so the item can be returned again.
     reserved: Mapped[bool] = mapped_column(default=True)
     condition_received: Mapped[str | None] = mapped_column(String(20))
+    # Stamped at every write: the insights rollups follow the rows changed since they last looked.
+    changed_at: Mapped[datetime | None] = change_marker()
 
     ticket: Mapped[Ticket] = relationship(back_populates="items")
 

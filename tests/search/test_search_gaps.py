@@ -6,7 +6,7 @@ from flask import Flask
 
 from kb.buffers import flush_all
 from kb.insights.period import Period
-from kb.insights.reports import gaps_report
+from kb.insights.reports import build
 from kb.search import search_articles
 from kb.search.service import _keeper
 from kb.types import utcnow
@@ -20,7 +20,7 @@ def test_a_search_only_weak_matches_answered_counts_as_a_gap(content_app: Flask)
     client.get("/en/search?q=cancel+my+order")
     flush_all()
     today = utcnow().date()
-    report = gaps_report(Period(today, today))
+    report = build("gaps", Period(today, today))
     assert [(row["key"], row["lang"]) for row in report["no_results"]] == [
         ("best pizza recipe", "en")]
     assert [row["key"] for row in report["not_opened"]] == ["cancel my order"]
