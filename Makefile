@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
+# Seconds of load for `make loadtest` (DURATION=60 for a short run).
+DURATION ?= 300
 PYTEST_ARGS ?=
 PO := $(wildcard kb/translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
@@ -92,8 +94,9 @@ bench: install-test
 bench-engine: install-test
 	$(BIN)/python -m bench.search_bench
 
+# On SQLite, or on PostgreSQL when KB_DATABASE_URL names one (in a scratch database beside it).
 loadtest: install-test
-	$(BIN)/python -m bench.loadtest
+	$(BIN)/python -m bench.loadtest --duration $(DURATION)
 
 clean:
 	rm -rf $(VENV) .pytest_cache search_index/* build *.egg-info
