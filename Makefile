@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
+# Seconds of load for `make loadtest` (DURATION=60 for a short run).
+DURATION ?= 300
 PYTEST_ARGS ?=
 PO := $(wildcard kb/translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
@@ -100,8 +102,9 @@ bench-insights: install-test
 	@test -n "$(DATABASE_URL)" || { echo "set DATABASE_URL=postgresql://user:pass@host/db"; exit 1; }
 	$(BIN)/python -m bench.insights_bench --database-url "$(DATABASE_URL)" --scale $(SCALE)
 
+# On SQLite, or on PostgreSQL when KB_DATABASE_URL names one (in a scratch database beside it).
 loadtest: install-test
-	$(BIN)/python -m bench.loadtest
+	$(BIN)/python -m bench.loadtest --duration $(DURATION)
 
 clean:
 	rm -rf $(VENV) .pytest_cache search_index/* build *.egg-info

@@ -1,6 +1,14 @@
 """`make loadtest`: serve the site as `make run` does and drive it with locust on loopback.
 
+    python -m bench.loadtest [--duration 300] [--users 40] [--workers 2]
+    make loadtest DURATION=60
+
 The mix is 70% article and hub views, 20% searches and suggestions, 10% wizard flows.
+The site is prepared and served as `make run` does it (`kb init` with the demo data, then
+`kb serve`: gunicorn and the background worker), plus 100 orders a second of load for the
+wizard, with rate limits off. On SQLite by default; when ``KB_DATABASE_URL`` names a
+PostgreSQL database, on that server, in a scratch database created beside it
+(``<name>_loadtest``, dropped afterwards): the named database itself is never touched.
 Prints requests per second, p50/p95/p99 and errors per endpoint, the load generator's own
 CPU use (it shares the machine's cores), and writes bench/load.json.
 """
@@ -18,15 +26,20 @@ import os
 import platform
 import random
 import resource
+import signal
+import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import gevent
 
-from tests.reliability.server import gunicorn, kb, server_env
+from tests.reliability.server import BIN, ROOT, free_port, kb, server_env
 
 ARTICLES = [p.stem for p in (Path(__file__).resolve().parent.parent / "articles" / "en").glob("*.md")]
 QUERIES = ["refund", "retrun label", "parcel never arrived", "exchange size", "store return", "damaged",
@@ -91,21 +104,21 @@ class Shopper(FastHttpUser):
 def main() -> None:
     """Run the load test and print and save the figures."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--duration", type=int, default=int(os.environ.get("LOAD_DURATION", "300")),
-                        help="seconds of load (default 300)")
+    parser.add_argument("--duration", type=int, default=int(os.environ.get("DURATION", "300")),
+                        help="seconds of load (default 300, or DURATION)")
     parser.add_argument("--users", type=int, default=int(os.environ.get("LOAD_USERS", "40")))
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        env = server_env(Path(tmp))
+    with tempfile.TemporaryDirectory() as tmp, scratch_database(os.environ.get("KB_DATABASE_URL", "")) as url:
+        env = server_env(Path(tmp), KB_DATABASE_URL=url or f"sqlite:///{Path(tmp) / 'kb.sqlite3'}")
         orders = Path(tmp) / "orders.json"
         # About 50 wizard flows a second at most, each on an order of its own.
         orders.write_text(json.dumps(_orders(max(20_000, args.duration * 100))))
-        print("preparing the database and index…", file=sys.stderr)
-        kb(env, "init", "--no-demo")
+        print(f"preparing the database ({_database_kind(env)}) and index…", file=sys.stderr)
+        kb(env, "init", "--demo")
         kb(env, "orders", "import", str(orders))
         server_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        with gunicorn(env, workers=args.workers) as base:
+        with served(env, args.workers) as base:
             environment = Environment(user_classes=[Shopper], host=base)
             runner = environment.create_local_runner()
             before = resource.getrusage(resource.RUSAGE_SELF)
@@ -115,14 +128,71 @@ def main() -> None:
             runner.quit()
             elapsed = time.monotonic() - started
             after = resource.getrusage(resource.RUSAGE_SELF)
-        # The server's workers are counted once gunicorn has exited and been waited for.
+        # The server's processes are counted once `kb serve` has exited and been waited for.
         server_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        database = _database_kind(env)
     cpu = _cpu(before, after)
-    report = _report(environment, elapsed, cpu, _cpu(server_before, server_after), args)
+    report = _report(environment, elapsed, cpu, _cpu(server_before, server_after), args, database)
     out = Path(__file__).with_name("load.json")
     out.write_text(json.dumps(report, indent=2))
     _print(report)
     print(f"wrote {out}", file=sys.stderr)
+
+
+@contextmanager
+def scratch_database(url: str) -> Iterator[str]:
+    """For a PostgreSQL ``url``: a new empty database beside it, dropped afterwards; else ""."""
+    if not url.startswith("postgresql"):
+        yield ""
+        return
+    import psycopg
+    from psycopg import sql
+
+    base, _, name = url.rpartition("/")
+    name, _, options = name.partition("?")
+    scratch = f"{name}_loadtest"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(scratch)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(scratch)))
+    try:
+        yield f"{base}/{scratch}" + (f"?{options}" if options else "")
+    finally:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(scratch)))
+
+
+def _database_kind(env: dict[str, str]) -> str:
+    return "PostgreSQL" if env["KB_DATABASE_URL"].startswith("postgresql") else "SQLite"
+
+
+@contextmanager
+def served(env: dict[str, str], workers: int) -> Iterator[str]:
+    """The site as `make run` serves it (`kb serve`: gunicorn and `kb outbox run`); yields its URL."""
+    port = free_port()
+    process = subprocess.Popen(
+        [str(BIN / "kb"), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise SystemExit("kb serve did not start") from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        process.send_signal(signal.SIGTERM)  # kb serve stops gunicorn and the worker, then exits
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def _cpu(before: resource.struct_rusage, after: resource.struct_rusage) -> float:
@@ -130,7 +200,7 @@ def _cpu(before: resource.struct_rusage, after: resource.struct_rusage) -> float
 
 
 def _report(environment: Environment, elapsed: float, cpu: float, server_cpu: float,
-            args: argparse.Namespace) -> dict:
+            args: argparse.Namespace, database: str) -> dict:
     stats = environment.stats
     endpoints = {}
     for entry in sorted(stats.entries.values(), key=lambda e: -e.num_requests):
@@ -138,6 +208,7 @@ def _report(environment: Environment, elapsed: float, cpu: float, server_cpu: fl
     return {
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
         "date": datetime.now(UTC).isoformat(),
+        "database": database,
         "duration_s": round(elapsed, 1), "users": args.users, "gunicorn_workers": args.workers,
         "load_generator_cpu_s": round(cpu, 1),
         "load_generator_cpu_share": round(cpu / elapsed, 2),
@@ -161,7 +232,8 @@ def _figures(entry, elapsed: float) -> dict:  # type: ignore[no-untyped-def]
 
 def _print(report: dict) -> None:
     total = report["total"]
-    print(f"\n{report['duration_s']} s, {report['users']} users, {report['gunicorn_workers']} gunicorn workers "
+    print(f"\n{report['database']}, {report['duration_s']} s, {report['users']} users, "
+          f"{report['gunicorn_workers']} gunicorn workers "
           f"on {report['machine']['cpus']} CPUs; load generator used {report['load_generator_cpu_share']:.0%} "
           f"of one core; the server used {report['server_cpu_s']} CPU-seconds, "
           f"{report['server_cpu_ms_per_request']} ms per request")

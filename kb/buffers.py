@@ -22,8 +22,10 @@ from kb.database import write_transaction
 
 log = logging.getLogger(__name__)
 
-# Past this many waiting events a buffer is written at once, whatever the clock says.
+# Past this many waiting events a buffer is written at once, whatever the clock says, by its
+# writer thread; past MAX_BACKLOG (a writer that cannot keep up), by the request itself.
 MAX_PENDING = 500
+MAX_BACKLOG = 4 * MAX_PENDING
 
 Writer = Callable[[list[Any]], list[Any]]
 
@@ -40,18 +42,25 @@ class WriteBuffer:
         self.flushing = threading.Lock()
         self.last_flush = time.monotonic()
         self.timer: threading.Thread | None = None
+        self.due = threading.Event()  # wakes the writer thread before its time
         _ALL.add(self)
 
     def add(self, item: Any) -> None:
-        """Queue one event; writes the queue when it is due, or the timer does soon after."""
+        """Queue one event; the writer thread writes the queue every interval, or once it is full.
+
+        The request does not wait for the write (SQLite's commit can take tens of milliseconds
+        on a busy disk), except with no interval (tests) or when the writer falls far behind.
+        """
         with self.lock:
             self.pending.append(item)
             size = len(self.pending)
         interval = float(self.app.config.get("EVENT_FLUSH_SECONDS", 2.0))
-        if size >= MAX_PENDING or time.monotonic() - self.last_flush >= interval:
+        if interval <= 0 or size >= MAX_BACKLOG:
             self.flush()
-        elif interval > 0:
-            self._start_timer(interval)
+            return
+        if size >= MAX_PENDING:
+            self.due.set()
+        self._start_timer(interval)
 
     def _start_timer(self, interval: float) -> None:
         """Write what waits within ``interval`` even if no other event comes (a quiet server)."""
@@ -65,7 +74,8 @@ class WriteBuffer:
     def _tick(self, interval: float) -> None:
         # Runs while events wait, then ends: the next event starts it again.
         while True:
-            time.sleep(interval)
+            self.due.wait(interval)
+            self.due.clear()
             with self.lock:
                 if not self.pending:
                     self.timer = None

@@ -6,8 +6,11 @@ and language, and tagged with the content version they were rendered at: a page 
 while that version is current. This process sees its own article changes at once
 (``content_changed``); another process's within ``SEARCH_SYNC_INTERVAL`` seconds.
 
-Signed-in staff, and visitors with a message waiting, get pages rendered for them. The vote
-form's CSRF token is put into the cached page per request, so nobody ever sees another's token.
+Signed-in staff, and visitors with a message waiting, get pages rendered for them. A page is
+best kept free of anything per visitor: the article page's vote form fetches its CSRF token
+when used. A form that must work without JavaScript in a cached page (the hub's "resend my
+link") still has its visitor's token put in per request, so nobody ever sees another's token;
+that costs a signed session cookie per new visitor, which the other pages are spared.
 """
 
 from __future__ import annotations
@@ -23,8 +26,6 @@ from cachetools import LRUCache
 from flask import Flask, Response, current_app, g, request, session
 from flask_wtf.csrf import generate_csrf
 
-from kb.web import current_lang
-
 # Stands in for the visitor's CSRF token in a stored page; NUL never occurs in rendered HTML.
 CSRF_SLOT = "\x00kb-csrf-token\x00"
 REMEMBER_COOKIE = "remember_token"  # Flask-Login's default name
@@ -37,13 +38,19 @@ class Page:
     html: str
     version: int
     meta: dict[str, Any] = field(default_factory=dict)
+    # Encoded once: most pages are served as stored, byte for byte.
+    body: bytes = field(init=False, repr=False, compare=False)
+    per_visitor: bool = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "body", self.html.encode())
+        object.__setattr__(self, "per_visitor", CSRF_SLOT in self.html)
 
     def response(self) -> Response:
         """This page as a response for the current visitor."""
-        html = self.html
-        if CSRF_SLOT in html:
-            html = html.replace(CSRF_SLOT, generate_csrf())
-        return Response(html, mimetype="text/html")
+        if self.per_visitor:
+            return Response(self.html.replace(CSRF_SLOT, generate_csrf()), mimetype="text/html")
+        return Response(self.body, mimetype="text/html")
 
 
 class PageStore:
@@ -153,5 +160,8 @@ def _version(store: PageStore) -> int:
 
 
 def _key(vary: tuple[Any, ...]) -> tuple[Any, ...]:
-    # The host is part of the page (canonical and hreflang links are absolute).
-    return (request.host_url, request.path, current_lang(), vary)
+    # The host is part of the page (canonical and hreflang links are absolute). The language is
+    # in the address of every cached page and comes first (kb.web.select_locale): read from
+    # there, the locale need not be worked out on a hit.
+    lang = (request.view_args or {}).get("lang")
+    return (request.scheme, request.host, request.root_path, request.path, lang, vary)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 from typing import Any
 
 from babel.dates import get_timezone_name
-from flask import Flask, Response, current_app, g, jsonify, render_template, request, url_for
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, render_template, request, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import format_date, format_datetime, get_locale, get_timezone
 from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
+from itsdangerous import URLSafeTimedSerializer
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -26,6 +30,8 @@ VISIT_COOKIE = "kb_visit"
 PRIVATE_BLUEPRINTS = {"wizard", "returns", "returns_api", "contact", "desk", "desk_api", "studio", "insights",
                       "insights_api", "auth", "orders_api"}
 
+
+bp = Blueprint("web", __name__)
 
 # The name the API views grew up with; every room's error is a KbError.
 ApiError = KbError
@@ -78,9 +84,34 @@ class LangConverter(BaseConverter):
     regex = "|".join(LANGUAGES)
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the signing serializer built once per key.
+
+    Flask builds it on every request, even when no session cookie came: a measurable share
+    of a cached page's time.
+    """
+
+    def __init__(self) -> None:
+        self._serializers: dict[tuple[Any, ...], URLSafeTimedSerializer] = {}
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        """The serializer for the app's current secret key (and fallbacks)."""
+        if not app.secret_key:
+            return None
+        keys = (app.secret_key, *(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        found = self._serializers.get(keys)
+        if found is None:
+            found = super().get_signing_serializer(app)
+            if found is not None:
+                self._serializers = {keys: found}  # a new key replaces the old one
+        return found
+
+
 def init_app(app: Flask) -> None:
     """Install the request hooks, headers, template helpers and error handlers."""
     app.url_map.converters["lang"] = LangConverter
+    app.session_interface = SessionInterface()
+    app.register_blueprint(bp)
     bound_input(app)
     proxies = int(app.config.get("PROXY_FIX") or 0)
     if proxies:
@@ -113,8 +144,18 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
 
 
+@bp.get("/csrf-token")
+def csrf_token() -> Response:
+    """This visitor's CSRF token, for a form of a cached page (which carries none) sent by script."""
+    response = jsonify({"csrf_token": generate_csrf()})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def _security_headers(app: Flask, response: Response) -> Response:
-    if getattr(g, "new_visit", False) and response.mimetype == "text/html":
+    # Pages start a visit; so does the token a cached page's form fetches, since its POST counts
+    # one answer per visit (a vote).
+    if getattr(g, "new_visit", False) and (response.mimetype == "text/html" or request.endpoint == "web.csrf_token"):
         response.set_cookie(
             VISIT_COOKIE,
             g.visit_id,
@@ -123,20 +164,31 @@ def _security_headers(app: Flask, response: Response) -> Response:
             secure=bool(app.config.get("SESSION_COOKIE_SECURE")),
         )
     frame_ancestors = getattr(g, "frame_ancestors", None) or "'none'"
-    response.headers.setdefault(
-        "Content-Security-Policy",
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "connect-src 'self'; form-action 'self'; base-uri 'self'; object-src 'none'; "
-        f"frame-ancestors {frame_ancestors}",
-    )
-    if request.blueprint in PRIVATE_BLUEPRINTS:
-        # A shopper's return, a staff page, an export: never kept by a browser or proxy cache.
-        response.headers.setdefault("Cache-Control", "no-store")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    if frame_ancestors == "'none'":
-        response.headers.setdefault("X-Frame-Options", "DENY")
+    private = request.blueprint in PRIVATE_BLUEPRINTS
+    headers = response.headers
+    # A header the view set itself stays (one pass over the few headers, not a lookup each).
+    present = {name.lower() for name, _ in headers.items()}
+    for lower, name, value in _default_headers(frame_ancestors, private):
+        if lower not in present:
+            headers.add(name, value)
     return response
+
+
+@functools.lru_cache(maxsize=16)
+def _default_headers(frame_ancestors: str, private: bool) -> tuple[tuple[str, str, str], ...]:
+    """The security headers of every response, as (lower-case name, name, value)."""
+    headers = [
+        ("Content-Security-Policy",
+         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+         "connect-src 'self'; form-action 'self'; base-uri 'self'; object-src 'none'; "
+         f"frame-ancestors {frame_ancestors}"),
+        # A shopper's return, a staff page, an export: never kept by a browser or proxy cache.
+        *([("Cache-Control", "no-store")] if private else []),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "strict-origin-when-cross-origin"),
+        *([("X-Frame-Options", "DENY")] if frame_ancestors == "'none'" else []),
+    ]
+    return tuple((name.lower(), name, value) for name, value in headers)
 
 
 # Bidirectional overrides and isolates, zero-width characters, the byte-order mark: invisible,

@@ -7,7 +7,6 @@ from flask import (
     Response,
     abort,
     current_app,
-    flash,
     g,
     redirect,
     render_template,
@@ -62,11 +61,9 @@ def category(lang: str, code: str) -> str:
 @bp.get("/<lang:lang>/articles/<slug>")
 def article(lang: str, slug: str) -> ResponseReturnValue:
     """One article, with its breadcrumbs, translation and the helpfulness question."""
-    voted = request.args.get("voted")
-    voted = voted if voted in ("yes", "no") else None
-    page = pagecache.lookup(voted)
+    page = pagecache.lookup()
     if page is None:
-        rendered = _render_article(lang, slug, voted)
+        rendered = _render_article(lang, slug)
         if isinstance(rendered, BaseResponse):
             return rendered
         page = rendered
@@ -77,19 +74,27 @@ def article(lang: str, slug: str) -> ResponseReturnValue:
     return page.response()
 
 
-def _render_article(lang: str, slug: str, voted: str | None) -> pagecache.Page | BaseResponse:
-    """The article page (kept in the page cache), or the redirect or error in its place."""
+def _published_or_abort(lang: str, slug: str) -> Article | BaseResponse:
+    """The published article at this address, a redirect from an old slug, or a 404 or 410."""
     found, moved = find_by_slug(lang, slug)
     if moved is not None:
         if moved.status == ArticleStatus.DELETED:
             abort(410)
-        return redirect(url_for("articles.article", lang=moved.lang, slug=moved.slug), 301)
+        return redirect(url_for(request.endpoint or "articles.article", lang=moved.lang, slug=moved.slug), 301)
     if found is None:
         abort(404)
     if found.status == ArticleStatus.DELETED:
         abort(410)
     if found.status != ArticleStatus.PUBLISHED:
         abort(404)
+    return found
+
+
+def _render_article(lang: str, slug: str) -> pagecache.Page | BaseResponse:
+    """The article page (kept in the page cache), or the redirect or error in its place."""
+    found = _published_or_abort(lang, slug)
+    if isinstance(found, BaseResponse):
+        return found
     versions = translations(found)
     g.alternates = {
         code: url_for("articles.article", lang=code, slug=a.slug) for code, a in versions.items()
@@ -104,10 +109,32 @@ def _render_article(lang: str, slug: str, voted: str | None) -> pagecache.Page |
         body=rendered(found),
         category=get_category(found.category),
         versions=versions,
-        voted=voted,
         return_topic=found.category in RETURN_TOPICS,
     )
-    return pagecache.keep(html, voted, article_id=found.id, key=found.key)
+    return pagecache.keep(html, article_id=found.id, key=found.key)
+
+
+@bp.get("/<lang:lang>/articles/<slug>/vote")
+def vote_page(lang: str, slug: str) -> ResponseReturnValue:
+    """The "Was this helpful?" form with its CSRF token, or the thanks after an answer.
+
+    The cached article page carries no token: without JavaScript its buttons lead here
+    (``helpful`` names the one pressed), and a vote sent from here comes back with ``voted``.
+    """
+    found = _published_or_abort(lang, slug)
+    if isinstance(found, BaseResponse):
+        return found
+    voted = request.args.get("voted")
+    chosen = request.args.get("helpful")
+    html = render_template(
+        "articles/vote.html",
+        article=found,
+        voted=voted if voted in ("yes", "no") else None,
+        chosen=chosen if chosen in ("yes", "no") else None,
+        return_topic=found.category in RETURN_TOPICS,
+    )
+    # The form holds this visitor's token: no browser or proxy may keep it.
+    return Response(html, mimetype="text/html", headers={"Cache-Control": "no-store"})
 
 
 @bp.post("/<lang:lang>/articles/<slug>/vote")
@@ -129,9 +156,7 @@ def vote(lang: str, slug: str) -> ResponseReturnValue:
             existing.helpful = answer == "yes"
     if request.accept_mimetypes.best == "application/json":
         return Response('{"ok": true}', mimetype="application/json")
-    flash(_("Thank you for your feedback."), "success")
-    target = url_for("articles.article", lang=lang, slug=found.slug, voted=answer)
-    return redirect(target + "#helpful")
+    return redirect(url_for("articles.vote_page", lang=lang, slug=found.slug, voted=answer))
 
 
 @bp.get("/sitemap.xml")

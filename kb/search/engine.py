@@ -186,11 +186,26 @@ class SearchIndex(IndexFolder):
         page = ranked[offset : offset + limit]
         terms = frozenset(t for g in parsed.groups for t, _ in g.terms)
         # For the "did you mean": words as the articles spell them (only when one is possible).
-        texts: list[str] | None = [] if parsed.corrections else None
+        # Reading the hits' texts for it cost most of a typo search: the answer is kept per
+        # generation, for the corrections and the documents it was read from.
+        said: str | None = None
+        texts: list[str] | None = None
+        said_key: tuple[object, ...] = ()
+        if parsed.corrections:
+            read_from = tuple(d for d, _ in page) or tuple(d for d, _ in ranked[:1])
+            said_key = (lang, parsed.text, tuple((c.word, c.fix) for c in parsed.corrections), read_from)
+            if said_key in snap.suggestions:
+                said = snap.suggestions[said_key]
+            else:
+                texts = []
         hits = tuple(self._hit(snap, d, score, lang, terms, texts) for d, score in page)
-        if texts is not None and not texts and ranked:
-            self._hit(snap, ranked[0][0], 0.0, lang, terms, texts)
-        said = suggestion(parsed, lang, texts[:9]) if texts is not None else None
+        if texts is not None:
+            if not texts and ranked:
+                self._hit(snap, ranked[0][0], 0.0, lang, terms, texts)
+            said = suggestion(parsed, lang, texts[:9])
+            if len(snap.suggestions) >= MAX_SNIPPETS:
+                snap.suggestions.clear()
+            snap.suggestions[said_key] = said
         return SearchResult(query, lang, total, hits, said, said is not None)
 
     @staticmethod

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from kb.api_docs import coded_field, lang_field, one_of
+from kb.api_docs import BuiltSchema, coded_field, lang_field, one_of
 from kb.articles.categories import CATEGORY_CODES
 from kb.articles.schemas import ArticleLinkSchema
 from kb.search.api_params import MAX_PAGE
@@ -57,8 +57,8 @@ class OtherLanguageSchema(Schema):
     results = fields.List(fields.Nested(HitSchema))
 
 
-class SearchResultSchema(Schema):
-    """The results, with a did-you-mean suggestion."""
+class SearchResultSchema(BuiltSchema):
+    """The results, with a did-you-mean suggestion (built by the view in this shape)."""
 
     query = fields.String(required=True)
     lang = fields.String(required=True)
@@ -79,8 +79,8 @@ class SuggestionSchema(Schema):
     url = fields.String()
 
 
-class SuggestResultSchema(Schema):
-    """Titles as the shopper types."""
+class SuggestResultSchema(BuiltSchema):
+    """Titles as the shopper types (built by the view in this shape)."""
 
     query = fields.String(required=True)
     lang = fields.String(required=True)

@@ -64,6 +64,7 @@ class Snapshot:
         self._phrases: dict[tuple[str, tuple[str, ...]], frozenset[int]] = {}
         self._categories: dict[str, tuple[set[int], int]] = {}
         self.snippets: dict[tuple[int, str, frozenset[str]], str] = {}  # see SearchIndex._hit
+        self.suggestions: dict[tuple[object, ...], str | None] = {}  # see SearchIndex._search
         self.deleted_mask = mask_of(self.deleted)
 
     def vocab(self, lang: str) -> dict[str, int]:

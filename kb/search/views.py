@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -12,6 +14,7 @@ from kb.api_docs import ApiBlueprint, ErrorSchema
 from kb.articles.categories import CATEGORIES, CATEGORY_CODES
 from kb.config import LANGUAGES
 from kb.search.api_params import Paging
+from kb.search.engine import Hit
 from kb.search.schemas import SearchQuerySchema, SearchResultSchema, SuggestQuerySchema, SuggestResultSchema
 from kb.search.searchlog import log_search
 from kb.search.service import search_articles, suggest_titles
@@ -30,28 +33,40 @@ def _other(lang: str) -> str:
 _SLUG_SLOT = "kb-slug-slot"
 
 
-def _article_url(lang: str, slug: str, click_token: str | None) -> str:
-    """The article's address; url_for per hit cost a third of a search request, so the
-    address is built once per request and language and the slug put in (quoted as the
-    router quotes a path segment)."""
+@functools.lru_cache(maxsize=4096)
+def _path_segment(slug: str) -> str:
+    """A slug quoted as the router quotes a path segment (slugs repeat: kept)."""
+    return quote(slug, safe="!$&'()*+,/:;=@")
+
+
+def _article_urls(lang: str) -> str:
+    """The address of an article of `lang` with a slot for its slug; url_for per hit cost a
+    third of a search request, so it is built once per request and language."""
     patterns = g.setdefault("article_url_patterns", {})
     pattern = patterns.get(lang)
     if pattern is None:
         pattern = patterns[lang] = url_for("articles.article", lang=lang, slug=_SLUG_SLOT)
-    url = pattern.replace(_SLUG_SLOT, quote(slug, safe="!$&'()*+,/:;=@"))
-    return f"{url}?{urlencode({'s': click_token})}" if click_token else url
+    return pattern
 
 
-def _hit_dict(hit: Any, click_token: str | None) -> dict[str, Any]:
-    return {
-        "key": hit.key,
-        "slug": hit.slug,
-        "lang": hit.lang,
-        "title": hit.title,
-        "category": hit.category,
-        "snippet": hit.snippet,
-        "url": _article_url(hit.lang, hit.slug, click_token),
-    }
+def _hit_dicts(hits: Iterable[Hit], click_token: str | None) -> list[dict[str, Any]]:
+    """The hits as the API and the results page give them, each with its address (and the
+    search's click token, the same for every hit)."""
+    suffix = "?" + urlencode({"s": click_token}) if click_token else ""
+    patterns: dict[str, str] = {}
+    found = []
+    for hit in hits:
+        pattern = patterns.get(hit.lang) or patterns.setdefault(hit.lang, _article_urls(hit.lang))
+        found.append({
+            "key": hit.key,
+            "slug": hit.slug,
+            "lang": hit.lang,
+            "title": hit.title,
+            "category": hit.category,
+            "snippet": hit.snippet,
+            "url": pattern.replace(_SLUG_SLOT, _path_segment(hit.slug)) + suffix,
+        })
+    return found
 
 
 @bp.get("/<lang:lang>/search")
@@ -72,9 +87,9 @@ def results(lang: str) -> str:
         "search/results.html",
         query=query,
         result=result,
-        hits=[_hit_dict(h, click_token) for h in result.hits],
+        hits=_hit_dicts(result.hits, click_token),
         other_lang=_other(lang),
-        other_hits=[_hit_dict(h, None) for h in other_result.hits] if other_result else [],
+        other_hits=_hit_dicts(other_result.hits, None) if other_result else [],
         categories=CATEGORIES,
         category=category,
         page=page,
@@ -106,7 +121,7 @@ def search_api(args: dict[str, Any]) -> dict[str, Any]:
         "page": paging.page,
         "pages": paging.pages(result.total),
         "total": result.total,
-        "results": [_hit_dict(h, click_token) for h in result.hits],
+        "results": _hit_dicts(result.hits, click_token),
         "suggestion": result.suggestion,
     }
     if query.strip() and result.total == 0:
@@ -117,7 +132,7 @@ def search_api(args: dict[str, Any]) -> dict[str, Any]:
                 "lang": other,
                 "total": found.total,
                 "message": _("No results in this language, but %(count)d in the other.", count=found.total),
-                "results": [_hit_dict(h, None) for h in found.hits],
+                "results": _hit_dicts(found.hits, None),
             }
     return body
 
@@ -131,11 +146,12 @@ def suggest(args: dict[str, Any]) -> dict[str, Any]:
     query = args["q"]
     lang = args.get("lang") or current_lang()
     items = suggest_titles(query, lang, limit=args["limit"])
+    pattern = _article_urls(lang)
     return {
         "query": query,
         "lang": lang,
         "suggestions": [
-            {"key": key, "title": title, "url": url_for("articles.article", lang=lang, slug=slug)}
+            {"key": key, "title": title, "url": pattern.replace(_SLUG_SLOT, _path_segment(slug))}
             for key, slug, title in items
         ],
     }

@@ -57,6 +57,44 @@
 
   document.querySelectorAll(".search-field[data-suggest]").forEach(setupSuggest);
 
+  // "Was this helpful?" on a cached article page, which holds no CSRF token: the token is fetched
+  // when an answer is pressed, the vote posted, and the matching thanks shown in place. On any
+  // failure the button does what it does without JavaScript: open the vote page and its form.
+  function setupVote(form) {
+    var section = form.parentNode;
+    var fallback = function (answer) {
+      window.location.href = form.action + "?helpful=" + encodeURIComponent(answer);
+    };
+    form.addEventListener("submit", function (event) {
+      var button = event.submitter;
+      if (!button || !window.fetch) { return; }
+      event.preventDefault();
+      var answer = button.value;
+      form.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+      var json = { credentials: "same-origin", headers: { Accept: "application/json" } };
+      fetch(form.getAttribute("data-vote-token"), json)
+        .then(function (r) { if (!r.ok) { throw new Error("token"); } return r.json(); })
+        .then(function (data) {
+          var body = new FormData();
+          body.append("helpful", answer);
+          body.append("csrf_token", data.csrf_token);
+          return fetch(form.action, { method: "POST", body: body, credentials: "same-origin",
+                                      headers: { Accept: "application/json" } });
+        })
+        .then(function (r) {
+          if (!r.ok) { throw new Error("vote"); }
+          var thanks = section.querySelector('template[data-thanks="' + answer + '"]');
+          section.replaceChildren(thanks.content.cloneNode(true));
+          var outer = document.querySelector('aside[aria-labelledby="need-help-title"]');
+          if (answer === "no" && outer) { outer.hidden = true; }  // the thanks holds its own
+          section.querySelector(".helpful-thanks").focus();
+        })
+        .catch(function () { fallback(answer); });
+    });
+  }
+
+  document.querySelectorAll("form[data-vote-token]").forEach(setupVote);
+
   // Print buttons (the return slip).
   document.querySelectorAll("[data-print]").forEach(function (button) {
     button.hidden = false;

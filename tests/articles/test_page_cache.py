@@ -1,5 +1,6 @@
-"""The page cache: help pages are rendered once per content version, yet every visitor gets
-their own CSRF token, staff and flashed messages skip it, and changes show without delay."""
+"""The page cache: help pages are rendered once per content version and hold nothing of one
+visitor (the vote form fetches its CSRF token when used), staff and flashed messages skip it,
+and changes show without delay."""
 
 from __future__ import annotations
 
@@ -7,22 +8,35 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask, template_rendered
 from flask.testing import FlaskClient
 from sqlalchemy import func, select, update
 
-from kb.articles.models import Article
+from kb.articles.models import Article, Vote
 from kb.articles.service import bump_content_version
 from kb.auth.service import create_user
 from kb.extensions import db
 from kb.insights.models import ArticleView
 from kb.pagecache import CSRF_SLOT, Page, PageStore
+from kb.web import VISIT_COOKIE
 from tests.conftest import make_app, reset_database
 from tests.studio.conftest import PASSWORD, form_for, make_article
 
 TOKEN = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')
+TEMPLATES = re.compile(r"<template\b.*?</template>", re.S)
+
+
+def shown(html: str) -> str:
+    """The page as displayed: without its inert <template> parts (kb.js shows them after a vote)."""
+    return TEMPLATES.sub("", html)
+
+
+def cookies_set(response: Any) -> list[str]:
+    """The names of the cookies a response sets."""
+    return [header.split("=", 1)[0] for header in response.headers.getlist("Set-Cookie")]
 
 
 @contextmanager
@@ -82,18 +96,57 @@ def test_home_hub_and_categories_are_cached_too(shop: Flask) -> None:
     assert seen.count("articles/category.html") == 1
 
 
-def test_each_visitor_gets_their_own_working_csrf_token(shop: Flask) -> None:
+def test_the_cached_article_page_holds_no_token_and_sets_no_session_cookie(shop: Flask) -> None:
+    first = shop.test_client().get("/en/articles/lost-parcel")  # rendered, then kept
+    returning = shop.test_client()
+    returning.set_cookie(VISIT_COOKIE, "a" * 32, domain="kb.test")
+    with renders(shop) as seen:
+        hits = [shop.test_client().get("/en/articles/lost-parcel"), returning.get("/en/articles/lost-parcel")]
+    assert seen == []  # both served from the cache
+    for response in (first, *hits):
+        html = response.get_data(as_text=True)
+        assert "csrf_token" not in html and CSRF_SLOT not in html and not TOKEN.search(html)
+        assert "session" not in cookies_set(response)
+    # A new visitor is given a visit id (the reports count visits); a returning one nothing.
+    assert cookies_set(hits[0]) == [VISIT_COOKIE]
+    assert cookies_set(hits[1]) == []
+    assert first.get_data() == hits[0].get_data() == hits[1].get_data()
+
+
+def test_a_vote_needs_the_voters_own_csrf_token(shop: Flask) -> None:
     ana, bob = shop.test_client(), shop.test_client()
-    ana_page = ana.get("/en/articles/lost-parcel").get_data(as_text=True)
-    bob_page = bob.get("/en/articles/lost-parcel").get_data(as_text=True)
-    ana_token, bob_token = TOKEN.search(ana_page)[1], TOKEN.search(bob_page)[1]
-    assert ana_token != bob_token
-    assert CSRF_SLOT not in ana_page + bob_page
-    # Bob's token, taken from a page served from the cache, is accepted for Bob only.
+    ana.get("/en/articles/lost-parcel")
+    assert ana.post("/en/articles/lost-parcel/vote", data={"helpful": "yes"}).status_code == 400
+    assert ana.post("/en/articles/lost-parcel/vote", data={"helpful": "yes", "csrf_token": "forged"}
+                    ).status_code == 400
+    token = bob.get("/csrf-token")
+    assert token.headers["Cache-Control"] == "no-store" and "session" in cookies_set(token)
+    bob_token = token.get_json()["csrf_token"]
+    # Bob's token is accepted for Bob only.
     assert ana.post("/en/articles/lost-parcel/vote", data={"helpful": "yes", "csrf_token": bob_token}
                     ).status_code == 400
-    assert bob.post("/en/articles/lost-parcel/vote", data={"helpful": "yes", "csrf_token": bob_token}
-                    ).status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(Vote)) == 0
+    sent = bob.post("/en/articles/lost-parcel/vote", data={"helpful": "yes", "csrf_token": bob_token},
+                    headers={"Accept": "application/json"})
+    assert sent.status_code == 200 and sent.get_json() == {"ok": True}
+    assert db.session.scalar(select(func.count()).select_from(Vote)) == 1
+
+
+def test_without_javascript_the_buttons_lead_to_a_page_with_a_real_form(shop: Flask) -> None:
+    client = shop.test_client()
+    article = client.get("/en/articles/lost-parcel").get_data(as_text=True)
+    form = re.search(r'<form method="get" action="([^"]+)" class="helpful-form"', article)
+    assert form is not None and form[1] == "/en/articles/lost-parcel/vote"
+    page = client.get("/en/articles/lost-parcel/vote?helpful=no")
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    html = page.get_data(as_text=True)
+    assert '<form method="post" action="/en/articles/lost-parcel/vote"' in html
+    assert 'value="no" autofocus' in html
+    answer = client.post("/en/articles/lost-parcel/vote", data={"helpful": "no", "csrf_token": TOKEN.search(html)[1]})
+    assert answer.status_code == 302
+    thanks = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "Thank you for your feedback." in thanks and "Sorry this did not help" in thanks
+    assert db.session.scalar(select(Vote.helpful)) is False
 
 
 def test_every_view_of_a_cached_page_is_counted(shop: Flask) -> None:
@@ -105,14 +158,17 @@ def test_every_view_of_a_cached_page_is_counted(shop: Flask) -> None:
 
 def test_the_thank_you_after_a_vote_is_for_the_voter_alone(shop: Flask) -> None:
     voter, other = shop.test_client(), shop.test_client()
-    token = TOKEN.search(voter.get("/en/articles/lost-parcel").get_data(as_text=True))[1]
+    token = TOKEN.search(voter.get("/en/articles/lost-parcel/vote").get_data(as_text=True))[1]
     answer = voter.post("/en/articles/lost-parcel/vote", data={"helpful": "no", "csrf_token": token})
     thanked = voter.get(answer.headers["Location"]).get_data(as_text=True)
     assert "Thank you for your feedback." in thanked and "Sorry this did not help" in thanked
-    plain = other.get("/en/articles/lost-parcel").get_data(as_text=True)
-    assert "Thank you for your feedback." not in plain and "Sorry this did not help" not in plain
-    odd = other.get("/en/articles/lost-parcel?voted=<b>x</b>").get_data(as_text=True)
+    for reader in (voter, other):
+        plain = shown(reader.get("/en/articles/lost-parcel").get_data(as_text=True))
+        assert "Thank you for your feedback." not in plain and "Sorry this did not help" not in plain
+    odd = other.get("/en/articles/lost-parcel/vote?voted=<b>x</b>").get_data(as_text=True)
     assert "<b>x</b>" not in odd and "Sorry this did not help" not in odd
+    planted = other.get("/en/articles/lost-parcel?voted=no").get_data(as_text=True)
+    assert "Sorry this did not help" not in shown(planted)
 
 
 def test_signed_in_staff_get_pages_rendered_for_them(shop: Flask) -> None:

@@ -21,7 +21,7 @@ NOT_HTML = {
     "insights.report_csv", "desk.photo", "wizard.read", "articles.root",
     "articles_api.list_articles", "articles_api.get_article", "insights_api.report", "returns_api.show",
     "search_api.search_api", "search_api.suggest", "desk_api.tickets", "desk_api.ticket",
-    "orders_api.get_order", "studio.search_words_file",
+    "orders_api.get_order", "studio.search_words_file", "web.csrf_token",
 }
 REPORTS = ("reasons", "self_help", "money", "gaps", "articles")
 
@@ -62,6 +62,7 @@ def shopper_pages(page: Any, base: str, lang: str, visits: Visits) -> dict[str, 
     """Every shopper page, the one-page assistant's steps and the page-per-step ones."""
     for endpoint, path in (
         ("articles.home", f"/{lang}/"), ("articles.article", f"/{lang}/articles/return-window"),
+        ("articles.vote_page", f"/{lang}/articles/return-window/vote?helpful=no"),
         ("articles.category", f"/{lang}/categories/returning"), ("returns.hub", f"/{lang}/returns"),
         ("search.results", f"/{lang}/search?q=refund"), ("search.results", f"/{lang}/search?q=zzqxv"),
         ("embed.page", f"/embed/{lang}"), ("auth.login", "/login"),

@@ -34,13 +34,13 @@ def test_after_a_no_vote_the_thank_you_offers_a_person(shop: FlaskClient) -> Non
     assert CONTACT in block and ASSISTANT in block
     other = shop.application.test_client()
     other.post("/en/articles/size-guide/vote", data={"helpful": "no"})
-    page = other.get("/en/articles/size-guide?voted=no").get_data(as_text=True)
+    page = other.get("/en/articles/size-guide/vote?voted=no").get_data(as_text=True)
     assert CONTACT in _block(page, "need-help-vote-title")
     assert ASSISTANT not in _block(page, "need-help-vote-title")
 
 
 def test_a_yes_vote_keeps_the_block_below_the_thanks(shop: FlaskClient) -> None:
-    html = shop.get("/en/articles/refund-timing?voted=yes").get_data(as_text=True)
+    html = shop.get("/en/articles/refund-timing/vote?voted=yes").get_data(as_text=True)
     assert "Sorry this did not help." not in html and CONTACT in _block(html)
 
 

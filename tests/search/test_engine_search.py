@@ -85,6 +85,21 @@ def test_typos_are_corrected_with_did_you_mean(
     assert result.suggestion == suggestion
 
 
+def test_a_repeated_typo_search_reuses_its_did_you_mean(index: SearchIndex,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    first = index.search("etiqette retour", "fr")
+    snap = index._current()
+    assert snap is not None
+    reads: list[int] = []
+    stored = snap.stored
+    monkeypatch.setattr(snap, "stored", lambda d: reads.append(d) or stored(d))
+    again = index.search("etiqette retour", "fr")
+    # The articles' texts are not read again: the suggestion is kept for this generation.
+    assert again == first and again.suggestion == "étiquette retour" and reads == []
+    index.search("etiqette", "fr")  # another query: read for it
+    assert reads
+
+
 def test_known_words_are_not_corrected(index: SearchIndex) -> None:
     result = index.search("refund", "en")
     assert result.suggestion is None and result.corrected is False

@@ -50,7 +50,23 @@ def test_searches_wait_in_the_buffer_until_it_is_flushed(batched: Flask) -> None
 def test_a_full_buffer_is_written_without_waiting_for_the_clock(batched: Flask) -> None:
     for n in range(buffers.MAX_PENDING):
         log_search(f"question {n}", "en", 1)
+    deadline = time.monotonic() + 10
+    while _count() < buffers.MAX_PENDING:  # by the writer thread, not the hourly clock
+        assert time.monotonic() < deadline, "the full buffer was not written"
+        time.sleep(0.05)
+        db.session.commit()  # end this read, to see the thread's write
     assert _count() == buffers.MAX_PENDING
+
+
+def test_a_writer_far_behind_is_helped_by_the_requests(batched: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    # No writer thread at all: the worst case of one that cannot keep up.
+    monkeypatch.setattr(buffers.WriteBuffer, "_start_timer", lambda self, interval: None)
+    for n in range(buffers.MAX_BACKLOG - 1):
+        log_search(f"question {n}", "en", 1)
+    assert _count() == 0
+    db.session.commit()  # end this read: the request's own write comes next
+    log_search("one more", "en", 1)
+    assert _count() == buffers.MAX_BACKLOG
 
 
 def test_result_links_carry_a_click_token_that_marks_the_search_opened(batched: Flask) -> None:
