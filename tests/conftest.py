@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
 from sqlalchemy import inspect as sa_inspect
 
 from kb import create_app, database
@@ -61,6 +63,30 @@ def _worker_database(url: str, worker: str) -> str:
 _APPS: list[Flask] = []
 
 
+class _SharedTemplateCode(BytecodeCache):
+    """Compiled templates kept for every app of this process (checked against each source's checksum).
+
+    Each test builds its own app, and each app's Jinja environment would otherwise compile the
+    same templates again: about a tenth of the app-level suite's time.
+    """
+
+    def __init__(self) -> None:
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        """Fill ``bucket`` from the kept code (Jinja drops it when the source changed)."""
+        code = self.code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        """Keep a freshly compiled template."""
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATE_CODE = _SharedTemplateCode()
+
+
 def make_app(tmp_path: Path, **overrides: Any) -> Flask:
     """An app with its own database, index, instance folder and uploads (disposed after the test)."""
     config = {
@@ -82,8 +108,29 @@ def make_app(tmp_path: Path, **overrides: Any) -> Flask:
     }
     config.update(overrides)
     application = create_app(config)
+    application.jinja_env.bytecode_cache = _TEMPLATE_CODE
     _APPS.append(application)
     return application
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _quick_password_hashes() -> Iterator[None]:
+    """Staff passwords hashed with scrypt at a lower cost than in production.
+
+    The production cost (n=32768) takes about a tenth of a second per hash, by design; tests sign
+    in hundreds of times and measure nothing about the hash's strength. The hashes still go
+    through werkzeug's scrypt and are checked the same way (the cost is stored in each hash).
+    """
+    from werkzeug.security import generate_password_hash
+
+    from kb.auth import service
+
+    def quick(password: str, method: str = "scrypt", salt_length: int = 16) -> str:
+        return generate_password_hash(password, "scrypt:1024:8:1" if method == "scrypt" else method, salt_length)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(service, "generate_password_hash", quick)
+        yield
 
 
 @pytest.fixture(autouse=True)
