@@ -133,6 +133,32 @@ def _quick_password_hashes() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _article_keys_read_once() -> Iterator[None]:
+    """The assistant's article keys read once per process for each state of an articles folder.
+
+    Each new app reads every article file again on its first assistant step, to check the
+    self-help file against them: about a tenth of the app-level suite's time. The answer is
+    kept per folder and per name, time and size of each file, so a test that changes a file
+    gets a fresh reading.
+    """
+    from kb.returns import selfhelp
+
+    read = selfhelp.article_keys_in
+    known: dict[tuple[Any, ...], dict[str, set[str]]] = {}
+
+    def article_keys_in(root: Path) -> dict[str, set[str]]:
+        files = selfhelp.find_article_files(root)
+        stamp = (str(root), *((str(path), path.stat().st_mtime_ns, path.stat().st_size) for path in files))
+        if stamp not in known:
+            known[stamp] = read(root)
+        return {key: set(langs) for key, langs in known[stamp].items()}
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(selfhelp, "article_keys_in", article_keys_in)
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _dispose_engines() -> Iterator[None]:
     """Close every database connection a test opened, so none leaks into the next."""
