@@ -59,21 +59,24 @@ check-articles: install
 	$(BIN)/kb articles check --path articles
 
 # Everything: the app-level tests on two processes (each with its own template database), then
-# the browser and server tests one at a time (they start servers and share the machine's CPUs).
+# the browser and server tests on two processes too (each with its own chromium and site data,
+# servers on free ports). Two runs, not one: a running Playwright keeps an event loop in its
+# process, which app-level tests should not meet. worksteal: the longest tests come last.
 test: install-test browser
 	$(BIN)/pytest -n 2 -m "not browser and not server" $(PYTEST_ARGS)
-	$(BIN)/pytest -m "browser or server" $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 --dist worksteal -m "browser or server" $(PYTEST_ARGS)
 
 # The loop to run while working: no browser, no server, nothing slow.
 test-fast: install-test
 	$(BIN)/pytest -n 2 -q -m "not browser and not server and not slow" $(PYTEST_ARGS)
 
 # The suite against PostgreSQL (KB_TEST_DATABASE_URL=postgresql://user:pass@host/db); the
-# browser tests run on SQLite only.
+# browser tests run on SQLite only. Each xdist worker has a database of its own, the server
+# tests' included; loadfile keeps the two-node tests on one worker, with one cluster.
 test-postgres: install-test
 	@test -n "$(KB_TEST_DATABASE_URL)" || { echo "set KB_TEST_DATABASE_URL"; exit 1; }
 	KB_TEST_DATABASE_URL="$(KB_TEST_DATABASE_URL)" $(BIN)/pytest -n 2 -m "not browser and not server" $(PYTEST_ARGS)
-	KB_TEST_DATABASE_URL="$(KB_TEST_DATABASE_URL)" $(BIN)/pytest -m "server and not browser" $(PYTEST_ARGS)
+	KB_TEST_DATABASE_URL="$(KB_TEST_DATABASE_URL)" $(BIN)/pytest -n 2 --dist loadfile -m "server and not browser" $(PYTEST_ARGS)
 
 security: install-test
 	$(BIN)/bandit -q -c pyproject.toml -r kb

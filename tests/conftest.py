@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
 from sqlalchemy import inspect as sa_inspect
 
 from kb import create_app, database
@@ -62,6 +64,30 @@ def _worker_database(url: str, worker: str) -> str:
 _APPS: list[Flask] = []
 
 
+class _SharedTemplateCode(BytecodeCache):
+    """Compiled templates kept for every app of this process (checked against each source's checksum).
+
+    Each test builds its own app, and each app's Jinja environment would otherwise compile the
+    same templates again: about a tenth of the app-level suite's time.
+    """
+
+    def __init__(self) -> None:
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        """Fill ``bucket`` from the kept code (Jinja drops it when the source changed)."""
+        code = self.code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        """Keep a freshly compiled template."""
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATE_CODE = _SharedTemplateCode()
+
+
 def make_app(tmp_path: Path, **overrides: Any) -> Flask:
     """An app with its own database, index, instance folder and uploads (disposed after the test)."""
     config = {
@@ -83,8 +109,55 @@ def make_app(tmp_path: Path, **overrides: Any) -> Flask:
     }
     config.update(overrides)
     application = create_app(config)
+    application.jinja_env.bytecode_cache = _TEMPLATE_CODE
     _APPS.append(application)
     return application
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _quick_password_hashes() -> Iterator[None]:
+    """Staff passwords hashed with scrypt at a lower cost than in production.
+
+    The production cost (n=32768) takes about a tenth of a second per hash, by design; tests sign
+    in hundreds of times and measure nothing about the hash's strength. The hashes still go
+    through werkzeug's scrypt and are checked the same way (the cost is stored in each hash).
+    """
+    from werkzeug.security import generate_password_hash
+
+    from kb.auth import service
+
+    def quick(password: str, method: str = "scrypt", salt_length: int = 16) -> str:
+        return generate_password_hash(password, "scrypt:1024:8:1" if method == "scrypt" else method, salt_length)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(service, "generate_password_hash", quick)
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _article_keys_read_once() -> Iterator[None]:
+    """The assistant's article keys read once per process for each state of an articles folder.
+
+    Each new app reads every article file again on its first assistant step, to check the
+    self-help file against them: about a tenth of the app-level suite's time. The answer is
+    kept per folder and per name, time and size of each file, so a test that changes a file
+    gets a fresh reading.
+    """
+    from kb.returns import selfhelp
+
+    read = selfhelp.article_keys_in
+    known: dict[tuple[Any, ...], dict[str, set[str]]] = {}
+
+    def article_keys_in(root: Path) -> dict[str, set[str]]:
+        files = selfhelp.find_article_files(root)
+        stamp = (str(root), *((str(path), path.stat().st_mtime_ns, path.stat().st_size) for path in files))
+        if stamp not in known:
+            known[stamp] = read(root)
+        return {key: set(langs) for key, langs in known[stamp].items()}
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(selfhelp, "article_keys_in", article_keys_in)
+        yield
 
 
 @pytest.fixture(autouse=True)

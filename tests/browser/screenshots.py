@@ -11,14 +11,11 @@ import argparse
 import logging
 import sys
 import tempfile
-import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-
-from werkzeug.serving import make_server
 
 from tests.browser.assistant_paths import (
     PATHS,
@@ -27,7 +24,7 @@ from tests.browser.assistant_paths import (
     walk_with_javascript,
     walk_without_javascript,
 )
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, sign_in
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, serve, sign_in
 
 LOCALES = {"en": "en-GB", "fr": "fr-FR"}
 HEIGHTS = {390: 844, 1366: 900}
@@ -76,15 +73,8 @@ def demo_site(folder: Path) -> Iterator[tuple[str, Any]]:
             create_user(email, PASSWORD, role, email.split("@")[0].title())
         db.session.commit()
         rebuild_index()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", app
-    finally:
-        server.shutdown()
-        with app.app_context():
-            db.engine.dispose()
+    with serve(app) as base:
+        yield base, app
 
 
 class Camera:
@@ -170,20 +160,35 @@ def staff_pictures(browser: Any, camera: Camera, base: str, lang: str, width: in
 
 
 def take_screenshots(out: Path, langs: Sequence[str], widths: Sequence[int], init_script: str | None = None,
-                     paths: Sequence[AssistantPath] = PATHS) -> Camera:
-    """Render everything into ``out``; ``init_script`` runs first on every page (tests inject errors)."""
+                     paths: Sequence[AssistantPath] = PATHS, browser: Any = None) -> Camera:
+    """Render everything into ``out``; ``init_script`` runs first on every page (tests inject errors).
+
+    ``browser``: a chromium already running (the tests share theirs), else one is launched.
+    """
+    camera = Camera(out, init_script)
+    with (tempfile.TemporaryDirectory(prefix="kb-screenshots-") as folder, demo_site(Path(folder)) as (base, app),
+          chromium(browser) as running):
+        for lang in langs:
+            for width in widths:
+                reference = shopper_pictures(running, camera, base, app, lang, width, paths)
+                staff_pictures(running, camera, base, lang, width, reference)
+    return camera
+
+
+@contextmanager
+def chromium(browser: Any = None) -> Iterator[Any]:
+    """``browser`` if given, else Debian's chromium launched headless (and closed after)."""
+    if browser is not None:
+        yield browser
+        return
     from playwright.sync_api import sync_playwright
 
-    camera = Camera(out, init_script)
-    with tempfile.TemporaryDirectory(prefix="kb-screenshots-") as folder, demo_site(Path(folder)) as (base, app):
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            for lang in langs:
-                for width in widths:
-                    reference = shopper_pictures(browser, camera, base, app, lang, width, paths)
-                    staff_pictures(browser, camera, base, lang, width, reference)
-            browser.close()
-    return camera
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

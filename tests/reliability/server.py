@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from tests.conftest import database_url_for
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -29,7 +35,8 @@ def server_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     """Environment for `kb` and gunicorn pointing at a private database and index."""
     env = dict(os.environ)
     env.update({
-        "KB_DATABASE_URL": os.environ.get("KB_TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'kb.sqlite3'}",
+        # PostgreSQL: this worker's own database (tests on two xdist workers run at once).
+        "KB_DATABASE_URL": database_url_for(tmp_path),
         "KB_SEARCH_INDEX_DIR": str(tmp_path / "index"),
         "KB_UPLOADS_DIR": str(tmp_path / "uploads"),
         "KB_SECRET_KEY": "reliability-test",
@@ -43,11 +50,45 @@ def server_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     if url.startswith("postgresql"):
         import psycopg
 
-        # The PostgreSQL test database is shared: start from an empty schema.
+        # The worker's database is shared with its other tests: start from an empty schema.
         with psycopg.connect(url) as conn:
             conn.execute("DROP SCHEMA public CASCADE")
             conn.execute("CREATE SCHEMA public")
     return env
+
+
+def init_site(env: dict[str, str]) -> None:
+    """What `kb init --no-demo` leaves in the test's database and index folder.
+
+    On SQLite the command runs once per test process, into a folder of its own, and each test
+    starts from a copy of its database and index (the way the app-level tests copy a migrated
+    database); on PostgreSQL it runs for each test. `kb init` itself is tested in
+    tests/core/test_cli_and_setup.py.
+    """
+    url = env["KB_DATABASE_URL"]
+    if not url.startswith("sqlite:///"):
+        kb(env, "init", "--no-demo")
+        return
+    template = _initialised_site(env)
+    shutil.copyfile(template / "kb.sqlite3", url.removeprefix("sqlite:///"))
+    shutil.copytree(template / "index", env["KB_SEARCH_INDEX_DIR"])
+
+
+_SITE_DIR = Path(tempfile.mkdtemp(prefix="kb-test-site-"))
+atexit.register(shutil.rmtree, _SITE_DIR, True)
+
+
+def _initialised_site(env: dict[str, str]) -> Path:
+    """A folder holding the database and index of a fresh `kb init --no-demo`, made on first use."""
+    database = _SITE_DIR / "kb.sqlite3"
+    if not database.exists():
+        kb({**env, "KB_DATABASE_URL": f"sqlite:///{_SITE_DIR / 'building.sqlite3'}",
+            "KB_SEARCH_INDEX_DIR": str(_SITE_DIR / "index")}, "init", "--no-demo")
+        with sqlite3.connect(_SITE_DIR / "building.sqlite3") as conn:
+            # Fold the write-ahead log into the file, so that the file alone is the whole database.
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        (_SITE_DIR / "building.sqlite3").rename(database)
+    return _SITE_DIR
 
 
 def kb(env: dict[str, str], *args: str, input_text: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -104,11 +145,14 @@ def post_json(url: str, body: dict[str, Any], headers: dict[str, str] | None = N
 
 
 def count_rows(env: dict[str, str], table: str) -> int:
-    """How many rows a table has, asked through the app's own configuration."""
-    code = ("from kb import create_app; from kb.extensions import db; from sqlalchemy import text; "
-            "app = create_app()\nwith app.app_context():\n"
-            f"    print(db.session.execute(text('select count(*) from {table}')).scalar())")
-    result = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True,
-                            timeout=120)
-    assert result.returncode == 0, result.stderr
-    return int(result.stdout.strip().splitlines()[-1])
+    """How many rows a table has in the server's database (asked in this process, not a new one)."""
+    from sqlalchemy import create_engine, text
+
+    from kb.config import normalise_database_url
+
+    engine = create_engine(normalise_database_url(env["KB_DATABASE_URL"]))
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(text(f"select count(*) from {table}")).scalar_one())
+    finally:
+        engine.dispose()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.server import count_rows, gunicorn, kb, post_json, server_env
+from tests.reliability.server import count_rows, gunicorn, init_site, kb, post_json, server_env
 
 ORDERS = 300
 CLIENTS = 30
@@ -51,7 +51,7 @@ def test_300_wizard_submissions_from_30_clients_all_land_once(tmp_path: Path) ->
     env = server_env(tmp_path)
     orders = tmp_path / "orders.json"
     orders.write_text(json.dumps(_orders()))
-    kb(env, "init", "--no-demo")
+    init_site(env)
     kb(env, "orders", "import", str(orders))
     with gunicorn(env, workers=2) as base, ThreadPoolExecutor(max_workers=CLIENTS) as pool:
         results = list(pool.map(lambda n: _return_one(base, n), range(ORDERS)))

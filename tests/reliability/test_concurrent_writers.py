@@ -11,7 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.server import count_rows, gunicorn, kb, server_env
+from kb.auth.service import create_user
+from kb.extensions import db
+from tests.conftest import make_app
+from tests.reliability.server import count_rows, gunicorn, init_site, server_env
 
 PASSWORD = "a long enough password"
 ROUNDS = 8
@@ -90,10 +93,12 @@ def _save(writer: Writer, i: int, n: int, fields: dict[str, str], barrier: threa
 @pytest.mark.server
 def test_simultaneous_saves_one_wins_and_no_revision_is_lost(tmp_path: Path) -> None:
     env = server_env(tmp_path)
-    kb(env, "init", "--no-demo")
-    for name in ("wren", "rowan"):
-        kb(env, "users", "create", f"{name}@example.com", "--role", "writer", "--password-stdin",
-           input_text=PASSWORD + "\n")
+    init_site(env)
+    app = make_app(tmp_path / "users", DATABASE_URL=env["KB_DATABASE_URL"])
+    with app.app_context():  # in this process: starting `kb users create` twice costs seconds
+        for name in ("wren", "rowan"):
+            create_user(f"{name}@example.com", PASSWORD, "writer")
+        db.session.commit()
     revisions_before = count_rows(env, "article_revision")
     with gunicorn(env, workers=2) as base:
         writers = [Writer(base, "wren@example.com"), Writer(base, "rowan@example.com")]

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from kb.gunicorn_worker import KEEPALIVE_REQUESTS, keepalive_requests
-from tests.reliability.server import gunicorn, kb, server_env
+from tests.reliability.server import gunicorn, init_site, server_env
 
 
 def _connection_headers(base: str, connections: int, requests: int) -> list[str]:
@@ -31,7 +31,7 @@ def _connection_headers(base: str, connections: int, requests: int) -> list[str]
 @pytest.mark.server
 def test_a_connection_is_closed_after_its_quota_of_requests(tmp_path: Path) -> None:
     env = server_env(tmp_path, KB_KEEPALIVE_REQUESTS="3")
-    kb(env, "init", "--no-demo")
+    init_site(env)
     with gunicorn(env, workers=1) as base:
         headers = _connection_headers(base, connections=2, requests=3)
     # HTTP/1.1 keeps the connection by default; the third answer of each one closes it.
@@ -42,7 +42,7 @@ def test_a_connection_is_closed_after_its_quota_of_requests(tmp_path: Path) -> N
 def test_the_quota_defaults_to_a_hundred_requests(tmp_path: Path) -> None:
     env = server_env(tmp_path)
     env.pop("KB_KEEPALIVE_REQUESTS", None)
-    kb(env, "init", "--no-demo")
+    init_site(env)
     with gunicorn(env, workers=1) as base:
         headers = _connection_headers(base, connections=1, requests=KEEPALIVE_REQUESTS)
     assert headers.index("close") == KEEPALIVE_REQUESTS - 1 and headers.count("close") == 1

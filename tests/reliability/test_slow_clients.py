@@ -12,7 +12,7 @@ import pytest
 
 from kb.gunicorn_worker import REQUEST_IDLE_SECONDS
 from kb.request_buffer import request_is_complete
-from tests.reliability.server import gunicorn, kb, server_env
+from tests.reliability.server import gunicorn, init_site, server_env
 
 HALF_REQUESTS = [
     b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n",
@@ -27,7 +27,7 @@ HALF_REQUESTS = [
 @pytest.mark.server
 def test_healthz_answers_while_clients_send_half_requests(tmp_path: Path) -> None:
     env = server_env(tmp_path)
-    kb(env, "init", "--no-demo")
+    init_site(env)
     with gunicorn(env, workers=2) as base:
         address = urlsplit(base)
         sockets = []
@@ -51,7 +51,7 @@ def test_healthz_answers_while_clients_send_half_requests(tmp_path: Path) -> Non
 @pytest.mark.server
 def test_a_request_sent_in_pieces_is_still_served(tmp_path: Path) -> None:
     env = server_env(tmp_path)
-    kb(env, "init", "--no-demo")
+    init_site(env)
     with gunicorn(env, workers=1) as base:
         address = urlsplit(base)
         with socket.create_connection((address.hostname, address.port), timeout=10) as sock:

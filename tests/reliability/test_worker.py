@@ -18,9 +18,9 @@ from kb.desk.admin_service import register_webhook
 from kb.extensions import db
 from kb.mail.models import OutboxMessage
 from kb.mail.service import queue_webhooks
-from tests.conftest import make_app
+from tests.conftest import make_app, reset_database
 from tests.reliability.receivers import webhook_receiver
-from tests.reliability.server import BIN, ROOT, free_port, kb, server_env
+from tests.reliability.server import BIN, ROOT, free_port, server_env
 
 pytestmark = pytest.mark.server
 
@@ -28,7 +28,8 @@ pytestmark = pytest.mark.server
 def _env(tmp_path: Path) -> dict[str, str]:
     # SQLite in tmp_path whatever the suite runs on: this is about processes, not the database.
     env = server_env(tmp_path, KB_DATABASE_URL=f"sqlite:///{tmp_path / 'kb.sqlite3'}", KB_OUTBOX_INTERVAL="0.2")
-    kb(env, "db", "upgrade")
+    # A copy of the suite's migrated template database: these tests are about processes, not migrations.
+    reset_database(make_app(tmp_path / "migrate", DATABASE_URL=env["KB_DATABASE_URL"]))
     return env
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from kb.shops.signing import signature
-from tests.reliability.server import count_rows, gunicorn, kb, server_env
+from tests.reliability.server import count_rows, gunicorn, init_site, server_env
 from tests.shops.conftest import fixture
 
 ORDERS = 100
@@ -42,7 +42,7 @@ def _deliver(base: str, n: int, delivery: str) -> tuple[int, str]:
 @pytest.mark.server
 def test_100_webhooks_from_10_clients_store_every_order_once(tmp_path: Path) -> None:
     env = server_env(tmp_path, KB_SHOPIFY_WEBHOOK_SECRET=SECRET)
-    kb(env, "init", "--no-demo")
+    init_site(env)
     with gunicorn(env, workers=2) as base, ThreadPoolExecutor(max_workers=CLIENTS) as pool:
         results = list(pool.map(lambda n: _deliver(base, n, f"delivery-{n}"), range(ORDERS)))
         # Shopify retries a delivery it thinks failed: the same id again, at the same moment as others.
