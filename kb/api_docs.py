@@ -10,6 +10,7 @@ a request the schemas refuse becomes a ``KbError`` here (``ApiParser``), answere
 from __future__ import annotations
 
 import copy
+import threading
 from typing import Any, TypeVar
 
 import marshmallow as ma
@@ -238,9 +239,41 @@ class KbApi(Api):
     # Its default error response describes its own error shape, not ours: each view declares its errors.
     DEFAULT_ERROR_RESPONSE_NAME = None
 
+    def __init__(self, app: Flask, **kwargs: Any) -> None:
+        # Set before Api.__init__, which already reads the spec.
+        self._spec: Any = None
+        self._undocumented: list[tuple[Blueprint, str, Any]] = []
+        self._documenting = threading.Lock()
+        super().__init__(app, **kwargs)
+
     def _register_error_handlers(self) -> None:
         # kb.web already handles HTTPException for pages and JSON alike; keep that one handler.
         return None
+
+    @property
+    def spec(self) -> Any:
+        """The OpenAPI document, with the blueprints registered so far written into it."""
+        # Describing a blueprint's views is most of the cost of building an app (the suite
+        # builds one per test), and only the document needs it: so it is done on first use.
+        if self._undocumented:
+            with self._documenting:
+                waiting, self._undocumented = self._undocumented, []
+                for blueprint, name, parameters in waiting:
+                    blueprint.register_views_in_doc(self, self._app, self._spec, name=name,
+                                                    parameters=parameters)
+                    self._spec.tag({"name": name, "description": blueprint.description})
+        return self._spec
+
+    @spec.setter
+    def spec(self, value: Any) -> None:
+        self._spec = value
+
+    def register_blueprint(self, blp: Blueprint, *, parameters: Any = None, **options: Any) -> None:
+        """Register the blueprint on the app now, and in the document when it is next read."""
+        name = options.get("name", blp.name)
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
+        self._app.register_blueprint(blp, **options)
+        self._undocumented.append((blp, name, parameters))
 
 
 SPEC_KWARGS: dict[str, Any] = {"info": {"description": "Articles, search, the returns assistant, the staff desk "
