@@ -9,11 +9,13 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from kb.api_docs import coded_field
 from kb.auth.access import token_required
 from kb.catalogue.models import Product
 from kb.catalogue.service import ProductRecordError, upsert_product, validate_product
 from kb.database import write_transaction
 from kb.extensions import csrf, db
+from kb.orders.schemas import MAX_TAG, MAX_TAGS
 from kb.web import ApiError
 
 # The role of the shop's own tokens (admins may too).
@@ -22,6 +24,8 @@ SHOP_ROLE = "shop"
 bp = Blueprint("catalogue_api", __name__, url_prefix="/api/v1/products",
                description="The shop's products and their variants, offered for exchanges.")
 csrf.exempt(bp)
+
+TAGS_MESSAGE = f"tags must be a list of at most {MAX_TAGS} strings of at most {MAX_TAG} characters each."
 
 
 class VariantSchema(Schema):
@@ -42,6 +46,12 @@ class ProductSchema(Schema):
     title = fields.String(required=True, validate=validate.Length(1, 200))
     product_type = fields.String(load_default="", validate=validate.Length(0, 80))
     vendor = fields.String(load_default="", validate=validate.Length(0, 120))
+    tags = coded_field(fields.List(
+        coded_field(fields.String(validate=validate.Length(max=MAX_TAG)), "invalid_tags", TAGS_MESSAGE),
+        load_default=list, validate=validate.Length(max=MAX_TAGS),
+        metadata={"description": "The shop's tags for the product (trimmed, each kept once); order lines "
+                                 "without tags of their own take them, for the policy's catalogue mapping."},
+    ), "invalid_tags", TAGS_MESSAGE)
     options = fields.List(fields.String(validate=validate.Length(1, 40)), load_default=list,
                           metadata={"description": "Option names in order, e.g. [\"Size\", \"Colour\"]."})
     variants = fields.List(fields.Nested(VariantSchema), required=True, validate=validate.Length(1, 250))
@@ -86,7 +96,7 @@ def product_body(product: Product | None) -> dict[str, Any]:
         raise ApiError(404, "not_found", "No such product.")
     return {
         "id": product.external_id, "title": product.title, "product_type": product.product_type,
-        "vendor": product.vendor, "options": json.loads(product.options_json),
+        "vendor": product.vendor, "tags": product.tags, "options": json.loads(product.options_json),
         "variants": [{"id": v.external_id, "sku": v.sku, "title": v.title, "options": json.loads(v.options_json),
                       "stock": v.stock} for v in product.variants],
     }

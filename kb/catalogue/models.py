@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
@@ -23,11 +24,19 @@ class Product(Model):
     vendor: Mapped[str] = mapped_column(String(120), default="")
     # The option names in order, e.g. ["Size", "Colour"], as a JSON list.
     options_json: Mapped[str] = mapped_column(Text, default="[]")
+    # The shop's tags for the product, as a JSON list: order lines without tags of their own
+    # take them, so that the policy's mapping rules by tag can match them.
+    tags_json: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     variants: Mapped[list[ProductVariant]] = relationship(
         back_populates="product", order_by="ProductVariant.position", cascade="all, delete-orphan"
     )
+
+    @property
+    def tags(self) -> list[str]:
+        """The shop's tags for the product."""
+        return list(json.loads(self.tags_json or "[]"))
 
 
 class ProductVariant(Model):

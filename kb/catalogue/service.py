@@ -10,9 +10,11 @@ from sqlalchemy import select
 
 from kb.catalogue.models import Product, ProductVariant
 from kb.extensions import db
+from kb.orders.categories import tags_json
+from kb.orders.records import OrderRecordError, validate_tags
 from kb.types import utcnow
 
-PRODUCT_FIELDS = {"id", "title", "product_type", "vendor", "options", "variants"}
+PRODUCT_FIELDS = {"id", "title", "product_type", "vendor", "tags", "options", "variants"}
 VARIANT_FIELDS = {"id", "sku", "title", "options", "stock"}
 MAX_VARIANTS = 250  # Shopify's own limit per product
 MAX_CHOICE = 120  # what a ticket keeps of the chosen variant
@@ -71,11 +73,17 @@ def validate_product(record: Any, *, variants_required: bool = True) -> dict[str
     ids = [v["id"] for v in parsed]
     if len(set(ids)) != len(ids):
         raise ProductRecordError("a variant id is repeated")
+    try:
+        # The same limits as an order item's tags: the mapping reads both the same way.
+        tags = validate_tags(record.get("tags"), "product")
+    except OrderRecordError as exc:
+        raise ProductRecordError(str(exc)) from exc
     return {
         "id": _text(record, "id", 64),
         "title": _text(record, "title", 200),
         "product_type": _text(record, "product_type", 80, required=False),
         "vendor": _text(record, "vendor", 120, required=False),
+        "tags": tags,
         "options": options,
         "variants": parsed,
     }
@@ -114,6 +122,7 @@ def upsert_product(data: dict[str, Any]) -> bool:
     product.title = data["title"]
     product.product_type = data["product_type"]
     product.vendor = data["vendor"]
+    product.tags_json = tags_json(data["tags"])
     product.options_json = json.dumps(data["options"])
     product.updated_at = utcnow()
     if not data["variants"]:

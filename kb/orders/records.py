@@ -239,7 +239,7 @@ def _validate_item(item: Any, position: int, currency: str) -> dict[str, Any]:
     final_sale = item.get("final_sale")
     if final_sale is not None and not isinstance(final_sale, bool):
         raise OrderRecordError(f"{where}: 'final_sale' must be true or false")
-    tags = _tags(item.get("tags"), where)
+    tags = validate_tags(item.get("tags"), where)
     # An item read back from the API says where its values came from: the mapping's are decided again.
     if _source(item, "category_source", where) != Source.ORDER:
         category = None
@@ -270,8 +270,11 @@ def _source(item: dict[str, Any], name: str, where: str) -> Source:
     return Source(value)
 
 
-def _tags(value: Any, where: str) -> list[str]:
-    """The shop's tags for an item: trimmed, each once, in the order given."""
+def validate_tags(value: Any, where: str) -> list[str]:
+    """The shop's tags for an item or a product: trimmed, each once, in the order given.
+
+    At most MAX_TAGS, each at most MAX_TAG characters; OrderRecordError (naming ``where``) otherwise.
+    """
     if value is None:
         return []
     if not isinstance(value, list) or not all(isinstance(t, str) for t in value):

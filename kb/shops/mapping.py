@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from kb.orders.schemas import MAX_TAG, MAX_TAGS
+
 
 class PayloadError(ValueError):
     """A payload kb cannot use (a field the shop may omit is missing): logged and acknowledged."""
@@ -68,3 +70,9 @@ def text(value: Any, limit: int) -> str:
     if value is None:
         return ""
     return str(value).strip()[:limit]
+
+
+def clip_tags(names: list[str]) -> list[str]:
+    """A platform's tags, each once and cut to what kb keeps, so that too many never refuse a payload."""
+    unique = dict.fromkeys(name.strip()[:MAX_TAG] for name in names if name.strip())
+    return list(unique)[:MAX_TAGS]

@@ -134,17 +134,18 @@ def store_order(platform: str, update: OrderUpdate) -> Outcome:
 
 
 def with_catalogue_words(item: dict[str, Any], product_id: str | None) -> dict[str, Any]:
-    """An order line with the product type and vendor the catalogue knows for its product.
+    """An order line with the product type, vendor and tags the catalogue knows for its product.
 
-    Order payloads name a line's product but not its type; the catalogue (from the products
-    webhooks or import) has it, for the policy's catalogue mapping. What the line says stands.
+    Order payloads name a line's product but not its type or tags; the catalogue (from the products
+    webhooks or import) has them, for the policy's catalogue mapping. What the line says stands.
     """
-    if item.get("product_type") and item.get("vendor"):
+    if item.get("product_type") and item.get("vendor") and item.get("tags"):
         return item
     product = product_for(item["sku"], product_id)
     if product is None:
         return item
-    words = {"product_type": product.product_type, "vendor": product.vendor}
+    words: dict[str, Any] = {"product_type": product.product_type, "vendor": product.vendor,
+                             "tags": product.tags}
     return {**{name: value for name, value in words.items() if value}, **item}
 
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from kb.shops.mapping import PayloadError, amount, iso, merge_lines, text, when
+from kb.shops.mapping import PayloadError, amount, clip_tags, iso, merge_lines, text, when
 
 PLATFORM = "shopify"
 ORDER_TOPICS = ("orders/create", "orders/updated", "orders/cancelled")
@@ -155,7 +155,12 @@ def product_record(payload: dict[str, Any]) -> dict[str, Any]:
         })
     return {"id": str(payload.get("id") or ""), "title": text(payload.get("title"), 200),
             "product_type": text(payload.get("product_type"), 80), "vendor": text(payload.get("vendor"), 120),
-            "options": names, "variants": variants}
+            "tags": _tags(payload.get("tags")), "options": names, "variants": variants}
+
+
+def _tags(value: Any) -> list[str]:
+    """A product's ``tags``: one comma-separated string ("Barnes & Noble, John's Fav")."""
+    return clip_tags(value.split(",")) if isinstance(value, str) else []
 
 
 def _stock(variant: dict[str, Any]) -> int | None:

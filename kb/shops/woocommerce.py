@@ -12,7 +12,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from kb.shops.mapping import PayloadError, amount, iso, merge_lines, text, when
+from kb.shops.mapping import PayloadError, amount, clip_tags, iso, merge_lines, text, when
 from kb.shops.shopify import OrderUpdate
 
 PLATFORM = "woocommerce"
@@ -78,7 +78,7 @@ def _line(line: dict[str, Any]) -> dict[str, Any]:
         # No category: the policy's catalogue mapping decides it (by SKU prefix, by the line's own
         # categories and tags when a plugin adds them, else by the catalogue's product type).
         **({"product_type": categories[0][:200]} if categories else {}),
-        **({"tags": [t[:100] for t in tags[:50]]} if tags else {}),
+        **({"tags": clip_tags(tags)} if tags else {}),
         "quantity": quantity,
         "unit_price": paid / quantity,
     }
@@ -110,6 +110,7 @@ def product_record(payload: dict[str, Any]) -> dict[str, Any]:
     record: dict[str, Any] = {"id": str(payload.get("id") or ""),
                               "title": text(html.unescape(str(payload.get("name") or "")), 200),
                               "product_type": _first_category(payload), "vendor": "",
+                              "tags": clip_tags(_names(payload.get("tags"))),
                               "options": [n for n in names if n], "variants": []}
     if payload.get("type") != "variable":
         record["variants"] = [{
