@@ -102,6 +102,54 @@ def _chosen_variant(value: Any, lines: list[LineChoice]) -> str:
     return variant
 
 
+def _check_types(exception: Any, resolution: Any, method: Any, store_code: Any) -> None:
+    if not isinstance(exception, bool):
+        raise WizardError(400, "invalid_exception", "exception must be true or false.")
+    for name, value in (("resolution", resolution), ("method", method), ("store", store_code)):
+        if value is not None and not isinstance(value, str):
+            raise WizardError(400, f"invalid_{name}", f"{name} must be a string.")
+
+
+def _check_session_open(session: WizardSession) -> None:
+    """A return is opened once per session, and only after the self-help was offered."""
+    if session.offered_at is None:
+        raise WizardError(409, "self_help_first", "Please look at the suggested answers before creating a return.")
+    if session.outcome == WizardOutcome.DEFLECTED:
+        raise WizardError(409, "already_deflected", "This session ended as solved. Start again to return an item.")
+    if session.outcome == WizardOutcome.TICKET:
+        raise WizardError(409, "already_ticketed", "This session already created a return. Start again for another.")
+
+
+def _check_eligible(evaluated: list[Evaluated], exception: bool) -> list[Evaluated]:
+    """The lines outside the policy (allowed only as an exception request); refuses repeats."""
+    for e in evaluated:
+        if e.decision.not_eligible_reason == "already_returned":
+            raise WizardError(409, "already_returned", f"{e.item.sku} is already in a return.")
+    ineligible = [e for e in evaluated if not e.decision.eligible]
+    if ineligible and not exception:
+        reasons = ", ".join(f"{e.item.sku} ({e.decision.not_eligible_reason})" for e in ineligible)
+        raise WizardError(422, "not_eligible", f"Not eligible under the returns policy: {reasons}. "
+                          "You can ask for an exception instead.")
+    return ineligible
+
+
+def _check_choices(evaluated: list[Evaluated], exception: bool, resolution: Any, method: Any,
+                   store_code: Any) -> str | None:
+    """Refuse a resolution or method the lines do not allow; returns the store, if one is used."""
+    resolutions, methods = choices_for(evaluated, exception)
+    if resolution not in {r.value for r in resolutions}:
+        raise WizardError(400, "invalid_resolution",
+                          f"resolution must be one of: {', '.join(r.value for r in resolutions) or 'none'}.")
+    if method not in {m.value for m in methods}:
+        raise WizardError(400, "invalid_method",
+                          f"method must be one of: {', '.join(m.value for m in methods) or 'none'}.")
+    if method != Method.STORE:
+        return None
+    if store_code not in {s.code for s in current_policy().stores}:
+        raise WizardError(400, "invalid_store", "Choose one of our stores.")
+    return str(store_code)
+
+
 def create_return(
     session: WizardSession,
     lines: list[LineChoice],
@@ -127,39 +175,11 @@ def create_return(
             if existing.session_id != session.id:
                 raise WizardError(409, "idempotency_key_reused", "This Idempotency-Key was used for another return.")
             return existing, status_token(existing), False
-    if not isinstance(exception, bool):
-        raise WizardError(400, "invalid_exception", "exception must be true or false.")
-    for name, value in (("resolution", resolution), ("method", method), ("store", store_code)):
-        if value is not None and not isinstance(value, str):
-            raise WizardError(400, f"invalid_{name}", f"{name} must be a string.")
-    if session.offered_at is None:
-        raise WizardError(409, "self_help_first", "Please look at the suggested answers before creating a return.")
-    if session.outcome == WizardOutcome.DEFLECTED:
-        raise WizardError(409, "already_deflected", "This session ended as solved. Start again to return an item.")
-    if session.outcome == WizardOutcome.TICKET:
-        raise WizardError(409, "already_ticketed", "This session already created a return. Start again for another.")
+    _check_types(exception, resolution, method, store_code)
+    _check_session_open(session)
     evaluated = evaluate(session, lines)
-    for e in evaluated:
-        if e.decision.not_eligible_reason == "already_returned":
-            raise WizardError(409, "already_returned", f"{e.item.sku} is already in a return.")
-    ineligible = [e for e in evaluated if not e.decision.eligible]
-    if ineligible and not exception:
-        reasons = ", ".join(f"{e.item.sku} ({e.decision.not_eligible_reason})" for e in ineligible)
-        raise WizardError(422, "not_eligible", f"Not eligible under the returns policy: {reasons}. "
-                          "You can ask for an exception instead.")
-    resolutions, methods = choices_for(evaluated, exception)
-    if resolution not in {r.value for r in resolutions}:
-        raise WizardError(400, "invalid_resolution",
-                          f"resolution must be one of: {', '.join(r.value for r in resolutions) or 'none'}.")
-    if method not in {m.value for m in methods}:
-        raise WizardError(400, "invalid_method",
-                          f"method must be one of: {', '.join(m.value for m in methods) or 'none'}.")
-    stores = {s.code for s in current_policy().stores}
-    if method == Method.STORE:
-        if store_code not in stores:
-            raise WizardError(400, "invalid_store", "Choose one of our stores.")
-    else:
-        store_code = None
+    ineligible = _check_eligible(evaluated, exception)
+    store_code = _check_choices(evaluated, exception, resolution, method, store_code)
     note_text = clean_note(note) or session.note
     variant = _chosen_variant(exchange_variant, lines) if resolution == Resolution.EXCHANGE else ""
     estimate = estimate_for(session, evaluated, resolution, method)

@@ -78,49 +78,17 @@ def rank(
     else `depth` grows (threshold algorithm). Every step runs at C speed (map/zip/dict/set):
     no Python loop per posting. The count is a union of bit sets.
     """
-    union = 0
-    for alts, _ in groups:
-        for alt in alts:
-            for off, _, vec in alt.parts:
-                union |= vec.mask() << off
-    union &= ~deleted[1]
-    if allowed is not None:
-        union &= allowed[1]
-    total = union.bit_count()
+    total = _count_matches(groups, deleted, allowed)
     if not total or k <= 0:
         return [], total
     n = len(groups)
     acc: dict[int, float] = {}
     matched: Counter[int] = Counter()
-    big: list[list[Alt]] = []
-    for alts, phrase in groups:
-        if phrase or sum(a.postings() for a in alts) <= BIG_GROUP:
-            best_of: dict[int, float] = {}
-            for alt in alts:  # a phrase sums its words; a word's alternatives: the best
-                _merge(best_of, alt.scaled(), add if phrase else max)
-            _merge(acc, best_of, add)
-            matched.update(best_of.keys())
-        else:
-            big.append(alts)
+    big = _sum_short_groups(groups, acc, matched)
     factor = [(c / n) ** COORD for c in range(n + 1)]
     depth = 4 * k + 16
     while big:
-        seen = set(acc)
-        bound = 0.0
-        for alts in big:
-            reach = 0.0
-            for alt in alts:
-                for off, _, vec in alt.parts:
-                    top_ids, top_tfs = vec.impact()
-                    head = top_ids[:depth]
-                    seen.update(map(add, head, repeat(off)) if off else head)
-                    if depth < vec.n:
-                        reach = max(reach, top_tfs[depth] * alt.mult)
-            bound += reach
-        seen -= deleted[0]
-        if allowed is not None:
-            seen = keep_allowed(seen, allowed[0])
-        cands = sorted(seen)
+        cands, bound = _candidates(big, depth, acc, deleted, allowed)
         scores = list(map(acc.get, cands, repeat(0.0)))
         counts = list(map(matched.get, cands, repeat(0)))
         for alts in big:
@@ -145,6 +113,64 @@ def rank(
                 _merge(acc, scores_d, add)
                 matched.update(scores_d.keys())
             break
+    return _best_of_all(acc, matched, deleted, allowed, factor if n > 1 else None, k), total
+
+
+def _count_matches(groups: list[tuple[list[Alt], bool]], deleted: tuple[set[int], int],
+                   allowed: tuple[Container[int], int] | None) -> int:
+    """How many live (and allowed) documents match any word: a union of bit sets."""
+    union = 0
+    for alts, _ in groups:
+        for alt in alts:
+            for off, _, vec in alt.parts:
+                union |= vec.mask() << off
+    union &= ~deleted[1]
+    if allowed is not None:
+        union &= allowed[1]
+    return union.bit_count()
+
+
+def _sum_short_groups(groups: list[tuple[list[Alt], bool]], acc: dict[int, float],
+                      matched: Counter[int]) -> list[list[Alt]]:
+    """Add the short groups' scores into `acc`; returns the long groups, read best-first later."""
+    big: list[list[Alt]] = []
+    for alts, phrase in groups:
+        if phrase or sum(a.postings() for a in alts) <= BIG_GROUP:
+            best_of: dict[int, float] = {}
+            for alt in alts:  # a phrase sums its words; a word's alternatives: the best
+                _merge(best_of, alt.scaled(), add if phrase else max)
+            _merge(acc, best_of, add)
+            matched.update(best_of.keys())
+        else:
+            big.append(alts)
+    return big
+
+
+def _candidates(big: list[list[Alt]], depth: int, acc: dict[int, float], deleted: tuple[set[int], int],
+                allowed: tuple[Container[int], int] | None) -> tuple[list[int], float]:
+    """The documents to score exactly at this depth, and the most any other could still score."""
+    seen = set(acc)
+    bound = 0.0
+    for alts in big:
+        reach = 0.0
+        for alt in alts:
+            for off, _, vec in alt.parts:
+                top_ids, top_tfs = vec.impact()
+                head = top_ids[:depth]
+                seen.update(map(add, head, repeat(off)) if off else head)
+                if depth < vec.n:
+                    reach = max(reach, top_tfs[depth] * alt.mult)
+        bound += reach
+    seen -= deleted[0]
+    if allowed is not None:
+        seen = keep_allowed(seen, allowed[0])
+    return sorted(seen), bound
+
+
+def _best_of_all(acc: dict[int, float], matched: Counter[int], deleted: tuple[set[int], int],
+                 allowed: tuple[Container[int], int] | None, factor: list[float] | None,
+                 k: int) -> list[tuple[int, float]]:
+    """The k best of every summed document (when reading best-first would not pay)."""
     for d in deleted[0]:
         acc.pop(d, None)
     if allowed is not None:
@@ -152,10 +178,10 @@ def rank(
         acc = dict(zip(keep, map(acc.__getitem__, keep), strict=True))
     keys = list(acc)
     scores = list(acc.values())
-    if n > 1:
+    if factor is not None:
         scores = list(map(mul, scores, map(factor.__getitem__, map(matched.__getitem__, keys))))
     ranked = heapq.nlargest(k, zip(scores, map(neg, keys), strict=True))
-    return [(-d, sc) for sc, d in ranked], total
+    return [(-d, sc) for sc, d in ranked]
 
 
 def most_words(groups: list[list[Alt]]) -> tuple[int, int]:

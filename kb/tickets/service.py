@@ -97,11 +97,7 @@ def open_ticket(
     needs_review = (
         exception or bool(review_reasons) or any(line.decision.needs_review for line in lines)
     )
-    reasons = list(review_reasons)
-    if exception:
-        reasons.insert(0, "exception_requested")
-    for line in lines:
-        reasons.extend(r for r in line.decision.review_reasons if r not in reasons)
+    reasons = _reasons_to_review(lines, review_reasons, exception)
     ticket = Ticket(
         reference=new_reference(),
         token_salt=secrets.token_hex(16),
@@ -133,22 +129,7 @@ def open_ticket(
     )
     token = status_token(ticket)
     ticket.token_hash = token_hash(token)
-    for line in lines:
-        ticket.items.append(
-            TicketItem(
-                order_item_id=line.item.id,
-                sku=line.item.sku,
-                quantity=line.quantity,
-                reason=line.reason,
-                condition=line.condition,
-                eligible=line.decision.eligible,
-                not_eligible_reason=line.decision.not_eligible_reason,
-                window_ends=(
-                    line.decision.window_ends.isoformat() if line.decision.window_ends else None
-                ),
-                value=line.item.unit_price * line.quantity,
-            )
-        )
+    ticket.items.extend(_ticket_item(line) for line in lines)
     db.session.add(ticket)
     record_event(ticket, "opened", "shopper", public=True, data={"status": ticket.status})
     if ticket.status == TicketStatus.APPROVED:
@@ -156,6 +137,32 @@ def open_ticket(
     db.session.flush()
     notify.ticket_opened(ticket, token)
     return ticket, token
+
+
+def _reasons_to_review(lines: list[TicketLine], review_reasons: tuple[str, ...],
+                       exception: bool) -> list[str]:
+    """Why an agent must look: an exception asked for first, then each line's, each once."""
+    reasons = list(review_reasons)
+    if exception:
+        reasons.insert(0, "exception_requested")
+    for line in lines:
+        reasons.extend(r for r in line.decision.review_reasons if r not in reasons)
+    return reasons
+
+
+def _ticket_item(line: TicketLine) -> TicketItem:
+    """The ticket's line for one returned order line, with the policy's decision on it."""
+    return TicketItem(
+        order_item_id=line.item.id,
+        sku=line.item.sku,
+        quantity=line.quantity,
+        reason=line.reason,
+        condition=line.condition,
+        eligible=line.decision.eligible,
+        not_eligible_reason=line.decision.not_eligible_reason,
+        window_ends=line.decision.window_ends.isoformat() if line.decision.window_ends else None,
+        value=line.item.unit_price * line.quantity,
+    )
 
 
 def open_question(
