@@ -1,4 +1,4 @@
-"""``PUT /api/v1/products/<id>``: the shop's own systems keep the catalogue up to date."""
+"""``PUT`` and ``GET /api/v1/products/<id>``: the shop's own systems keep the catalogue up to date."""
 
 from __future__ import annotations
 
@@ -72,6 +72,15 @@ def _error(description: str) -> dict[str, Any]:
 @bp.route("/<string:product_id>")
 class ProductResource(MethodView):
     """One product of the catalogue."""
+
+    @token_required(SHOP_ROLE)
+    @bp.doc(security=[{"bearerToken": []}], responses={"401": _error("No valid token"),
+                                                       "403": _error("Not a shop or admin token"),
+                                                       "404": _error("No such product")})
+    @bp.response(200, StoredProductSchema)
+    def get(self, product_id: str) -> dict[str, Any]:
+        """The product as kb holds it, with its variants and their stock."""
+        return product_body(db.session.scalar(db.select(Product).where(Product.external_id == product_id)))
 
     @token_required(SHOP_ROLE)
     @bp.doc(security=[{"bearerToken": []}], responses={"401": _error("No valid token"),

@@ -56,6 +56,18 @@ def test_a_put_replaces_the_variants(client: FlaskClient) -> None:
     assert [v["sku"] for v in body["variants"]] == ["SHIRT-S-BLUE"]
 
 
+def test_a_shop_reads_back_what_kb_holds_of_a_product(client: FlaskClient) -> None:
+    headers = _token("shop")
+    assert client.get("/api/v1/products/shirt-1", headers=headers).get_json()["error"]["code"] == "not_found"
+    put = client.put("/api/v1/products/shirt-1", json=SHIRT, headers=headers).get_json()
+    got = client.get("/api/v1/products/shirt-1", headers=headers)
+    assert got.status_code == 200
+    assert got.get_json() == {k: v for k, v in put.items() if k != "created"}
+    assert [v["stock"] for v in got.get_json()["variants"]] == [4, 0, None]
+    assert client.get("/api/v1/products/shirt-1").status_code == 401
+    assert client.get("/api/v1/products/shirt-1", headers=_token("agent")).status_code == 403
+
+
 def test_the_products_api_needs_a_shop_token_and_a_valid_body(client: FlaskClient) -> None:
     assert client.put("/api/v1/products/x", json=SHIRT).status_code == 401
     assert client.put("/api/v1/products/x", json=SHIRT, headers=_token("agent")).status_code == 403
@@ -70,8 +82,8 @@ def test_the_products_api_needs_a_shop_token_and_a_valid_body(client: FlaskClien
 
 def test_the_openapi_document_describes_the_products_api(client: FlaskClient) -> None:
     spec = client.get("/api/v1/openapi.json").get_json()
-    put = spec["paths"]["/api/v1/products/{product_id}"]["put"]
-    assert put["security"] == [{"bearerToken": []}]
+    path = spec["paths"]["/api/v1/products/{product_id}"]
+    assert path["put"]["security"] == path["get"]["security"] == [{"bearerToken": []}]
     assert "variants" in spec["components"]["schemas"]["Product"]["properties"]
 
 
