@@ -107,6 +107,11 @@ def parse_search_words(text: str, path: Path | str = FILE_NAME) -> SearchWords:
             listed = check.words(targets, table, word, word)
             if word.lower() in listed:
                 raise check.fail(table, word, f"{word!r} is given as its own synonym")
+            # A stop word is dropped from every search before synonyms are looked up.
+            stopped = [w for w in (word.lower(), *listed) if w in stop_words.get(lang, frozenset())]
+            if stopped:
+                raise check.fail(table, word, f"{stopped[0]!r} is also in stop_words.{lang}, so searches "
+                                 "never use it; remove it from one of the two", stopped[0])
             pairs.append((word.lower(), listed))
         synonyms[lang] = tuple(pairs)
     return SearchWords(synonyms=synonyms, stop_words=stop_words)

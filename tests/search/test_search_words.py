@@ -66,6 +66,10 @@ def test_a_good_file_parses() -> None:
         ('[synonyms.en]\nmoney = []\n', 2, "must be a list of words"),
         ('[synonyms.en]\nrefund = ["refund"]\n', 2, "its own synonym"),
         ('\n[antonyms.en]\nbig = ["small"]\n', 2, "unknown table 'antonyms'"),
+        ('[stop_words]\nen = ["please"]\n\n[synonyms.en]\nmoney = ["refund"]\nplease = ["help"]\n', 6,
+         "'please' is also in stop_words.en"),
+        ('[stop_words]\nfr = ["svp"]\n\n[synonyms.fr]\naide = [\n  "assistance",\n  "svp",\n]\n', 7,
+         "'svp' is also in stop_words.fr"),
     ],
 )
 def test_a_mistake_names_the_file_and_line(text: str, line: int, message: str) -> None:
