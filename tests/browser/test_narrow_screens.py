@@ -21,7 +21,7 @@ NOT_HTML = {
     "insights.report_csv", "desk.photo", "wizard.read", "articles.root",
     "articles_api.list_articles", "articles_api.get_article", "insights_api.report", "returns_api.show",
     "search_api.search_api", "search_api.suggest", "desk_api.tickets", "desk_api.ticket",
-    "orders_api.get_order", "studio.search_words_file", "web.csrf_token",
+    "orders_api.get_order", "catalogue_api.ProductResource", "studio.search_words_file", "web.csrf_token",
 }
 REPORTS = ("reasons", "self_help", "money", "gaps", "articles")
 
