@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Connection, case, func, insert, literal_column, select
+from sqlalchemy import ColumnClause, Connection, case, func, insert, literal_column, select
 
 from kb.insights.daily import clear_days
+from kb.insights.distinct import Seen, sync_seen
 from kb.insights.models import (
     OrderDay,
+    RefundDay,
+    ShopperDay,
     SoldDay,
     TicketCategoryDay,
     TicketDay,
@@ -24,7 +27,7 @@ from kb.insights.models import (
 )
 from kb.insights.sql import day_of, day_range, upsert_insert
 from kb.orders.models import Order, OrderItem
-from kb.tickets.models import Ticket, TicketItem, TicketKind, TicketStatus
+from kb.tickets.models import Refund, RefundStatus, Ticket, TicketItem, TicketKind, TicketStatus
 
 KEPT_RESOLUTIONS = ("exchange", "store_credit")  # the value the shop keeps
 
@@ -83,3 +86,37 @@ def recount_sold(connection: Connection, start: date, end: date) -> None:
         ["order_id", "day"], select(Order.id, day).where(placed))
     connection.execute(noted.on_conflict_do_update(index_elements=["order_id"],
                                                    set_={"day": noted.excluded.day}))
+
+
+SHOPPERS = Seen("shopper", ShopperDay, "email")
+
+
+def recount_shoppers(connection: Connection, start: date, end: date) -> None:
+    """Note who opened tickets from ``start`` to ``end`` (excluded): each shopper (e-mail in
+    any case) once a day and language, questions included, for the distinct shoppers."""
+    day = day_of(Ticket.created_at).label("day")
+    fresh = (select(day, Ticket.lang.label("lang"), func.lower(Ticket.email).label("email"))
+             .where(day_range(Ticket.created_at, start, end)).distinct())
+    sync_seen(connection, SHOPPERS, fresh, start, end)
+
+
+def recount_refunds(connection: Connection, start: date, end: date) -> None:
+    """Recount the confirmed refunds made from ``start`` to ``end`` (excluded), under the
+    language of their ticket, so that money in one language needs no join with the tickets."""
+    clear_days(connection, (RefundDay,), start, end)
+    day = day_of(Refund.created_at).label("day")
+    zero: ColumnClause[int] = literal_column("0")
+    guarantee = Refund.guarantee.is_(True)
+    totals = (select(day, Ticket.lang, Refund.currency,
+                     func.count(case((~guarantee, Refund.id))),
+                     func.sum(case((~guarantee, Refund.amount), else_=zero)),
+                     func.sum(Refund.goodwill),
+                     func.count(case((guarantee, Refund.id))),
+                     func.sum(case((guarantee, Refund.amount), else_=zero)))
+              .join(Ticket, Ticket.id == Refund.ticket_id)
+              .where(day_range(Refund.created_at, start, end),
+                     Refund.status == literal_column(f"'{RefundStatus.CONFIRMED.value}'"))
+              .group_by(day, Ticket.lang, Refund.currency))
+    connection.execute(insert(RefundDay).from_select(
+        ["day", "lang", "currency", "refunds", "refunded", "goodwill", "claims", "guarantee_paid"],
+        totals))

@@ -11,18 +11,19 @@ from sqlalchemy.sql.elements import ColumnElement
 from kb.articles.models import Article
 from kb.contact.models import ContactRequest
 from kb.extensions import db
+from kb.insights.daily_returns import SHOPPERS
+from kb.insights.distinct import count_distinct
 from kb.insights.models import (
     ArticleDay,
-    HelpVisitDay,
     SearchGapDay,
     WizardArticleDay,
     WizardDay,
 )
 from kb.insights.period import Period
 from kb.insights.returns_queries import in_period
+from kb.insights.rollup import VISITS
 from kb.insights.sql import as_date
 from kb.returns.models import WizardOutcome, WizardSession
-from kb.tickets.models import Ticket
 
 ABANDONED_AFTER = timedelta(hours=1)  # the assistant expires a session after an idle hour
 TOP_ARTICLES = 20
@@ -39,21 +40,14 @@ def _sessions_of(period: Period) -> list[ColumnElement[bool]]:
 def help_visits(period: Period) -> int:
     """Distinct help-centre visits: searches, article views, votes and assistant sessions.
 
-    Read from the daily rollup (kb.insights.rollup): one row per visit, day and language.
+    Read from first-seen counts (kb.insights.distinct), exact for any period.
     """
-    conditions = period_days(HelpVisitDay, period)
-    # GROUP BY then count: on SQLite several times faster than COUNT(DISTINCT) over a year.
-    visits = select(HelpVisitDay.visit_id).where(*conditions).group_by(HelpVisitDay.visit_id)
-    return int(db.session.scalar(select(func.count()).select_from(visits.subquery())) or 0)
+    return count_distinct(VISITS.kind, period)
 
 
 def shoppers_with_tickets(period: Period) -> int:
-    """Distinct shopper e-mails that opened a ticket in the period."""
-    conditions = [in_period(Ticket.created_at, period)]
-    if period.lang:
-        conditions.append(Ticket.lang == period.lang)
-    query = select(func.count(func.distinct(func.lower(Ticket.email)))).where(*conditions)
-    return int(db.session.scalar(query) or 0)
+    """Distinct shopper e-mails (in any case) that opened a ticket in the period."""
+    return count_distinct(SHOPPERS.kind, period)
 
 
 def _days_of(model: Any, period: Period) -> list[ColumnElement[bool]]:

@@ -224,6 +224,22 @@ class TicketValueDay(Model):
     kept: Mapped[Decimal] = mapped_column(Money)
 
 
+class RefundDay(Model):
+    """Confirmed refunds per UTC day (of the refund), language (of its ticket) and currency:
+    the refunds and guarantee claims, what each paid, and the goodwill on top."""
+
+    __tablename__ = "insights_refund_day"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    lang: Mapped[str] = mapped_column(String(5), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    refunds: Mapped[int] = mapped_column(Integer, default=0)
+    refunded: Mapped[Decimal] = mapped_column(Money)
+    goodwill: Mapped[Decimal] = mapped_column(Money)
+    claims: Mapped[int] = mapped_column(Integer, default=0)
+    guarantee_paid: Mapped[Decimal] = mapped_column(Money)
+
+
 class ArticleDay(Model):
     """Views, and helpful and unhelpful votes, per UTC day and article."""
 
@@ -235,3 +251,48 @@ class ArticleDay(Model):
     views: Mapped[int] = mapped_column(Integer, default=0)
     yes: Mapped[int] = mapped_column(Integer, default=0)
     no: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# Distinct visits and shoppers over any period, from additive daily figures
+# (kb.insights.distinct): a period's distinct count is the keys first seen on its days, plus the
+# keys seen again on its days whose previous day falls before the period.
+
+
+class ShopperDay(Model):
+    """A shopper (their lower-cased e-mail) who opened a ticket on a UTC day in a language."""
+
+    __tablename__ = "insights_shopper_day"
+    # The earlier and later days of one shopper (kb.insights.distinct).
+    __table_args__ = (Index("ix_insights_shopper_day_email", "email", "day", "lang"),)
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    lang: Mapped[str] = mapped_column(String(5), primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), primary_key=True)
+
+
+class FirstSeenDay(Model):
+    """How many visits or shoppers (``kind``) were seen for the first time on a UTC day, in a
+    language or in any of them (``scope`` "*")."""
+
+    __tablename__ = "insights_first_seen_day"
+
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(5), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SeenAgain(Model):
+    """A visit or shopper seen on a UTC day after an earlier one (``previous``, the last
+    before it), in a language or in any of them (``scope`` "*")."""
+
+    __tablename__ = "insights_seen_again"
+    # A long period reads the few rows whose previous day falls before it; a recount, the
+    # rows whose previous day it recounts.
+    __table_args__ = (Index("ix_insights_seen_again_previous", "kind", "previous", "day", "scope"),)
+
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(5), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    key: Mapped[str] = mapped_column(String(254), primary_key=True)
+    previous: Mapped[date] = mapped_column(Date)

@@ -38,13 +38,17 @@ from kb.contact.models import ContactRequest
 from kb.database import write_transaction
 from kb.extensions import db
 from kb.insights.daily import recount_gaps, recount_self_help
-from kb.insights.daily_returns import recount_sold, recount_tickets
+from kb.insights.daily_returns import recount_refunds, recount_shoppers, recount_sold, recount_tickets
 from kb.insights.models import (
     ArticleDay,
     ArticleView,
+    FirstSeenDay,
     HelpVisitDay,
     OrderDay,
+    RefundDay,
     SearchGapDay,
+    SeenAgain,
+    ShopperDay,
     SoldDay,
     TicketCategoryDay,
     TicketDay,
@@ -59,7 +63,7 @@ from kb.insights.sql import as_date, day_of, lock_rollups, upsert_insert
 from kb.orders.models import Order, OrderItem
 from kb.returns.models import WizardSession
 from kb.search.models import SearchLog
-from kb.tickets.models import Ticket, TicketItem
+from kb.tickets.models import Refund, Ticket, TicketItem
 from kb.types import utcnow
 
 # How far before the watermark each catch-up looks again: longer than any write transaction
@@ -75,7 +79,10 @@ ROLLUPS: dict[str, tuple[Recount, tuple[Any, ...]]] = {
     "sold": (recount_sold, (SoldDay, OrderDay)),
     "self_help": (recount_self_help, (WizardDay, WizardArticleDay)),
     "gaps": (recount_gaps, (SearchGapDay,)),
-    "visits": (recount_visits, (HelpVisitDay,)),
+    # The first-seen counts and seen-again rows of both visits and shoppers (kb.insights.distinct).
+    "visits": (recount_visits, (HelpVisitDay, FirstSeenDay, SeenAgain)),
+    "shoppers": (recount_shoppers, (ShopperDay,)),
+    "refunds": (recount_refunds, (RefundDay,)),
     "articles": (recount_articles, (ArticleDay,)),
 }
 
@@ -112,7 +119,11 @@ def _event_days(model: Any, *rollups: str) -> tuple[tuple[str, Callable[[], Any]
 
 _TICKET = (Ticket, Ticket.id == TicketItem.ticket_id)
 SOURCES = (
-    Source(Ticket.changed_at, _event_days(Ticket, "tickets")),
+    Source(Ticket.changed_at, (*_event_days(Ticket, "tickets", "shoppers"),
+                               # A ticket's language counts in its refunds, whenever made.
+                               ("refunds", _days(Ticket, Refund.created_at,
+                                                 (Refund, Refund.ticket_id == Ticket.id))))),
+    Source(Refund.changed_at, _event_days(Refund, "refunds")),
     Source(TicketItem.changed_at, (("tickets", _days(TicketItem, Ticket.created_at, _TICKET)),)),
     Source(Order.changed_at, (
         ("sold", _days(Order, Order.placed_at)),
@@ -228,7 +239,7 @@ def rebuild(advance: Callable[[int], None] | None = None) -> dict[str, int]:
 def event_days(connection: Connection | None = None) -> tuple[date, date] | None:
     """The first and last UTC day of any event the rollups count (None without events)."""
     connection = connection or db.session.connection()
-    columns = [Ticket.created_at, Order.placed_at, WizardSession.created_at,
+    columns = [Ticket.created_at, Refund.created_at, Order.placed_at, WizardSession.created_at,
                ContactRequest.created_at, SearchLog.created_at, Vote.created_at,
                ArticleView.created_at]
     firsts, lasts = [], []

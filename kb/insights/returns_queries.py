@@ -5,15 +5,15 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Float, and_, case, cast, func, select
+from sqlalchemy import Float, and_, cast, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from kb.extensions import db
-from kb.insights.models import SoldDay, TicketCategoryDay, TicketDay, TicketSkuDay, TicketValueDay
+from kb.insights.models import RefundDay, SoldDay, TicketCategoryDay, TicketDay, TicketSkuDay, TicketValueDay
 from kb.insights.period import Period
 from kb.insights.sql import as_date, ratio
 from kb.orders.models import OrderItem
-from kb.tickets.models import Refund, RefundStatus, Ticket
+from kb.tickets.models import Ticket
 
 TOP_PRODUCTS = 20
 ZERO = Decimal("0.00")
@@ -166,21 +166,17 @@ def returned_values(period: Period) -> dict[str, dict[str, Decimal]]:
 
 
 def refunds_paid(period: Period) -> dict[str, dict[str, Any]]:
-    """Per currency: confirmed refunds, goodwill and guarantee claims paid in the period."""
-    guarantee = Refund.guarantee.is_(True)
-    conditions = [Refund.status == RefundStatus.CONFIRMED, in_period(Refund.created_at, period)]
-    query = select(
-        Refund.currency,
-        func.count(case((~guarantee, Refund.id))).label("refunds"),
-        func.sum(case((~guarantee, Refund.amount), else_=0)).label("refunded"),
-        func.sum(Refund.goodwill).label("goodwill"),
-        func.count(case((guarantee, Refund.id))).label("claims"),
-        func.sum(case((guarantee, Refund.amount), else_=0)).label("guarantee"),
-    )
-    if period.lang:
-        query = query.join(Ticket, Ticket.id == Refund.ticket_id)
-        conditions.append(Ticket.lang == period.lang)
-    rows = db.session.execute(query.where(*conditions).group_by(Refund.currency)).all()
+    """Per currency: confirmed refunds, goodwill and guarantee claims paid in the period (from
+    the rollup, which files each refund under its ticket's language)."""
+    rows = db.session.execute(
+        select(RefundDay.currency, func.sum(RefundDay.refunds).label("refunds"),
+               func.sum(RefundDay.refunded).label("refunded"),
+               func.sum(RefundDay.goodwill).label("goodwill"),
+               func.sum(RefundDay.claims).label("claims"),
+               func.sum(RefundDay.guarantee_paid).label("guarantee"))
+        .where(*_rollup_days(RefundDay, period))
+        .group_by(RefundDay.currency)
+    ).all()
     return {
         row.currency: {
             "refunds": int(row.refunds),

@@ -5,6 +5,7 @@ Searches, assistant sessions, contact questions, article views and votes all car
 visit id. ``recount_visits`` adds the visits of the events of some days; kb.insights.refresh
 calls it for the days whose events changed, and ``kb insights rebuild`` for every day.
 Visits are only ever added: a search deleted by the retention prune leaves its visit counted.
+The distinct visits of a period are read from first-seen counts (kb.insights.distinct).
 ``recount_articles`` recounts whole days, like the other rollups (kb.insights.daily).
 """
 
@@ -13,13 +14,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnClause, Connection, case, func, insert, literal_column, select, true, union, union_all
+from sqlalchemy import ColumnClause, Connection, case, func, insert, literal_column, select, union, union_all
 
 from kb.articles.models import Article, Vote
 from kb.contact.models import ContactRequest
 from kb.insights.daily import clear_days
+from kb.insights.distinct import Seen, sync_seen
 from kb.insights.models import ArticleDay, ArticleView, HelpVisitDay
-from kb.insights.sql import day_of, day_range, upsert_insert
+from kb.insights.sql import day_of, day_range
 from kb.returns.models import WizardSession
 from kb.search.models import SearchLog
 
@@ -38,17 +40,15 @@ def visit_days_source(start: date, end: date) -> Any:
                 Article, Article.id == model.article_id)
         return query.where(model.visit_id != "", day_range(model.created_at, start, end))
 
-    return union(*(of(model) for model in VISIT_MODELS)).subquery()
+    return union(*(of(model) for model in VISIT_MODELS))
+
+
+VISITS = Seen("visit", HelpVisitDay, "visit_id")
 
 
 def recount_visits(connection: Connection, start: date, end: date) -> None:
     """Add the visits seen from ``start`` to ``end`` (excluded) that the rollup lacks."""
-    found = visit_days_source(start, end)
-    # "WHERE true": SQLite needs a WHERE before ON CONFLICT to parse an INSERT ... SELECT.
-    rows = select(*found.c).where(true())
-    statement = upsert_insert(connection, HelpVisitDay).from_select(
-        ["day", "lang", "visit_id"], rows).on_conflict_do_nothing()
-    connection.execute(statement)
+    sync_seen(connection, VISITS, visit_days_source(start, end), start, end, keep_gone=True)
 
 
 def recount_articles(connection: Connection, start: date, end: date) -> None:

@@ -190,6 +190,8 @@ class Refund(Model):
     created_by_key: Mapped[str | None] = mapped_column(String(60))
     confirmed_by: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The insights rollups follow refunds (a pending one counts once confirmed).
+    changed_at: Mapped[datetime | None] = change_marker()
 
     ticket: Mapped[Ticket] = relationship(back_populates="refunds")
 
