@@ -15,10 +15,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnClause, Connection, and_, case, delete, func, insert, literal_column, or_, select
+from sqlalchemy.sql.elements import ColumnElement
 
 from kb.contact.models import ContactRequest
-from kb.insights.models import SearchGapDay, WizardArticleDay, WizardDay
-from kb.insights.sql import day_of, day_range, lock_rollups
+from kb.insights.models import SearchGapDay, SearchGapTotal, WizardArticleDay, WizardDay
+from kb.insights.sql import day_of, day_range, lock_rollups, upsert_insert
 from kb.returns.models import WizardOutcome, WizardSession
 from kb.search.models import SearchLog
 
@@ -108,8 +109,23 @@ def recount_self_help(connection: Connection, start: date, end: date) -> None:
         connection.execute(model.__table__.insert(), batch)
 
 
+def _move_gap_totals(connection: Connection, sign: int, *days: ColumnElement[bool]) -> None:
+    """Add (``sign`` 1) or take back (-1) the gap rows of some days from the queries' totals."""
+    searches = func.sum(SearchGapDay.searches)
+    rows = (select(SearchGapDay.kind, SearchGapDay.lang, SearchGapDay.normalized,
+                   searches if sign > 0 else -searches)
+            .where(*days).group_by(SearchGapDay.kind, SearchGapDay.lang, SearchGapDay.normalized))
+    statement = upsert_insert(connection, SearchGapTotal).from_select(
+        ["kind", "lang", "normalized", "searches"], rows)
+    connection.execute(statement.on_conflict_do_update(
+        index_elements=["kind", "lang", "normalized"],
+        set_={"searches": SearchGapTotal.searches + statement.excluded.searches}))
+
+
 def recount_gaps(connection: Connection, start: date, end: date) -> None:
     """Recount the searches that found nothing or whose results nobody opened, in SQL."""
+    in_days = (SearchGapDay.day >= start, SearchGapDay.day < end)
+    _move_gap_totals(connection, -1, *in_days)
     clear_days(connection, (SearchGapDay,), start, end)
     zero: ColumnClause[int] = literal_column("0")
     kind = case((SearchLog.results == zero, literal_column("'none'")),
@@ -125,6 +141,7 @@ def recount_gaps(connection: Connection, start: date, end: date) -> None:
     )
     columns = ["day", "lang", "kind", "normalized", "searches", "last_seen"]
     connection.execute(insert(SearchGapDay).from_select(columns, found))
+    _move_gap_totals(connection, 1, *in_days)
 
 
 def forget_searches_before(connection: Connection, cutoff: datetime) -> None:
@@ -135,5 +152,6 @@ def forget_searches_before(connection: Connection, cutoff: datetime) -> None:
     """
     lock_rollups(connection)
     first_kept = day_of_moment(cutoff)
+    _move_gap_totals(connection, -1, SearchGapDay.day < first_kept)
     connection.execute(delete(SearchGapDay).where(SearchGapDay.day < first_kept))
     recount_gaps(connection, first_kept, first_kept + timedelta(days=1))  # lost its earlier searches

@@ -15,7 +15,6 @@ from kb.insights.daily_returns import SHOPPERS
 from kb.insights.distinct import count_distinct
 from kb.insights.models import (
     ArticleDay,
-    SearchGapDay,
     WizardArticleDay,
     WizardDay,
 )
@@ -52,25 +51,6 @@ def shoppers_with_tickets(period: Period) -> int:
 
 def _days_of(model: Any, period: Period) -> list[ColumnElement[bool]]:
     conditions = [model.day >= period.start, model.day <= period.end]
-    if period.lang:
-        conditions.append(model.lang == period.lang)
-    return conditions
-
-
-LONG_PERIOD_DAYS = 120
-
-
-def period_days(model: Any, period: Period) -> list[ColumnElement[bool]]:
-    """The rollup rows of the period's days (and language).
-
-    On SQLite a long period hides the day from the planner, which would otherwise take the
-    day range of the primary key and sort a year's rows; it then reads the rollup's index that
-    is in group order instead (a short period is quicker by its day range).
-    """
-    day: Any = model.day
-    if period.days >= LONG_PERIOD_DAYS and db.engine.dialect.name == "sqlite":
-        day = func.coalesce(model.day, model.day)
-    conditions = [day >= period.start, day <= period.end]
     if period.lang:
         conditions.append(model.lang == period.lang)
     return conditions
@@ -172,27 +152,6 @@ def articles_before_ticket(period: Period, limit: int = TOP_ARTICLES) -> list[di
         .limit(limit)
     ).all()
     return [{"key": r.key, "sessions": int(r.sessions), "opened": int(r.opened)} for r in rows]
-
-
-def searches_without_answer(period: Period, opened: bool, limit: int = TOP_QUERIES) -> list[dict]:
-    """Searches with no results (``opened=False``) or whose results nobody opened, grouped."""
-    kind = "unopened" if opened else "none"
-    count = func.sum(SearchGapDay.searches)
-    last_seen = func.max(SearchGapDay.last_seen)
-    query = (
-        select(SearchGapDay.normalized, SearchGapDay.lang, count.label("searches"),
-               last_seen.label("last"))
-        .where(*period_days(SearchGapDay, period), SearchGapDay.kind == kind)
-        .group_by(SearchGapDay.normalized, SearchGapDay.lang)
-        .order_by(count.desc(), last_seen.desc(), SearchGapDay.normalized, SearchGapDay.lang)
-        .limit(limit)
-    )
-    rows = db.session.execute(query).all()
-    return [
-        {"key": r.normalized, "lang": r.lang, "searches": int(r.searches),
-         "last_seen": r.last}
-        for r in rows
-    ]
 
 
 def article_figures(period: Period) -> list[dict[str, Any]]:

@@ -146,6 +146,23 @@ class SearchGapDay(Model):
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class SearchGapTotal(Model):
+    """Each unanswered query's searches over every day ``insights_search_gap_day`` holds.
+
+    Never less than its searches in any period: a long period's top list reads the queries in
+    the order of these totals and stops once no query left can reach it
+    (kb.insights.gap_queries).
+    """
+
+    __tablename__ = "insights_search_gap_total"
+    __table_args__ = (Index("ix_insights_search_gap_total_rank", "kind", "searches"),)
+
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    lang: Mapped[str] = mapped_column(String(5), primary_key=True)
+    normalized: Mapped[str] = mapped_column(String(200), primary_key=True)
+    searches: Mapped[int] = mapped_column(Integer, default=0)
+
+
 # Open sessions that were seen in the last hour are not abandoned yet (kb.insights.help_queries).
 OPEN_SESSIONS_INDEX = Index("ix_wizard_session_open_seen", WizardSession.__table__.c.outcome,
                             WizardSession.__table__.c.last_seen_at)

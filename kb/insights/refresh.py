@@ -47,6 +47,7 @@ from kb.insights.models import (
     OrderDay,
     RefundDay,
     SearchGapDay,
+    SearchGapTotal,
     SeenAgain,
     ShopperDay,
     SoldDay,
@@ -78,7 +79,7 @@ ROLLUPS: dict[str, tuple[Recount, tuple[Any, ...]]] = {
     "tickets": (recount_tickets, (TicketDay, TicketCategoryDay, TicketSkuDay, TicketValueDay)),
     "sold": (recount_sold, (SoldDay, OrderDay)),
     "self_help": (recount_self_help, (WizardDay, WizardArticleDay)),
-    "gaps": (recount_gaps, (SearchGapDay,)),
+    "gaps": (recount_gaps, (SearchGapDay, SearchGapTotal)),
     # The first-seen counts and seen-again rows of both visits and shoppers (kb.insights.distinct).
     "visits": (recount_visits, (HelpVisitDay, FirstSeenDay, SeenAgain)),
     "shoppers": (recount_shoppers, (ShopperDay,)),

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from kb.insights import gap_queries as gaps
 from kb.insights import help_queries as helps
 from kb.insights import returns_queries as returns
 from kb.insights.period import Period
@@ -102,8 +103,8 @@ def money_report(period: Period) -> Report:
 
 def gaps_report(period: Period) -> Report:
     """Searches that found nothing, and searches whose results nobody opened."""
-    no_results = helps.searches_without_answer(period, opened=False)
-    not_opened = helps.searches_without_answer(period, opened=True)
+    no_results = gaps.searches_without_answer(period, opened=False)
+    not_opened = gaps.searches_without_answer(period, opened=True)
     return {"no_results": no_results, "not_opened": not_opened}
 
 

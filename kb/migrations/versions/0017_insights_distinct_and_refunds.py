@@ -1,4 +1,4 @@
-"""insights: distinct visits and shoppers from first-seen counts, refunds by language
+"""insights: distinct visits and shoppers from first-seen counts, refunds by language, gap totals
 
 A year's distinct visits were counted from one row per visit and day (millions at volume), and
 the distinct shoppers from every ticket. Now each visit or shopper counts on the first day of a
@@ -7,7 +7,9 @@ for the first time each day, ``insights_seen_again`` the few seen again after an
 with that day; ``insights_shopper_day`` notes each shopper once a day and language. Money in one
 language joined every refund with its ticket: ``insights_refund_day`` files the confirmed
 refunds under their ticket's language, and ``refund`` gets the change marker the rollups follow.
-All are filled here from what the rollups and events hold.
+A long period's knowledge gaps grouped every unanswered query's rows of every day: each query's
+total over every day (``insights_search_gap_total``) lets the list count only the queries that
+can enter it. All are filled here from what the rollups and events hold.
 
 Revision ID: 0017
 Revises: 0016
@@ -48,6 +50,10 @@ def upgrade() -> None:
         FROM refund r JOIN ticket t ON t.id = r.ticket_id
         WHERE r.status = 'confirmed'
         GROUP BY {_day('r.created_at')}, t.lang, r.currency""")
+    op.execute("""
+        INSERT INTO insights_search_gap_total (kind, lang, normalized, searches)
+        SELECT kind, lang, normalized, sum(searches) FROM insights_search_gap_day
+        GROUP BY kind, lang, normalized""")
 
 
 def _day(column: str) -> str:
@@ -97,6 +103,15 @@ def _create_tables() -> None:
         sa.Column("guarantee_paid", kb.types.Money(), nullable=False),
         sa.PrimaryKeyConstraint("day", "lang", "currency", name=op.f("pk_insights_refund_day")),
     )
+    op.create_table(
+        "insights_search_gap_total",
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("lang", sa.String(length=5), nullable=False),
+        sa.Column("normalized", sa.String(length=200), nullable=False),
+        sa.Column("searches", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("kind", "lang", "normalized", name=op.f("pk_insights_search_gap_total")),
+    )
+    op.create_index("ix_insights_search_gap_total_rank", "insights_search_gap_total", ["kind", "searches"])
 
 
 def _fill_first_seen(kind: str, table: str, key: str) -> None:
@@ -117,6 +132,8 @@ def _fill_first_seen(kind: str, table: str, key: str) -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_insights_search_gap_total_rank", table_name="insights_search_gap_total")
+    op.drop_table("insights_search_gap_total")
     op.drop_table("insights_refund_day")
     op.drop_index("ix_insights_seen_again_previous", table_name="insights_seen_again")
     op.drop_table("insights_seen_again")
