@@ -21,7 +21,7 @@ from kb.insights.help_queries import TOP_QUERIES
 from kb.insights.models import SearchGapDay, SearchGapTotal
 from kb.insights.period import Period
 
-SHORT_PERIOD_DAYS = 7  # up to this, grouping the days' rows is quicker
+SHORT_PERIOD_DAYS = 31  # up to this, grouping the days' rows is quicker
 CANDIDATES = 200  # queries counted together
 MAX_CANDIDATES = 4000  # past this many, grouping every row is quicker
 LONG_PERIOD_DAYS = 120

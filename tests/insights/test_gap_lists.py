@@ -44,7 +44,9 @@ def searches(app: Flask) -> None:
 
 
 @pytest.mark.parametrize("limit", [1, 5, 50])
-def test_long_periods_list_what_grouping_every_row_lists(searches: None, limit: int) -> None:
+def test_long_periods_list_what_grouping_every_row_lists(searches: None, limit: int,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(gap_queries, "SHORT_PERIOD_DAYS", 7)  # every period here is "long"
     periods = [Period(FIRST + timedelta(days=start), FIRST + timedelta(days=start + length - 1), lang)
                for start in (0, 3, 17) for length in (8, 15, 40) for lang in (None, "en", "fr")]
     full = 0
