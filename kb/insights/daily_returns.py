@@ -20,20 +20,28 @@ from kb.insights.models import (
     RefundDay,
     ShopperDay,
     SoldDay,
+    SoldMonth,
     TicketCategoryDay,
     TicketDay,
     TicketSkuDay,
+    TicketSkuMonth,
     TicketValueDay,
 )
+from kb.insights.months import move_months
 from kb.insights.sql import day_of, day_range, upsert_insert
 from kb.orders.models import Order, OrderItem
 from kb.tickets.models import Refund, RefundStatus, Ticket, TicketItem, TicketKind, TicketStatus
 
 KEPT_RESOLUTIONS = ("exchange", "store_credit")  # the value the shop keeps
+# The month sums of two day rollups (kb.insights.months): the day and month models, the
+# columns they share and those they sum.
+_SKU_MONTHS = (TicketSkuDay, TicketSkuMonth, ("lang", "sku", "declined"), ("tickets", "units"))
+_SOLD_MONTHS = (SoldDay, SoldMonth, ("sku",), ("lines", "units"))
 
 
 def recount_tickets(connection: Connection, start: date, end: date) -> None:
     """Recount the tickets opened from ``start`` to ``end`` (excluded)."""
+    move_months(connection, *_SKU_MONTHS, -1, start, end)
     clear_days(connection, (TicketDay, TicketCategoryDay, TicketSkuDay, TicketValueDay), start, end)
     day = day_of(Ticket.created_at).label("day")
     # Constants written into the SQL: a bound parameter in the SELECT and again in the GROUP
@@ -53,6 +61,7 @@ def recount_tickets(connection: Connection, start: date, end: date) -> None:
               .where(*returns).group_by(day, Ticket.lang, TicketItem.sku, declined))
     connection.execute(insert(TicketSkuDay).from_select(
         ["day", "lang", "sku", "declined", "tickets", "units"], by_sku))
+    move_months(connection, *_SKU_MONTHS, 1, start, end)
 
     by_category = (select(day, Ticket.lang, OrderItem.category,
                           func.count(func.distinct(Ticket.id)), func.sum(TicketItem.quantity))
@@ -74,6 +83,7 @@ def recount_tickets(connection: Connection, start: date, end: date) -> None:
 def recount_sold(connection: Connection, start: date, end: date) -> None:
     """Recount the order lines of the orders placed from ``start`` to ``end`` (excluded), and
     note the day each of those orders counts under."""
+    move_months(connection, *_SOLD_MONTHS, -1, start, end)
     clear_days(connection, (SoldDay,), start, end)
     day = day_of(Order.placed_at).label("day")
     placed = day_range(Order.placed_at, start, end)
@@ -81,6 +91,7 @@ def recount_sold(connection: Connection, start: date, end: date) -> None:
             .join(OrderItem, OrderItem.order_id == Order.id)
             .where(placed).group_by(day, OrderItem.sku))
     connection.execute(insert(SoldDay).from_select(["day", "sku", "lines", "units"], sold))
+    move_months(connection, *_SOLD_MONTHS, 1, start, end)
     # "WHERE" present: SQLite needs one before ON CONFLICT to parse an INSERT ... SELECT.
     noted = upsert_insert(connection, OrderDay).from_select(
         ["order_id", "day"], select(Order.id, day).where(placed))

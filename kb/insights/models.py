@@ -193,6 +193,31 @@ class TicketSkuDay(Model):
     units: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class TicketSkuMonth(Model):
+    """``insights_ticket_sku_day`` summed by calendar month: a long period reads its whole
+    months here and only its first and last partial months by day (kb.insights.months)."""
+
+    __tablename__ = "insights_ticket_sku_month"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)  # its first day
+    lang: Mapped[str] = mapped_column(String(5), primary_key=True)
+    sku: Mapped[str] = mapped_column(String(64), primary_key=True)
+    declined: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    tickets: Mapped[int] = mapped_column(Integer, default=0)
+    units: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SoldMonth(Model):
+    """``insights_sold_day`` summed by calendar month (kb.insights.months)."""
+
+    __tablename__ = "insights_sold_month"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)  # its first day
+    sku: Mapped[str] = mapped_column(String(64), primary_key=True)
+    lines: Mapped[int] = mapped_column(Integer, default=0)
+    units: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class SoldDay(Model):
     """Units sold per UTC day (of the order) and SKU; ``lines`` counts the order lines."""
 

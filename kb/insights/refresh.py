@@ -51,9 +51,11 @@ from kb.insights.models import (
     SeenAgain,
     ShopperDay,
     SoldDay,
+    SoldMonth,
     TicketCategoryDay,
     TicketDay,
     TicketSkuDay,
+    TicketSkuMonth,
     TicketValueDay,
     Watermark,
     WizardArticleDay,
@@ -76,8 +78,9 @@ REBUILD_DAYS = 31  # days recounted together by a rebuild: bounds what one state
 Recount = Callable[[Connection, date, date], None]
 # Each rollup: the function that recounts some days of it, and its tables.
 ROLLUPS: dict[str, tuple[Recount, tuple[Any, ...]]] = {
-    "tickets": (recount_tickets, (TicketDay, TicketCategoryDay, TicketSkuDay, TicketValueDay)),
-    "sold": (recount_sold, (SoldDay, OrderDay)),
+    "tickets": (recount_tickets, (TicketDay, TicketCategoryDay, TicketSkuDay, TicketSkuMonth,
+                                  TicketValueDay)),
+    "sold": (recount_sold, (SoldDay, SoldMonth, OrderDay)),
     "self_help": (recount_self_help, (WizardDay, WizardArticleDay)),
     "gaps": (recount_gaps, (SearchGapDay, SearchGapTotal)),
     # The first-seen counts and seen-again rows of both visits and shoppers (kb.insights.distinct).

@@ -5,11 +5,21 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Float, and_, cast, func, select
+from sqlalchemy import Float, and_, cast, func, select, union_all
 from sqlalchemy.sql.elements import ColumnElement
 
 from kb.extensions import db
-from kb.insights.models import RefundDay, SoldDay, TicketCategoryDay, TicketDay, TicketSkuDay, TicketValueDay
+from kb.insights.models import (
+    RefundDay,
+    SoldDay,
+    SoldMonth,
+    TicketCategoryDay,
+    TicketDay,
+    TicketSkuDay,
+    TicketSkuMonth,
+    TicketValueDay,
+)
+from kb.insights.months import split
 from kb.insights.period import Period
 from kb.insights.sql import as_date, ratio
 from kb.orders.models import OrderItem
@@ -82,14 +92,43 @@ def tickets_by_category(period: Period) -> list[dict[str, Any]]:
     return [{"key": r.key, "tickets": int(r.tickets), "units": int(r.units)} for r in rows]
 
 
+def _sku_rows(period: Period, by_lang: bool = True, declined: bool = True) -> Any:
+    """The ticket rows by SKU of the period: its whole months' rows and its other days'."""
+    parts = split(period)
+    parts_of = []
+    for model, conditions in ((TicketSkuDay, parts.day_rows(TicketSkuDay)),
+                              (TicketSkuMonth, parts.month_rows(TicketSkuMonth))):
+        if conditions is None:
+            continue
+        if by_lang and period.lang:
+            conditions.append(model.lang == period.lang)
+        if not declined:
+            conditions.append(model.declined == 0)
+        parts_of.append(select(model.sku.label("sku"), model.tickets.label("tickets"),
+                               model.units.label("units")).where(*conditions))
+    return union_all(*parts_of).subquery()
+
+
+def _sold_rows(period: Period) -> Any:
+    """The units sold by SKU in the period: its whole months' rows and its other days'."""
+    parts = split(period)
+    parts_of = [select(SoldDay.sku.label("sku"), SoldDay.units.label("units"))
+                .where(*parts.day_rows(SoldDay))]
+    months = parts.month_rows(SoldMonth)
+    if months is not None:
+        parts_of.append(select(SoldMonth.sku.label("sku"), SoldMonth.units.label("units"))
+                        .where(*months))
+    return union_all(*parts_of).subquery()
+
+
 def tickets_by_product(period: Period, limit: int = TOP_PRODUCTS) -> list[dict[str, Any]]:
     """The SKUs in the most tickets, with their returned units and a name."""
-    tickets = func.sum(TicketSkuDay.tickets)
+    rows_of = _sku_rows(period)
+    tickets = func.sum(rows_of.c.tickets)
     rows = db.session.execute(
-        select(TicketSkuDay.sku, tickets, func.sum(TicketSkuDay.units))
-        .where(*_rollup_days(TicketSkuDay, period))
-        .group_by(TicketSkuDay.sku)
-        .order_by(tickets.desc(), TicketSkuDay.sku)
+        select(rows_of.c.sku, tickets, func.sum(rows_of.c.units))
+        .group_by(rows_of.c.sku)
+        .order_by(tickets.desc(), rows_of.c.sku)
         .limit(limit)
     ).all()
     names = product_names({sku for sku, _t, _u in rows})
@@ -115,16 +154,16 @@ def return_rates(period: Period, limit: int = TOP_PRODUCTS) -> list[dict[str, An
     Declined tickets do not count. Orders carry no language, so neither side is filtered by
     language. A SKU needs at least one unit sold in the period to have a rate.
     """
+    returned_rows = _sku_rows(period, by_lang=False, declined=False)
     returned = (
-        select(TicketSkuDay.sku.label("sku"), func.sum(TicketSkuDay.units).label("units"))
-        .where(*_rollup_days(TicketSkuDay, period, by_lang=False), TicketSkuDay.declined == 0)
-        .group_by(TicketSkuDay.sku)
+        select(returned_rows.c.sku.label("sku"), func.sum(returned_rows.c.units).label("units"))
+        .group_by(returned_rows.c.sku)
         .subquery()
     )
+    sold_rows = _sold_rows(period)
     sold = (
-        select(SoldDay.sku.label("sku"), func.sum(SoldDay.units).label("units"))
-        .where(*_rollup_days(SoldDay, period, by_lang=False))
-        .group_by(SoldDay.sku)
+        select(sold_rows.c.sku.label("sku"), func.sum(sold_rows.c.units).label("units"))
+        .group_by(sold_rows.c.sku)
         .subquery()
     )
     rate = cast(returned.c.units, Float) / sold.c.units

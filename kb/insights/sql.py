@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Date, and_, cast, func, select
+from sqlalchemy import Connection, Date, and_, cast, func, literal_column, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.elements import ColumnElement
@@ -36,6 +36,14 @@ def day_of(column: Any) -> ColumnElement[Any]:
     if _dialect() == "postgresql":
         return cast(func.timezone("UTC", column), Date)
     return func.date(column)
+
+
+def month_of(day: Any) -> ColumnElement[Any]:
+    """The first day of the month of a date column, as SQL (constants written into it, so that
+    a GROUP BY repeats the very same expression)."""
+    if _dialect() == "postgresql":
+        return cast(func.date_trunc(literal_column("'month'"), day), Date)
+    return func.date(day, literal_column("'start of month'"))
 
 
 def day_range(column: Any, start: date, end: date) -> ColumnElement[bool]:

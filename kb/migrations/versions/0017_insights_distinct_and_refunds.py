@@ -9,7 +9,8 @@ language joined every refund with its ticket: ``insights_refund_day`` files the 
 refunds under their ticket's language, and ``refund`` gets the change marker the rollups follow.
 A long period's knowledge gaps grouped every unanswered query's rows of every day: each query's
 total over every day (``insights_search_gap_total``) lets the list count only the queries that
-can enter it. All are filled here from what the rollups and events hold.
+can enter it. A long period's products and return rates read the SKU rollups' whole months from
+``insights_ticket_sku_month`` and ``insights_sold_month``. All are filled here from what the rollups and events hold.
 
 Revision ID: 0017
 Revises: 0016
@@ -50,6 +51,15 @@ def upgrade() -> None:
         FROM refund r JOIN ticket t ON t.id = r.ticket_id
         WHERE r.status = 'confirmed'
         GROUP BY {_day('r.created_at')}, t.lang, r.currency""")
+    month = ("CAST(date_trunc('month', day) AS date)" if op.get_bind().dialect.name == "postgresql"
+             else "date(day, 'start of month')")
+    op.execute(f"""
+        INSERT INTO insights_ticket_sku_month (month, lang, sku, declined, tickets, units)
+        SELECT {month}, lang, sku, declined, sum(tickets), sum(units) FROM insights_ticket_sku_day
+        GROUP BY {month}, lang, sku, declined""")
+    op.execute(f"""
+        INSERT INTO insights_sold_month (month, sku, lines, units)
+        SELECT {month}, sku, sum(lines), sum(units) FROM insights_sold_day GROUP BY {month}, sku""")
     op.execute("""
         INSERT INTO insights_search_gap_total (kind, lang, normalized, searches)
         SELECT kind, lang, normalized, sum(searches) FROM insights_search_gap_day
@@ -111,6 +121,24 @@ def _create_tables() -> None:
         sa.Column("searches", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("kind", "lang", "normalized", name=op.f("pk_insights_search_gap_total")),
     )
+    op.create_table(
+        "insights_ticket_sku_month",
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("lang", sa.String(length=5), nullable=False),
+        sa.Column("sku", sa.String(length=64), nullable=False),
+        sa.Column("declined", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("tickets", sa.Integer(), nullable=False),
+        sa.Column("units", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("month", "lang", "sku", "declined", name=op.f("pk_insights_ticket_sku_month")),
+    )
+    op.create_table(
+        "insights_sold_month",
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("sku", sa.String(length=64), nullable=False),
+        sa.Column("lines", sa.Integer(), nullable=False),
+        sa.Column("units", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("month", "sku", name=op.f("pk_insights_sold_month")),
+    )
     op.create_index("ix_insights_search_gap_total_rank", "insights_search_gap_total", ["kind", "searches"])
 
 
@@ -132,6 +160,8 @@ def _fill_first_seen(kind: str, table: str, key: str) -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("insights_sold_month")
+    op.drop_table("insights_ticket_sku_month")
     op.drop_index("ix_insights_search_gap_total_rank", table_name="insights_search_gap_total")
     op.drop_table("insights_search_gap_total")
     op.drop_table("insights_refund_day")
