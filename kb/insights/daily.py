@@ -18,7 +18,8 @@ from sqlalchemy import ColumnClause, Connection, and_, case, delete, func, inser
 from sqlalchemy.sql.elements import ColumnElement
 
 from kb.contact.models import ContactRequest
-from kb.insights.models import SearchGapDay, SearchGapTotal, WizardArticleDay, WizardDay
+from kb.insights.models import SearchGapDay, SearchGapMonth, SearchGapTotal, WizardArticleDay, WizardDay
+from kb.insights.months import move_months
 from kb.insights.sql import day_of, day_range, lock_rollups, upsert_insert
 from kb.returns.models import WizardOutcome, WizardSession
 from kb.search.models import SearchLog
@@ -109,6 +110,9 @@ def recount_self_help(connection: Connection, start: date, end: date) -> None:
         connection.execute(model.__table__.insert(), batch)
 
 
+_GAP_MONTHS = (SearchGapDay, SearchGapMonth, ("kind", "lang", "normalized"), ("searches",))
+
+
 def _move_gap_totals(connection: Connection, sign: int, *days: ColumnElement[bool]) -> None:
     """Add (``sign`` 1) or take back (-1) the gap rows of some days from the queries' totals."""
     searches = func.sum(SearchGapDay.searches)
@@ -126,6 +130,7 @@ def recount_gaps(connection: Connection, start: date, end: date) -> None:
     """Recount the searches that found nothing or whose results nobody opened, in SQL."""
     in_days = (SearchGapDay.day >= start, SearchGapDay.day < end)
     _move_gap_totals(connection, -1, *in_days)
+    move_months(connection, *_GAP_MONTHS, -1, start, end)
     clear_days(connection, (SearchGapDay,), start, end)
     zero: ColumnClause[int] = literal_column("0")
     kind = case((SearchLog.results == zero, literal_column("'none'")),
@@ -142,6 +147,7 @@ def recount_gaps(connection: Connection, start: date, end: date) -> None:
     columns = ["day", "lang", "kind", "normalized", "searches", "last_seen"]
     connection.execute(insert(SearchGapDay).from_select(columns, found))
     _move_gap_totals(connection, 1, *in_days)
+    move_months(connection, *_GAP_MONTHS, 1, start, end)
 
 
 def forget_searches_before(connection: Connection, cutoff: datetime) -> None:
@@ -153,5 +159,6 @@ def forget_searches_before(connection: Connection, cutoff: datetime) -> None:
     lock_rollups(connection)
     first_kept = day_of_moment(cutoff)
     _move_gap_totals(connection, -1, SearchGapDay.day < first_kept)
+    move_months(connection, *_GAP_MONTHS, -1, date.min, first_kept)
     connection.execute(delete(SearchGapDay).where(SearchGapDay.day < first_kept))
     recount_gaps(connection, first_kept, first_kept + timedelta(days=1))  # lost its earlier searches

@@ -5,7 +5,8 @@ query searched every day has a row every day), so it reads the queries in the or
 totals over every day (``insights_search_gap_total``, never less than their searches in any
 period) and counts only those: once the list is full and its last query was searched more
 often than the next query's total, no query left can enter it, and the list is the one the
-grouping of every row would give (the same SQL orders the queries that can be in it).
+grouping of every row would give (the same SQL orders the queries that can be in it). Counting
+reads each query's whole months from their sums (kb.insights.months) and its other days by day.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, union_all
 from sqlalchemy.sql.elements import ColumnElement
 
 from kb.extensions import db
 from kb.insights.help_queries import TOP_QUERIES
-from kb.insights.models import SearchGapDay, SearchGapTotal
+from kb.insights.models import SearchGapDay, SearchGapMonth, SearchGapTotal
+from kb.insights.months import split
 from kb.insights.period import Period
 
 SHORT_PERIOD_DAYS = 31  # up to this, grouping the days' rows is quicker
@@ -98,11 +100,20 @@ def _keys_that_can_rank(period: Period, kind: str, limit: int) -> set[Key] | Non
 
 
 def _counts(period: Period, kind: str, keys: set[Key]) -> dict[Key, int]:
-    """The searches of some queries in the period (those searched in it)."""
+    """The searches of some queries in the period: their whole months' sums and other days'."""
     names = sorted({name for name, _lang in keys})
-    rows = db.session.execute(
-        select(SearchGapDay.normalized, SearchGapDay.lang, func.sum(SearchGapDay.searches))
+    parts = split(period)
+    sources: list[Any] = [
+        select(SearchGapDay.normalized, SearchGapDay.lang, SearchGapDay.searches)
         .where(SearchGapDay.kind == kind, SearchGapDay.normalized.in_(names),
-               SearchGapDay.day >= period.start, SearchGapDay.day <= period.end)
-        .group_by(SearchGapDay.normalized, SearchGapDay.lang)).all()
+               *parts.day_rows(SearchGapDay))]
+    months = parts.month_rows(SearchGapMonth)
+    if months is not None:
+        sources.append(select(SearchGapMonth.normalized, SearchGapMonth.lang, SearchGapMonth.searches)
+                       .where(SearchGapMonth.kind == kind, SearchGapMonth.normalized.in_(names),
+                              *months))
+    rows_of = union_all(*sources).subquery()
+    rows = db.session.execute(
+        select(rows_of.c.normalized, rows_of.c.lang, func.sum(rows_of.c.searches))
+        .group_by(rows_of.c.normalized, rows_of.c.lang)).all()
     return {(name, lang): int(n) for name, lang, n in rows if (name, lang) in keys}

@@ -146,6 +146,21 @@ class SearchGapDay(Model):
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class SearchGapMonth(Model):
+    """``insights_search_gap_day``'s searches summed by calendar month (kb.insights.months)."""
+
+    __tablename__ = "insights_search_gap_month"
+    # A long period counts some queries' searches: their months in order.
+    __table_args__ = (Index("ix_insights_search_gap_month_query", "kind", "normalized", "lang",
+                            "month", "searches"),)
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)  # its first day
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    lang: Mapped[str] = mapped_column(String(5), primary_key=True)
+    normalized: Mapped[str] = mapped_column(String(200), primary_key=True)
+    searches: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class SearchGapTotal(Model):
     """Each unanswered query's searches over every day ``insights_search_gap_day`` holds.
 

@@ -33,10 +33,10 @@ def move_months(connection: Connection, day_model: Any, month_model: Any, dims: 
     connection.execute(statement.on_conflict_do_update(
         index_elements=["month", *dims],
         set_={name: getattr(month_model, name) + statement.excluded[name] for name in sums}))
-    if sign > 0:  # rows whose days are all gone: a month holds only what its days hold
-        connection.execute(delete(month_model).where(
-            month_model.month >= start.replace(day=1), month_model.month < end,
-            *(getattr(month_model, name) == 0 for name in sums)))
+    # Rows whose days are all gone: a month holds only what its days hold.
+    connection.execute(delete(month_model).where(
+        month_model.month >= start.replace(day=1), month_model.month < end,
+        *(getattr(month_model, name) == 0 for name in sums)))
 
 
 @dataclass(frozen=True)

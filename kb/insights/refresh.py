@@ -47,6 +47,7 @@ from kb.insights.models import (
     OrderDay,
     RefundDay,
     SearchGapDay,
+    SearchGapMonth,
     SearchGapTotal,
     SeenAgain,
     ShopperDay,
@@ -82,7 +83,7 @@ ROLLUPS: dict[str, tuple[Recount, tuple[Any, ...]]] = {
                                   TicketValueDay)),
     "sold": (recount_sold, (SoldDay, SoldMonth, OrderDay)),
     "self_help": (recount_self_help, (WizardDay, WizardArticleDay)),
-    "gaps": (recount_gaps, (SearchGapDay, SearchGapTotal)),
+    "gaps": (recount_gaps, (SearchGapDay, SearchGapMonth, SearchGapTotal)),
     # The first-seen counts and seen-again rows of both visits and shoppers (kb.insights.distinct).
     "visits": (recount_visits, (HelpVisitDay, FirstSeenDay, SeenAgain)),
     "shoppers": (recount_shoppers, (ShopperDay,)),

@@ -44,6 +44,7 @@ from kb.search.searchlog import log_click, log_search
 from kb.tickets.models import Ticket, TicketItem
 from tests.conftest import make_app
 from tests.insights.conftest import at
+from tests.insights.test_months import assert_sums_equal_their_days
 
 Rows = dict[str, set[tuple[Any, ...]]]
 
@@ -169,6 +170,7 @@ def _assert_fresh() -> None:
     differences = {name: (stored[name] - fresh[name], fresh[name] - stored[name])
                    for name in stored}
     assert differences == {name: (set(), set()) for name in stored}
+    assert_sums_equal_their_days()
 
 
 def _new_session(order_id: int, created: datetime, lang: str = "en") -> WizardSession:

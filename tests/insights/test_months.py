@@ -12,7 +12,15 @@ from sqlalchemy import func, select
 
 from kb.extensions import db
 from kb.insights import returns_queries
-from kb.insights.models import SoldDay, SoldMonth, TicketSkuDay, TicketSkuMonth
+from kb.insights.models import (
+    SearchGapDay,
+    SearchGapMonth,
+    SearchGapTotal,
+    SoldDay,
+    SoldMonth,
+    TicketSkuDay,
+    TicketSkuMonth,
+)
 from kb.insights.months import split
 from kb.insights.period import Period
 from kb.insights.refresh import catch_up
@@ -37,11 +45,18 @@ def _stored(month_model: Any) -> set[tuple]:
     return {tuple(row) for row in db.session.execute(select(month_model.__table__))}
 
 
-def _assert_months_equal_their_days() -> None:
+def assert_sums_equal_their_days() -> None:
+    """Every month sum, and the knowledge gaps' totals, equal the day rows they sum."""
     catch_up()
     assert _stored(TicketSkuMonth) == _months_of_days(TicketSkuDay, ("lang", "sku", "declined"),
                                                       ("tickets", "units"))
     assert _stored(SoldMonth) == _months_of_days(SoldDay, ("sku",), ("lines", "units"))
+    gap_months = _months_of_days(SearchGapDay, ("kind", "lang", "normalized"), ("searches",))
+    assert _stored(SearchGapMonth) == gap_months
+    totals: dict[tuple, int] = {}
+    for _month, kind, lang, normalized, searches in gap_months:
+        totals[(kind, lang, normalized)] = totals.get((kind, lang, normalized), 0) + searches
+    assert {row[:3]: row[3] for row in _stored(SearchGapTotal) if row[3]} == totals
 
 
 def _by_days(period: Period) -> tuple[list, dict[str, tuple[int, int]]]:
@@ -76,7 +91,7 @@ def test_whole_months_and_other_days_give_what_the_days_give(app: Flask, history
     for number, day in (("A7", "03-01"), ("A8", "04-01"), ("A9", "02-28")):  # months' edges
         _order(number, day)
     db.session.commit()
-    _assert_months_equal_their_days()
+    assert_sums_equal_their_days()
     days = [date(2026, 2, 27) + timedelta(days=n) for n in range(0, 40, 2)] + [date(2026, 3, 31)]
     periods = [Period(start, end, lang) for start in days for end in days if start <= end
                for lang in (None, "en")]
@@ -90,13 +105,13 @@ def test_whole_months_and_other_days_give_what_the_days_give(app: Flask, history
 
 
 def test_months_follow_their_days_when_tickets_and_orders_change(app: Flask, history: dict) -> None:
-    _assert_months_equal_their_days()
+    assert_sums_equal_their_days()
     ticket = db.session.scalars(select(Ticket).where(Ticket.status == "approved")).first()
     assert ticket is not None
     ticket.status = "declined"
     order = _order("A9", "03-31", 23)
     db.session.commit()
-    _assert_months_equal_their_days()
+    assert_sums_equal_their_days()
     order.placed_at = at("04-01", 1)  # moves to the next month
     db.session.commit()
-    _assert_months_equal_their_days()
+    assert_sums_equal_their_days()

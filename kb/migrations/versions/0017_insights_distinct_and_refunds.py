@@ -10,7 +10,8 @@ refunds under their ticket's language, and ``refund`` gets the change marker the
 A long period's knowledge gaps grouped every unanswered query's rows of every day: each query's
 total over every day (``insights_search_gap_total``) lets the list count only the queries that
 can enter it. A long period's products and return rates read the SKU rollups' whole months from
-``insights_ticket_sku_month`` and ``insights_sold_month``. All are filled here from what the rollups and events hold.
+``insights_ticket_sku_month`` and ``insights_sold_month``, and gaps count their queries' whole
+months from ``insights_search_gap_month``. All are filled here from what the rollups and events hold.
 
 Revision ID: 0017
 Revises: 0016
@@ -60,6 +61,10 @@ def upgrade() -> None:
     op.execute(f"""
         INSERT INTO insights_sold_month (month, sku, lines, units)
         SELECT {month}, sku, sum(lines), sum(units) FROM insights_sold_day GROUP BY {month}, sku""")
+    op.execute(f"""
+        INSERT INTO insights_search_gap_month (month, kind, lang, normalized, searches)
+        SELECT {month}, kind, lang, normalized, sum(searches) FROM insights_search_gap_day
+        GROUP BY {month}, kind, lang, normalized""")
     op.execute("""
         INSERT INTO insights_search_gap_total (kind, lang, normalized, searches)
         SELECT kind, lang, normalized, sum(searches) FROM insights_search_gap_day
@@ -139,6 +144,17 @@ def _create_tables() -> None:
         sa.Column("units", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("month", "sku", name=op.f("pk_insights_sold_month")),
     )
+    op.create_table(
+        "insights_search_gap_month",
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("lang", sa.String(length=5), nullable=False),
+        sa.Column("normalized", sa.String(length=200), nullable=False),
+        sa.Column("searches", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("month", "kind", "lang", "normalized", name=op.f("pk_insights_search_gap_month")),
+    )
+    op.create_index("ix_insights_search_gap_month_query", "insights_search_gap_month",
+                    ["kind", "normalized", "lang", "month", "searches"])
     op.create_index("ix_insights_search_gap_total_rank", "insights_search_gap_total", ["kind", "searches"])
 
 
@@ -160,6 +176,8 @@ def _fill_first_seen(kind: str, table: str, key: str) -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_insights_search_gap_month_query", table_name="insights_search_gap_month")
+    op.drop_table("insights_search_gap_month")
     op.drop_table("insights_sold_month")
     op.drop_table("insights_ticket_sku_month")
     op.drop_index("ix_insights_search_gap_total_rank", table_name="insights_search_gap_total")
