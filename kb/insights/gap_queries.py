@@ -105,8 +105,8 @@ def _counts(period: Period, kind: str, keys: set[Key]) -> dict[Key, int]:
     parts = split(period)
     sources: list[Any] = [
         select(SearchGapDay.normalized, SearchGapDay.lang, SearchGapDay.searches)
-        .where(SearchGapDay.kind == kind, SearchGapDay.normalized.in_(names),
-               *parts.day_rows(SearchGapDay))]
+        .where(SearchGapDay.kind == kind, SearchGapDay.normalized.in_(names), *conditions)
+        for conditions in parts.day_rows(SearchGapDay)]
     months = parts.month_rows(SearchGapMonth)
     if months is not None:
         sources.append(select(SearchGapMonth.normalized, SearchGapMonth.lang, SearchGapMonth.searches)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, or_, select
+from sqlalchemy import Connection, delete, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from kb.insights.period import Period
@@ -47,13 +47,19 @@ class Split:
     period: Period
     months: tuple[date, date] | None
 
-    def day_rows(self, model: Any) -> list[ColumnElement[bool]]:
-        """The conditions on a day rollup's rows: the period's days outside its whole months."""
-        in_period = [model.day >= self.period.start, model.day <= self.period.end]
+    def day_rows(self, model: Any) -> list[list[ColumnElement[bool]]]:
+        """The conditions on a day rollup's rows, one list for each run of the period's days
+        outside its whole months (each a range of an index on the day)."""
         if self.months is None:
-            return in_period
+            return [[model.day >= self.period.start, model.day <= self.period.end]]
         first, last = self.months
-        return [*in_period, or_(model.day < first, model.day >= _next_month(last))]
+        runs = []
+        if self.period.start < first:
+            runs.append([model.day >= self.period.start, model.day < first])
+        after = _next_month(last)
+        if after <= self.period.end:
+            runs.append([model.day >= after, model.day <= self.period.end])
+        return runs
 
     def month_rows(self, model: Any) -> list[ColumnElement[bool]] | None:
         """The conditions on a month rollup's rows (None: the period holds no whole month)."""

@@ -95,11 +95,13 @@ def tickets_by_category(period: Period) -> list[dict[str, Any]]:
 def _sku_rows(period: Period, by_lang: bool = True, declined: bool = True) -> Any:
     """The ticket rows by SKU of the period: its whole months' rows and its other days'."""
     parts = split(period)
+    runs: list[tuple[Any, list[ColumnElement[bool]]]] = [
+        (TicketSkuDay, conditions) for conditions in parts.day_rows(TicketSkuDay)]
+    months = parts.month_rows(TicketSkuMonth)
+    if months is not None:
+        runs.append((TicketSkuMonth, months))
     parts_of = []
-    for model, conditions in ((TicketSkuDay, parts.day_rows(TicketSkuDay)),
-                              (TicketSkuMonth, parts.month_rows(TicketSkuMonth))):
-        if conditions is None:
-            continue
+    for model, conditions in runs:
         if by_lang and period.lang:
             conditions.append(model.lang == period.lang)
         if not declined:
@@ -112,8 +114,8 @@ def _sku_rows(period: Period, by_lang: bool = True, declined: bool = True) -> An
 def _sold_rows(period: Period) -> Any:
     """The units sold by SKU in the period: its whole months' rows and its other days'."""
     parts = split(period)
-    parts_of = [select(SoldDay.sku.label("sku"), SoldDay.units.label("units"))
-                .where(*parts.day_rows(SoldDay))]
+    parts_of = [select(SoldDay.sku.label("sku"), SoldDay.units.label("units")).where(*conditions)
+                for conditions in parts.day_rows(SoldDay)]
     months = parts.month_rows(SoldMonth)
     if months is not None:
         parts_of.append(select(SoldMonth.sku.label("sku"), SoldMonth.units.label("units"))
