@@ -92,7 +92,7 @@ def test_whole_months_and_other_days_give_what_the_days_give(app: Flask, history
         _order(number, day)
     db.session.commit()
     assert_sums_equal_their_days()
-    days = [date(2026, 2, 27) + timedelta(days=n) for n in range(0, 40, 2)] + [date(2026, 3, 31)]
+    days = [date(2026, 2, 27) + timedelta(days=n) for n in range(0, 40, 2)] + [date(2026, 3, 31), date(2026, 4, 1)]
     periods = [Period(start, end, lang) for start in days for end in days if start <= end
                for lang in (None, "en")]
     assert any(split(p).months for p in periods)
