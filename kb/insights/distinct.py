@@ -74,8 +74,6 @@ def sync_seen(connection: Connection, seen: Seen, fresh: Any, start: date, end: 
     model = seen.model
     in_days = (model.day >= start, model.day < end)
     fresh_rows = fresh.subquery()
-    # The previous days that were in these days: their next days are recounted too.
-    next_days = _days_after(connection, seen, start, end)
     changed = 0
     if not keep_gone:
         gone = tuple_(model.day, model.lang, seen.key).not_in(select(*fresh_rows.c))
@@ -85,14 +83,16 @@ def sync_seen(connection: Connection, seen: Seen, fresh: Any, start: date, end: 
         ["day", "lang", seen.key_name], select(*fresh_rows.c).where(true())).on_conflict_do_nothing()
     changed += connection.execute(added).rowcount or 0
     if changed:
-        next_days |= _days_after(connection, seen, start, end)
+        # The days on which these days' keys, before and after the change, were next seen.
+        next_days = _days_after(connection, seen, start, end)
         recount_days(connection, seen, {start + timedelta(days=n) for n in range((end - start).days)}
                      | next_days)
 
 
 def _days_after(connection: Connection, seen: Seen, start: date, end: date) -> set[date]:
     """The days after ``end`` on which the keys seen from ``start`` were next seen, in their
-    language and in any: from the seen rows, and from the stored previous days."""
+    language and in any: from the seen rows (as they are now), and from the previous days
+    stored before the recount (as they were)."""
     model = seen.model
     if connection.scalar(select(model.day).where(model.day >= end).limit(1)) is None:
         return set()  # nothing later (a rebuild goes forward in time)

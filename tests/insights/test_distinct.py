@@ -167,3 +167,33 @@ def test_a_rebuild_gives_the_same_figures(events: dict) -> None:
     before = [(count_distinct("visit", p), count_distinct("shopper", p)) for p in _periods()]
     rebuild()
     assert [(count_distinct("visit", p), count_distinct("shopper", p)) for p in _periods()] == before
+
+
+def test_the_next_day_of_a_key_is_recounted_when_an_earlier_day_changes(app: Flask) -> None:
+    order = Order(number="A1", email="x@example.com", placed_at=datetime(2026, 2, 1, tzinfo=UTC),
+                  channel="online", currency="EUR")
+    db.session.add(order)
+    db.session.flush()
+
+    def search(visit: str, lang: str, day: int) -> None:
+        db.session.add(SearchLog(query="q", normalized="q", lang=lang, results=0, visit_id=visit,
+                                 created_at=datetime(2026, 3, day, 12, tzinfo=UTC)))
+
+    search("a", "en", 5)
+    search("a", "en", 8)
+    search("b", "fr", 4)
+    search("b", "en", 8)
+    first = _ticket(order, "zed@example.com", "en", datetime(2026, 3, 3, 12, tzinfo=UTC))
+    _ticket(order, "zed@example.com", "en", datetime(2026, 3, 6, 12, tzinfo=UTC))
+    db.session.commit()
+    catch_up()
+    search("a", "en", 2)  # a's and b's later days now have an earlier one
+    search("b", "en", 2)
+    first.email = "amy@example.com"  # zed's sixth of March becomes zed's first day
+    db.session.commit()
+    catch_up()
+    march = {day: date(2026, 3, day) for day in range(1, 10)}
+    assert [count_distinct("visit", Period(march[2], march[end], lang))
+            for end in (5, 8) for lang in (None, "en")] == [2, 2, 2, 2]
+    assert count_distinct("shopper", Period(march[2], march[6])) == 2
+    assert count_distinct("shopper", Period(march[4], march[6])) == 1
