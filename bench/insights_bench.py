@@ -5,7 +5,8 @@
 Scale 1.0 is 500,000 orders, 1,000,000 tickets and 10,000,000 searches (with 1.5 assistant
 sessions a ticket, half as many article views as searches and a twentieth as many votes);
 0.01 tries it in a minute. Everything happens in the schema ``insights_bench`` of that
-database, dropped and made again each run: nothing else in the database is touched.
+database, dropped and made again each run (``--reuse`` keeps the history the last run wrote and
+only rebuilds and times): nothing else in the database is touched.
 
 The history is written by PostgreSQL itself (INSERT ... SELECT over generate_series, spread
 over the 365 days before now), not through the ORM. Then ``kb insights rebuild``'s function
@@ -158,8 +159,9 @@ def time_catch_up() -> dict[str, Any]:
     return timed
 
 
-def run(app: Flask, scale: float) -> Run:
-    """Migrate, fill, rebuild (timed, with memory) and time every report."""
+def run(app: Flask, scale: float, reuse: bool = False) -> Run:
+    """Migrate, fill (unless ``reuse`` finds a filled schema), rebuild (timed, with memory) and
+    time every report."""
     from kb import database
     from kb.extensions import db
     from kb.insights.refresh import rebuild
@@ -168,10 +170,16 @@ def run(app: Flask, scale: float) -> Run:
     with app.app_context():
         database.upgrade()
         end = dt.datetime.now(dt.UTC).replace(microsecond=0)
-        t0 = time.perf_counter()
         with db.engine.begin() as conn:
-            fill(conn, scale, end, log)
-        measured.fill_seconds = round(time.perf_counter() - t0, 1)
+            filled = reuse and conn.execute(text("SELECT max(placed_at) FROM shop_order")).scalar()
+        if filled:  # the history ends when it was written: the reports' periods end that day
+            end = filled
+            log(f"reusing the history written up to {end:%Y-%m-%d}")
+        else:
+            t0 = time.perf_counter()
+            with db.engine.begin() as conn:
+                fill(conn, scale, end, log)
+            measured.fill_seconds = round(time.perf_counter() - t0, 1)
         with db.engine.begin() as conn:
             measured.rows = counts(conn)
         log(f"filled in {measured.fill_seconds:.0f} s: {measured.rows}")
@@ -201,6 +209,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scale", type=float, default=1.0,
                     help="1.0 = 500,000 orders, 1,000,000 tickets, 10,000,000 searches")
     ap.add_argument("--out", type=Path, default=RESULTS)
+    ap.add_argument("--reuse", action="store_true",
+                    help="keep the history a previous run wrote (same scale): rebuild and time only")
     args = ap.parse_args(argv)
     if not args.database_url:
         ap.error("give --database-url (or DATABASE_URL)")
@@ -209,7 +219,8 @@ def main(argv: list[str] | None = None) -> int:
     from kb import create_app
 
     started = time.perf_counter()
-    fresh_schema(url)
+    if not args.reuse:
+        fresh_schema(url)
     work = Path(tempfile.mkdtemp(prefix="kb-insights-bench-"))
     try:
         app = create_app({
@@ -217,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
             "DATABASE_URL": url, "RATELIMIT_ENABLED": False, "SEARCH_SYNC_INTERVAL": 0.0,
             "SEARCH_INDEX_DIR": str(work / "index"), "UPLOADS_DIR": str(work / "uploads"),
         })
-        measured = run(app, args.scale)
+        measured = run(app, args.scale, args.reuse)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -226,7 +237,8 @@ def main(argv: list[str] | None = None) -> int:
     before, after = measured.memory_mb
     result = {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "command": f"python -m bench.insights_bench --scale {args.scale}",
+        "command": f"python -m bench.insights_bench --scale {args.scale}"
+                   + (" --reuse" if args.reuse else ""),
         "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(),
                     "python": platform.python_version(),
                     "load_average_during_timing": measured.load},

@@ -31,12 +31,12 @@ from sqlalchemy import (
     Connection,
     delete,
     distinct,
+    exists,
     func,
     insert,
     literal_column,
     select,
     true,
-    tuple_,
     union,
 )
 from sqlalchemy.orm import aliased
@@ -74,14 +74,20 @@ def sync_seen(connection: Connection, seen: Seen, fresh: Any, start: date, end: 
     model = seen.model
     in_days = (model.day >= start, model.day < end)
     fresh_rows = fresh.subquery()
-    changed = 0
+    changed = False
+    same_row = (fresh_rows.c.day == model.day, fresh_rows.c.lang == model.lang,
+                fresh_rows.c[seen.key_name] == seen.key)
     if not keep_gone:
-        gone = tuple_(model.day, model.lang, seen.key).not_in(select(*fresh_rows.c))
-        changed += connection.execute(delete(model).where(*in_days, gone)).rowcount or 0
-    # "WHERE true": SQLite needs a WHERE before ON CONFLICT to parse an INSERT ... SELECT.
-    added = upsert_insert(connection, model).from_select(
-        ["day", "lang", seen.key_name], select(*fresh_rows.c).where(true())).on_conflict_do_nothing()
-    changed += connection.execute(added).rowcount or 0
+        # NOT EXISTS rather than a NOT IN of tuples, which PostgreSQL runs once per row.
+        gone = delete(model).where(*in_days, ~exists().where(*same_row))
+        changed = bool(connection.execute(gone).rowcount)
+    # Asked first: an INSERT ... ON CONFLICT does not always tell how many rows it wrote.
+    missing = select(fresh_rows.c.day).where(~exists().where(*same_row)).limit(1)
+    if connection.scalar(missing) is not None:
+        # "WHERE true": SQLite needs a WHERE before ON CONFLICT to parse an INSERT ... SELECT.
+        connection.execute(upsert_insert(connection, model).from_select(
+            ["day", "lang", seen.key_name], select(*fresh_rows.c).where(true())).on_conflict_do_nothing())
+        changed = True
     if changed:
         # The days on which these days' keys, before and after the change, were next seen.
         next_days = _days_after(connection, seen, start, end)

@@ -63,7 +63,7 @@ from kb.insights.models import (
     WizardDay,
 )
 from kb.insights.rollup import recount_articles, recount_visits
-from kb.insights.sql import as_date, day_of, lock_rollups, upsert_insert
+from kb.insights.sql import analyze, as_date, day_of, lock_rollups, upsert_insert
 from kb.orders.models import Order, OrderItem
 from kb.returns.models import WizardSession
 from kb.search.models import SearchLog
@@ -237,6 +237,8 @@ def rebuild(advance: Callable[[int], None] | None = None) -> dict[str, int]:
                     advance((end - start).days)
                 start = end
         _move_watermarks(connection, started)
+        analyze(connection, [model.__tablename__ for _recount, models in ROLLUPS.values()
+                             for model in models])
         return {model.__tablename__: int(connection.scalar(select(func.count()).select_from(model)) or 0)
                 for _recount, models in ROLLUPS.values() for model in models}
 

@@ -63,6 +63,14 @@ def lock_rollups(connection: Connection) -> None:
         connection.execute(select(func.pg_advisory_xact_lock(ROLLUPS_LOCK)))
 
 
+def analyze(connection: Connection, tables: list[str]) -> None:
+    """Give PostgreSQL's planner fresh statistics of tables just rewritten whole (until its
+    autovacuum comes by, it would plan a report over a year of rows as if they were empty)."""
+    if connection.dialect.name == "postgresql":
+        for table in tables:
+            connection.exec_driver_sql(f'ANALYZE "{table}"')
+
+
 def as_date(value: Any) -> date:
     """A day as ``day_of`` returns it (text on SQLite, a date on PostgreSQL), as a date."""
     if isinstance(value, date):
