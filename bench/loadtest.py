@@ -34,7 +34,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -42,7 +41,7 @@ from pathlib import Path
 
 import gevent
 
-from tests.reliability.server import BIN, ROOT, free_port, kb, server_env
+from tests.reliability.server import BIN, ROOT, free_port, kb, server_env, wait_until_up
 
 ARTICLES = [p.stem for p in (Path(__file__).resolve().parent.parent / "articles" / "en").glob("*.md")]
 QUERIES = ["refund", "retrun label", "parcel never arrived", "exchange size", "store return", "damaged",
@@ -183,16 +182,8 @@ def served(env: dict[str, str], workers: int) -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise SystemExit("kb serve did not start") from None
-                time.sleep(0.2)
+        if not wait_until_up(base, process):
+            raise SystemExit("kb serve did not start")
         yield base
     finally:
         process.send_signal(signal.SIGTERM)  # kb serve stops gunicorn and the worker, then exits
@@ -241,7 +232,8 @@ def _figures(entry, elapsed: float) -> dict:  # type: ignore[no-untyped-def]
 
 def _print(report: dict) -> None:
     total = report["total"]
-    print(f"\n{report['database']}, {report['duration_s']} s, {report['users']} users, "
+    print(f"\n{report['database']}, {report['duration_s']} s, "
+          f"{report['users']} users waiting 0–{report['think_ms']:g} ms, "
           f"{report['gunicorn_workers']} gunicorn workers "
           f"on {report['machine']['cpus']} CPUs; load generator used {report['load_generator_cpu_share']:.0%} "
           f"of one core; the server used {report['server_cpu_s']} CPU-seconds, "
