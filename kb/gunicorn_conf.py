@@ -24,6 +24,10 @@ accesslog = "-"
 access_log_format = ACCESS_FORMAT
 # Gathers only the fields that format prints (kb/gunicorn_log.py says why).
 logger_class = "kb.gunicorn_log.AccessLogger"
+# gunicorn 25+ opens a control socket (worker count, reload, shutdown) at one path per user,
+# $XDG_RUNTIME_DIR/gunicorn.ctl or ~/.gunicorn/gunicorn.ctl: two sites on one host would share
+# it. kb is run by `kb serve` or systemd, which need none of it.
+control_socket_disable = True
 # Migrations run once in `kb init` before the workers start, never in a worker.
 preload_app = False
 

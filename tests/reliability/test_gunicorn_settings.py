@@ -1,8 +1,9 @@
-"""The access logger gathers only what kb's format prints, and prints what gunicorn would."""
+"""kb's gunicorn settings: a cheaper access log that prints what gunicorn would, no control socket."""
 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -10,6 +11,7 @@ from gunicorn.config import Config
 from gunicorn.glogging import Logger, SafeAtoms
 
 from kb.gunicorn_log import ACCESS_FORMAT, AccessLogger
+from tests.reliability.server import gunicorn, init_site, server_env
 
 ENVIRON = {
     "REMOTE_ADDR": "203.0.113.9", "REQUEST_METHOD": "GET", "PATH_INFO": "/api/v1/returns/R-ABC123",
@@ -41,3 +43,15 @@ def test_another_format_still_gets_every_field() -> None:
     line = _line(AccessLogger, wide)
     assert line == _line(Logger, wide)
     assert "application/json" in line and "token=secret" in line
+
+
+@pytest.mark.server
+def test_the_served_site_opens_no_control_socket(tmp_path: Path) -> None:
+    # gunicorn's control socket would sit at one path per user, shared by every site on the host.
+    runtime = tmp_path / "runtime"
+    runtime.mkdir()
+    env = server_env(tmp_path, HOME=str(tmp_path), XDG_RUNTIME_DIR=str(runtime))
+    init_site(env)
+    with gunicorn(env, workers=1):
+        opened = [*runtime.rglob("*.ctl"), *(tmp_path / ".gunicorn").rglob("*")]
+    assert opened == []
