@@ -15,7 +15,7 @@ that an index written this way equals one written by whoosh's own writer.
 
 from __future__ import annotations
 
-import pickle
+import pickle  # nosec B403 - only runs this process wrote itself are loaded back
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import Any
