@@ -21,20 +21,16 @@ import multiprocessing
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import psutil
 
-from tests.reliability.server import BIN, ROOT, free_port, kb, server_env
+from tests.reliability.server import gunicorn, kb, server_env
 
 QUERIES = ["refund", "retrun label", "parcel never arrived", "exchange size", "store return",
            "damaged", "warranty repair", "gift receipt", "cancel order", "where is my refund"]
@@ -54,37 +50,6 @@ def server_cpu(base: str) -> float:
                     continue
                 total += times.user + times.system
     return total
-
-
-@contextmanager
-def serve(env: dict[str, str], app: str, workers: int) -> Iterator[str]:
-    """`app` served by gunicorn with kb's settings; yields its base URL."""
-    port = free_port()
-    process = subprocess.Popen(
-        [str(BIN / "gunicorn"), "--config", "python:kb.gunicorn_conf", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--access-logfile", "/dev/null", app],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise SystemExit(f"{app} did not start") from None
-                time.sleep(0.2)
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def _client(base: str, paths: list[str], seconds: float, out: multiprocessing.Queue) -> None:
@@ -140,8 +105,8 @@ def main() -> None:
         env = server_env(Path(tmp))
         print("preparing the database and index…", file=sys.stderr)
         kb(env, "init", "--no-demo")
-        with serve(env, "bench.bare_app:create_app()", args.workers) as bare, \
-                serve(env, "kb:create_app()", args.workers) as site:
+        with gunicorn(env, args.workers, app="bench.bare_app:create_app()", quiet=True) as bare, \
+                gunicorn(env, args.workers, quiet=True) as site:
             targets = {"bare": (bare, ["/"]), "search": (site, searches), "article": (site, [ARTICLE])}
             for base, paths in targets.values():  # warm up: caches, index, page cache
                 load(base, paths, 1.0, 1)

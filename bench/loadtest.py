@@ -1,14 +1,17 @@
 """`make loadtest`: serve the site as `make run` does and drive it with locust on loopback.
 
-    python -m bench.loadtest [--duration 300] [--users 40] [--workers 2]
+    python -m bench.loadtest [--duration 300] [--users 40] [--workers 2] [--think-ms 10] [--out FILE]
     make loadtest DURATION=60
 
 The mix is 70% article and hub views, 20% searches and suggestions, 10% wizard flows.
 The site is prepared and served as `make run` does it (`kb init` with the demo data, then
-`kb serve`: gunicorn and the background worker), plus 100 orders a second of load for the
+`kb serve`: gunicorn and the background worker), plus 200 orders a second of load for the
 wizard, with rate limits off. On SQLite by default; when ``KB_DATABASE_URL`` names a
 PostgreSQL database, on that server, in a scratch database created beside it
 (``<name>_loadtest``, dropped afterwards): the named database itself is never touched.
+Each user waits 0 to ``--think-ms`` milliseconds between tasks (10 by default). With 40 users
+the wait bounds the rate whatever the server does: 0–50 ms, the first setting, allowed at most
+1,600 tasks a second with instant answers, so the run measured the wait as much as the server.
 Prints requests per second, p50/p95/p99 and errors per endpoint, the load generator's own
 CPU use (it shares the machine's cores), and writes bench/load.json.
 """
@@ -31,7 +34,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -39,7 +41,7 @@ from pathlib import Path
 
 import gevent
 
-from tests.reliability.server import BIN, ROOT, free_port, kb, server_env
+from tests.reliability.server import BIN, ROOT, free_port, kb, server_env, wait_until_up
 
 ARTICLES = [p.stem for p in (Path(__file__).resolve().parent.parent / "articles" / "en").glob("*.md")]
 QUERIES = ["refund", "retrun label", "parcel never arrived", "exchange size", "store return", "damaged",
@@ -61,7 +63,7 @@ def _orders(count: int) -> list[dict]:
 class Shopper(FastHttpUser):
     """A help-centre visitor: mostly reading, some searching, a few returns."""
 
-    wait_time = between(0.0, 0.05)
+    wait_time = between(0.0, 0.01)  # --think-ms sets the upper bound
 
     @task(50)
     def article(self) -> None:
@@ -108,12 +110,17 @@ def main() -> None:
                         help="seconds of load (default 300, or DURATION)")
     parser.add_argument("--users", type=int, default=int(os.environ.get("LOAD_USERS", "40")))
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--think-ms", type=float, default=10.0,
+                        help="each user waits 0 to this many ms between tasks (default 10)")
+    parser.add_argument("--out", type=Path, default=Path(__file__).with_name("load.json"),
+                        help="where the figures are written (default bench/load.json)")
     args = parser.parse_args()
+    Shopper.wait_time = between(0.0, args.think_ms / 1000)
     with tempfile.TemporaryDirectory() as tmp, scratch_database(os.environ.get("KB_DATABASE_URL", "")) as url:
         env = server_env(Path(tmp), KB_DATABASE_URL=url or f"sqlite:///{Path(tmp) / 'kb.sqlite3'}")
         orders = Path(tmp) / "orders.json"
-        # About 50 wizard flows a second at most, each on an order of its own.
-        orders.write_text(json.dumps(_orders(max(20_000, args.duration * 100))))
+        # Each wizard flow takes an order of its own: at 1,500 requests/s about 125 flows a second.
+        orders.write_text(json.dumps(_orders(max(20_000, args.duration * 200))))
         print(f"preparing the database ({_database_kind(env)}) and index…", file=sys.stderr)
         kb(env, "init", "--demo")
         kb(env, "orders", "import", str(orders))
@@ -133,7 +140,7 @@ def main() -> None:
         database = _database_kind(env)
     cpu = _cpu(before, after)
     report = _report(environment, elapsed, cpu, _cpu(server_before, server_after), args, database)
-    out = Path(__file__).with_name("load.json")
+    out = args.out
     out.write_text(json.dumps(report, indent=2))
     _print(report)
     print(f"wrote {out}", file=sys.stderr)
@@ -175,16 +182,8 @@ def served(env: dict[str, str], workers: int) -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise SystemExit("kb serve did not start") from None
-                time.sleep(0.2)
+        if not wait_until_up(base, process):
+            raise SystemExit("kb serve did not start")
         yield base
     finally:
         process.send_signal(signal.SIGTERM)  # kb serve stops gunicorn and the worker, then exits
@@ -209,7 +208,8 @@ def _report(environment: Environment, elapsed: float, cpu: float, server_cpu: fl
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
         "date": datetime.now(UTC).isoformat(),
         "database": database,
-        "duration_s": round(elapsed, 1), "users": args.users, "gunicorn_workers": args.workers,
+        "duration_s": round(elapsed, 1), "users": args.users, "think_ms": args.think_ms,
+        "gunicorn_workers": args.workers,
         "load_generator_cpu_s": round(cpu, 1),
         "load_generator_cpu_share": round(cpu / elapsed, 2),
         # Server CPU per request: steadier than requests/s on a machine shared with other work.
@@ -232,7 +232,8 @@ def _figures(entry, elapsed: float) -> dict:  # type: ignore[no-untyped-def]
 
 def _print(report: dict) -> None:
     total = report["total"]
-    print(f"\n{report['database']}, {report['duration_s']} s, {report['users']} users, "
+    print(f"\n{report['database']}, {report['duration_s']} s, "
+          f"{report['users']} users waiting 0–{report['think_ms']:g} ms, "
           f"{report['gunicorn_workers']} gunicorn workers "
           f"on {report['machine']['cpus']} CPUs; load generator used {report['load_generator_cpu_share']:.0%} "
           f"of one core; the server used {report['server_cpu_s']} CPU-seconds, "

@@ -1,6 +1,7 @@
 """Search benchmark: kb.search.engine against SQLite FTS5 on synthetic bilingual corpora.
 
     python -m bench.search_bench [--sizes 1000,10000] [--queries 1500] [--url http://127.0.0.1:PORT]
+                                 [--no-http] [--no-fts5]
 
 Articles (~400 words) are generated from the real articles' text (a word-bigram walk over
 articles/<lang>/*.md, so the vocabulary and word frequencies are the knowledge base's own);
@@ -34,6 +35,7 @@ from typing import Any
 
 import frontmatter
 
+from bench.search_memory import worker_memory
 from kb.search.engine import IndexedDoc, SearchIndex
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -282,6 +284,8 @@ def bench_engine(docs: list[IndexedDoc], queries: list[tuple[str, str, bool]],
     prefixes = [(q[: random.Random(i).randint(2, 8)], lang, False)
                 for i, (q, lang, _) in enumerate(queries[:500])]
     sugg, sugg_cpu = time_queries(index.suggest, prefixes)
+    log("  memory of a fresh process searching the index")
+    memory = worker_memory(workdir / "index", queries)
     return {
         "build_seconds": round(build_s, 2),
         "build_articles_per_s": round(len(docs) / build_s, 1),
@@ -300,6 +304,7 @@ def bench_engine(docs: list[IndexedDoc], queries: list[tuple[str, str, bool]],
         "suggest_ms": pct(sugg),
         "suggest_cpu_ms": pct(sugg_cpu),
         "index_mb": round(sum(f.stat().st_size for f in (workdir / "index").iterdir()) / 1e6, 1),
+        "worker_memory": memory,
     }
 
 
@@ -429,6 +434,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--url", default=None, help="also load GET {url}/api/v1/search")
     ap.add_argument("--no-http", action="store_true",
                     help="skip serving each corpus with gunicorn and measuring it over HTTP")
+    ap.add_argument("--no-fts5", action="store_true",
+                    help="skip the SQLite FTS5 reference (long at 100,000 articles)")
     ap.add_argument("--out", type=Path, default=RESULTS)
     args = ap.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
@@ -449,8 +456,10 @@ def main(argv: list[str] | None = None) -> int:
         try:
             log(f"size {size}: engine")
             engine = bench_engine(docs, queries, work)
-            log(f"size {size}: SQLite FTS5 reference")
-            fts = bench_fts5(docs, queries, work)
+            fts = None
+            if not args.no_fts5:
+                log(f"size {size}: SQLite FTS5 reference")
+                fts = bench_fts5(docs, queries, work)
             http = None
             if not args.no_http:
                 log(f"size {size}: HTTP against gunicorn (2 workers)")
@@ -463,8 +472,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n== {size} articles (load average before/after: {load}) ==")
         print(f"build: {engine['build_articles_per_s']} articles/s "
               f"({engine['build_seconds']} s, final merge included; "
-              f"{engine['build_articles_per_cpu_s']} per CPU-second); "
-              f"FTS5 {fts['build_articles_per_s']} articles/s")
+              f"{engine['build_articles_per_cpu_s']} per CPU-second)"
+              + (f"; FTS5 {fts['build_articles_per_s']} articles/s" if fts else ""))
         print(f"upsert -> searchable ms: {engine['upsert_to_searchable_ms']}")
         for name, key in (("search", "search_ms"), ("  CPU time", "search_cpu_ms"),
                           ("  typo queries", "search_typo_ms"),
@@ -475,8 +484,10 @@ def main(argv: list[str] | None = None) -> int:
                           ("phrase, again", "phrase_repeated_ms"),
                           ("suggest", "suggest_ms"), ("  CPU time", "suggest_cpu_ms")):
             print(f"{name:16} {engine[key]}")
-        print(f"{'FTS5 search':16} {fts['search_ms']}")
-        print(f"{'  CPU time':16} {fts['search_cpu_ms']}")
+        print(f"{'worker memory':16} {engine['worker_memory']} (index {engine['index_mb']} MB on disk)")
+        if fts:
+            print(f"{'FTS5 search':16} {fts['search_ms']}")
+            print(f"{'  CPU time':16} {fts['search_cpu_ms']}")
         if http:
             print(f"{'HTTP search':16} {http['latency_ms']}, {http['requests_per_s']} requests/s, "
                   f"{http['errors']} errors ({http['threads']} client threads, {http['seconds']} s)")

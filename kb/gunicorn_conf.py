@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+from kb.gunicorn_log import ACCESS_FORMAT
+
 # gthread keeps connections alive between requests; ours also closes a connection after
 # KB_KEEPALIVE_REQUESTS requests (100) so that long-lived connections spread over the workers
 # (kb/gunicorn_worker.py). One thread per worker by default: our requests are CPU-bound, and
@@ -19,7 +21,13 @@ keepalive = 5
 accesslog = "-"
 # The path without its query string, and no Referer: a return's status link carries its secret
 # token in the query (and the slip's request names the status page as its referrer).
-access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(a)s"'
+access_log_format = ACCESS_FORMAT
+# Gathers only the fields that format prints (kb/gunicorn_log.py says why).
+logger_class = "kb.gunicorn_log.AccessLogger"
+# gunicorn 25+ opens a control socket (worker count, reload, shutdown) at one path per user,
+# $XDG_RUNTIME_DIR/gunicorn.ctl or ~/.gunicorn/gunicorn.ctl: two sites on one host would share
+# it. kb is run by `kb serve` or systemd, which need none of it.
+control_socket_disable = True
 # Migrations run once in `kb init` before the workers start, never in a worker.
 preload_app = False
 

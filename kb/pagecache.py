@@ -6,11 +6,11 @@ and language, and tagged with the content version they were rendered at: a page 
 while that version is current. This process sees its own article changes at once
 (``content_changed``); another process's within ``SEARCH_SYNC_INTERVAL`` seconds.
 
-Signed-in staff, and visitors with a message waiting, get pages rendered for them. A page is
-best kept free of anything per visitor: the article page's vote form fetches its CSRF token
-when used. A form that must work without JavaScript in a cached page (the hub's "resend my
-link") still has its visitor's token put in per request, so nobody ever sees another's token;
-that costs a signed session cookie per new visitor, which the other pages are spared.
+Signed-in staff, and visitors with a message waiting, get pages rendered for them. A cached
+page holds nothing of one visitor, so it starts no session: its forms fetch their CSRF token
+from ``/csrf-token`` when used (the article's vote, the hub's "resend my link"), and without
+JavaScript lead to, or are answered by, an uncached page holding the real form. A page that
+rendered a token anyway is served to its visitor but never kept.
 """
 
 from __future__ import annotations
@@ -24,32 +24,25 @@ from typing import Any
 
 from cachetools import LRUCache
 from flask import Flask, Response, current_app, g, request, session
-from flask_wtf.csrf import generate_csrf
 
-# Stands in for the visitor's CSRF token in a stored page; NUL never occurs in rendered HTML.
-CSRF_SLOT = "\x00kb-csrf-token\x00"
 REMEMBER_COOKIE = "remember_token"  # Flask-Login's default name
 
 
 @dataclass(frozen=True)
 class Page:
-    """A rendered page as stored: its HTML (with the CSRF slot) and what the view needs on a hit."""
+    """A rendered page as stored: its HTML and what the view needs on a hit."""
 
     html: str
     version: int
     meta: dict[str, Any] = field(default_factory=dict)
     # Encoded once: most pages are served as stored, byte for byte.
     body: bytes = field(init=False, repr=False, compare=False)
-    per_visitor: bool = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "body", self.html.encode())
-        object.__setattr__(self, "per_visitor", CSRF_SLOT in self.html)
 
     def response(self) -> Response:
-        """This page as a response for the current visitor."""
-        if self.per_visitor:
-            return Response(self.html.replace(CSRF_SLOT, generate_csrf()), mimetype="text/html")
+        """This page as a response (the same for every visitor)."""
         return Response(self.body, mimetype="text/html")
 
 
@@ -116,11 +109,10 @@ def lookup(*vary: Any) -> Page | None:
 
 def keep(html: str, *vary: Any, **meta: Any) -> Page:
     """Store the page just rendered for this request; returns it for serving."""
-    token = g.get("csrf_token")
-    stored = html.replace(token, CSRF_SLOT) if token else html
-    page = Page(html=stored, version=g.get("page_version", -1), meta=meta)
+    page = Page(html=html, version=g.get("page_version", -1), meta=meta)
     store = _store_for_request()
-    if store is not None and "page_version" in g:
+    # A page that rendered this visitor's CSRF token (Flask-WTF keeps it in g) is theirs alone.
+    if store is not None and "page_version" in g and "csrf_token" not in g:
         store.put(_key(vary), page)
     return page
 

@@ -27,8 +27,8 @@ from kb.web_input import init_app as bound_input
 VISIT_COOKIE = "kb_visit"
 # Pages and APIs about one shopper's return or question, or for staff only (status page, slip,
 # shopper API, contact form, desk, studio, insights and their CSV exports, sign-in).
-PRIVATE_BLUEPRINTS = {"wizard", "returns", "returns_api", "contact", "desk", "desk_api", "studio", "insights",
-                      "insights_api", "auth", "orders_api"}
+PRIVATE_BLUEPRINTS = {"wizard", "resend", "returns", "returns_api", "contact", "desk", "desk_api", "studio",
+                      "insights", "insights_api", "auth", "orders_api"}
 
 
 bp = Blueprint("web", __name__)

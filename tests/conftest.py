@@ -18,6 +18,7 @@ from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
 from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.exc import OperationalError
 
 from kb import create_app, database
 from kb.extensions import db
@@ -201,9 +202,14 @@ def _reset_sqlite(path: Path) -> None:
         shutil.copyfile(_SQLITE_TEMPLATE, path)
         return
     database.upgrade()
-    with db.engine.connect() as conn:
-        # Fold the write-ahead log into the file, so that the file alone is the whole database.
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    try:
+        with db.engine.connect() as conn:
+            # Fold the write-ahead log into the file, so that the file alone is the whole database.
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    except OperationalError:
+        # Another connection of this process still reads ("database table is locked"): this
+        # test keeps its freshly migrated database, and a later test saves the template.
+        return
     db.engine.dispose()
     shutil.copyfile(path, _SQLITE_TEMPLATE)
 
@@ -279,8 +285,6 @@ def content_app(app: Flask) -> Flask:
 
 
 def _keep_content(app: Flask) -> None:
-    from sqlalchemy.exc import OperationalError
-
     path = Path(str(db.engine.url.database))
     db.session.remove()
     try:

@@ -95,16 +95,7 @@ def decide(
 ) -> Decision:
     """Decide whether ``quantity`` of ``item`` can come back for ``reason`` on ``today``."""
     reason, condition = Reason(reason), Condition(condition)
-    # datetime is a date subclass; comparing it with dates raises, and it hides a zone bug.
-    if isinstance(today, datetime) or not isinstance(today, date):
-        raise TypeError("today must be a date in the shop's zone (see shop_today)")
-    if isinstance(quantity, bool) or not isinstance(quantity, int):
-        raise TypeError("quantity must be an int")
-    if quantity < 1:
-        raise ValueError(f"quantity must be at least 1, got {quantity}")
-    if quantity > item.quantity:
-        raise ValueError(f"quantity {quantity} is more than the {item.quantity} ordered")
-
+    _check_arguments(item, today, quantity)
     outcome: _Offer | _Refusal
     if quantity > item.remaining:
         # Part or all of it came back already: an item cannot be returned twice.
@@ -117,22 +108,8 @@ def decide(
             outcome = _seller_fault(policy, order, item, reason, today)
         else:
             outcome = _change_of_mind(policy, order, item, reason, condition, today)
-
     if isinstance(outcome, _Refusal):
-        return Decision(
-            eligible=False,
-            not_eligible_reason=outcome.reason,
-            window_ends=outcome.window_ends,
-            resolutions=(),
-            methods=(),
-            estimate=None,
-            needs_review=False,
-            review_reasons=(),
-            seller_fault=reason_kind(reason) is ReasonKind.SELLER_FAULT,
-            free_return_shipping=False,
-            answer=outcome.answer,
-            policy_version=policy.version,
-        )
+        return _refused(policy, outcome, reason)
     resolution = _default(outcome.resolutions, Resolution.REFUND)
     method = _default(outcome.methods, Method.CARRIER)
     line = ReturnLine(item=item, quantity=quantity, reason=reason, condition=condition)
@@ -148,6 +125,37 @@ def decide(
         seller_fault=outcome.seller_fault,
         free_return_shipping=outcome.free_return_shipping,
         answer=outcome.answer,
+        policy_version=policy.version,
+    )
+
+
+def _check_arguments(item: ItemFacts, today: date, quantity: int) -> None:
+    """Refuse a call the engine cannot answer truthfully (a caller's bug, not a shopper's)."""
+    # datetime is a date subclass; comparing it with dates raises, and it hides a zone bug.
+    if isinstance(today, datetime) or not isinstance(today, date):
+        raise TypeError("today must be a date in the shop's zone (see shop_today)")
+    if isinstance(quantity, bool) or not isinstance(quantity, int):
+        raise TypeError("quantity must be an int")
+    if quantity < 1:
+        raise ValueError(f"quantity must be at least 1, got {quantity}")
+    if quantity > item.quantity:
+        raise ValueError(f"quantity {quantity} is more than the {item.quantity} ordered")
+
+
+def _refused(policy: Policy, refusal: _Refusal, reason: Reason) -> Decision:
+    """The decision for a refused line: nothing offered, the refusal's reason and answer."""
+    return Decision(
+        eligible=False,
+        not_eligible_reason=refusal.reason,
+        window_ends=refusal.window_ends,
+        resolutions=(),
+        methods=(),
+        estimate=None,
+        needs_review=False,
+        review_reasons=(),
+        seller_fault=reason_kind(reason) is ReasonKind.SELLER_FAULT,
+        free_return_shipping=False,
+        answer=refusal.answer,
         policy_version=policy.version,
     )
 

@@ -19,12 +19,13 @@ def money(amount: Decimal, currency: str) -> str:
 
 def init_app(app: Flask) -> None:
     """Register the hub and the assistant (pages, API and embed)."""
-    # status and resend_pages add routes to wizard.bp.
+    # status adds routes to wizard.bp.
     from kb.api_docs import register
     from kb.returns import api, embed, resend_pages, status, views, wizard  # noqa: F401
 
     app.register_blueprint(views.bp)
     app.register_blueprint(wizard.bp)
+    app.register_blueprint(resend_pages.bp)
     register(app, api.bp)
     app.register_blueprint(embed.bp)
     app.context_processor(_labels)

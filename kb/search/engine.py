@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from kb.search.analysis import LANGS, WORD_RE, fold
 from kb.search.folders import opened
-from kb.search.query import parse, suggestion, synonyms_for
+from kb.search.query import ParsedQuery, parse, suggestion, synonyms_for
 from kb.search.ranking import RERANK, Alt, most_words, rank, title_bonus
 from kb.search.schema import IndexedDoc
 from kb.search.segments import SegmentCache, mask_of
@@ -145,34 +145,9 @@ class SearchIndex(IndexFolder):
         parsed = parse(query, lang, snap.vocab(lang), self._spellers[lang], synonyms_for(lang))
         if not parsed.groups:
             return SearchResult(query, lang, 0, (), None, False)
-        # Phrases and the category narrow to plain sets; the word-count filter below may then
-        # hand `rank` a DocSet instead, hence the two types.
-        narrow: tuple[set[int], int] | None = None
-        for g in parsed.groups:
-            if g.phrase:  # quoted: only documents with the words together
-                docs = snap.phrase_docs(lang, g.phrase)
-                docs = docs if narrow is None else docs & narrow[0]
-                narrow = (docs, mask_of(docs))
-        if category:
-            docs, mask = snap.category(category)
-            narrow = (docs, mask) if narrow is None else (docs & narrow[0], mask & narrow[1])
+        narrow = _narrowing(snap, parsed, lang, category)
         allowed: tuple[Container[int], int] | None = narrow
-        prepared = []
-        for g in parsed.groups:
-            alts = []
-            for term, weight in g.terms:
-                parts = snap.vector(lang, term)
-                if parts:
-                    boost = PHRASE_BOOST if g.phrase else 1.0
-                    alts.append(Alt(parts, snap.idf(lang, parts) * weight * boost,
-                                    term in g.guesses))
-            prepared.append((alts, bool(g.phrase)))
-        if len(prepared) > MAX_SCORED:
-            # A pasted paragraph: rank on its most telling words (phrases always count),
-            # so a long query costs about what a short one does.
-            prepared.sort(key=lambda p: (p[1], max((a.mult for a in p[0]), default=0.0)),
-                          reverse=True)
-            del prepared[MAX_SCORED:]
+        prepared = _prepared(snap, parsed, lang)
         eligible, need = most_words([alts for alts, _ in prepared])
         if need > 1:
             among = DocSet(eligible)
@@ -239,3 +214,40 @@ class SearchIndex(IndexFolder):
         words = WORD_RE.findall(fold(prefix[:200]))
         snap = self._current() if words else None
         return suggest_titles(snap, words, lang, limit) if snap is not None else []
+
+
+def _narrowing(snap: Snapshot, parsed: ParsedQuery, lang: str, category: str | None) -> tuple[set[int], int] | None:
+    """The documents that quoted phrases and the category leave (None: no narrowing).
+
+    Plain sets here; the word-count filter of ``_search`` may then hand ``rank`` a DocSet
+    instead, hence the two types there.
+    """
+    narrow: tuple[set[int], int] | None = None
+    for g in parsed.groups:
+        if g.phrase:  # quoted: only documents with the words together
+            docs = snap.phrase_docs(lang, g.phrase)
+            docs = docs if narrow is None else docs & narrow[0]
+            narrow = (docs, mask_of(docs))
+    if category:
+        docs, mask = snap.category(category)
+        narrow = (docs, mask) if narrow is None else (docs & narrow[0], mask & narrow[1])
+    return narrow
+
+
+def _prepared(snap: Snapshot, parsed: ParsedQuery, lang: str) -> list[tuple[list[Alt], bool]]:
+    """Each word group's alternatives with their weights, and whether it is a phrase."""
+    prepared = []
+    for g in parsed.groups:
+        alts = []
+        for term, weight in g.terms:
+            parts = snap.vector(lang, term)
+            if parts:
+                boost = PHRASE_BOOST if g.phrase else 1.0
+                alts.append(Alt(parts, snap.idf(lang, parts) * weight * boost, term in g.guesses))
+        prepared.append((alts, bool(g.phrase)))
+    if len(prepared) > MAX_SCORED:
+        # A pasted paragraph: rank on its most telling words (phrases always count),
+        # so a long query costs about what a short one does.
+        prepared.sort(key=lambda p: (p[1], max((a.mult for a in p[0]), default=0.0)), reverse=True)
+        del prepared[MAX_SCORED:]
+    return prepared

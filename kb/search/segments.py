@@ -138,7 +138,15 @@ def length_bytes(reader: Any, fieldname: str) -> bytes | None:
     ``doc_field_length``.
     """
     try:
-        col = reader._perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
+        return perdoc_length_bytes(reader._perdoc, fieldname)
+    except Exception:  # a codec without these internals
+        return None
+
+
+def perdoc_length_bytes(perdoc: Any, fieldname: str) -> bytes | None:
+    """length_bytes from a codec's per-document reader (``reader._perdoc`` of a segment)."""
+    try:
+        col = perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
         return col._dbfile.get(col._basepos, col._count) if col is not None else b""
     except Exception:  # a codec without these internals
         return None

@@ -31,6 +31,7 @@ from typing import Any
 from whoosh import index as windex
 from whoosh.index import LockError
 
+from kb.search.building import build_writer
 from kb.search.folders import exchange_dirs, flock, opened
 from kb.search.schema import (
     SCHEMA,
@@ -321,9 +322,10 @@ class IndexFolder:
             try:
                 with opened(tmp) as ix:
                     pass
-                # One writer, one segment: a big pool avoids spilling runs to disk, and
-                # procs=1 because multiprocess merging costs more than it saves here.
-                writer = ix.writer(limitmb=256, procs=1)
+                # One writer, one segment: a big pool spills fewer runs to disk, and one
+                # process because more cost more than they saved here (procs=2, even without
+                # merging their segments, built 30,000 articles at 498/s against 625/s).
+                writer = build_writer(ix, limitmb=256)
                 count, seen = 0, set()
                 try:
                     for doc in docs:

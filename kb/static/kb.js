@@ -95,6 +95,32 @@
 
   document.querySelectorAll("form[data-vote-token]").forEach(setupVote);
 
+  // A form of a cached page that posts as it is (the hub's "Resend my link"): it holds no CSRF
+  // token, so the visitor's own is fetched and added when it is sent. If that fails, the form
+  // is sent without: the refusal shows the form again with a token, as without JavaScript.
+  function setupTokenForm(form) {
+    var sending = false;
+    form.addEventListener("submit", function (event) {
+      if (sending || !window.fetch) { return; }
+      event.preventDefault();
+      sending = true;
+      var send = function () { form.submit(); };
+      fetch(form.getAttribute("data-csrf-token"), { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) { if (!r.ok) { throw new Error("token"); } return r.json(); })
+        .then(function (data) {
+          var field = form.querySelector("input[name=csrf_token]") || document.createElement("input");
+          field.type = "hidden";
+          field.name = "csrf_token";
+          field.value = data.csrf_token;
+          form.appendChild(field);
+          send();
+        })
+        .catch(send);
+    });
+  }
+
+  document.querySelectorAll("form[data-csrf-token]").forEach(setupTokenForm);
+
   // Print buttons (the return slip).
   document.querySelectorAll("[data-print]").forEach(function (button) {
     button.hidden = false;

@@ -110,16 +110,7 @@ def issue_refund(
     actor_key: str | None = None,
 ) -> Refund:
     """Refund within the policy's caps, or raise TicketError(over_cap) and record nothing."""
-    if method not in REFUND_METHODS:
-        raise TicketError("invalid_method", "method must be original_payment or store_credit", 400)
-    try:
-        amount_value = parse_money(_or_zero(amount), ticket.currency)
-        goodwill_value = parse_money(_or_zero(goodwill), ticket.currency)
-    except (ValueError, TypeError) as exc:
-        message = f"amounts must be positive decimals: {exc}"
-        raise TicketError("invalid_amount", message, 400) from exc
-    if amount_value + goodwill_value <= 0:
-        raise TicketError("invalid_amount", "the refund must be more than zero", 400)
+    amount_value, goodwill_value = _parse_amounts(ticket, method, amount, goodwill)
     lock_ticket(ticket)
     try:
         target = next_status(ticket.status, Action.REFUND, ticket.kind)
@@ -128,16 +119,7 @@ def issue_refund(
     check = _refund_check(ticket, amount_value, goodwill_value)
     if not check.ok:
         raise TicketError(str(check.code or "over_cap"), check.message, 422)
-    order = db.session.get(Order, ticket.order_id)
-    if order is not None:
-        # However the tickets of an order are split, all of them together never pay back more
-        # than the order cost (items and shipping); goodwill comes on top, under its own cap.
-        paid = db.session.scalar(select(func.coalesce(func.sum(Refund.amount), 0))
-                                 .where(Refund.order_id == order.id)) or GOODWILL_ZERO
-        if Decimal(paid) + amount_value > order.total:
-            left = max(order.total - Decimal(paid), GOODWILL_ZERO)
-            raise TicketError("over_cap", f"Refund of {amount_value} {order.currency} is over what is left "
-                              f"of this order's total: {left} {order.currency}", 422)
+    _check_order_total(ticket, amount_value)
     threshold = Decimal(str(current_app.config["REFUND_SECOND_APPROVAL_OVER"]))
     # The threshold applies to all the refunds of the order together (every ticket, pending or
     # confirmed), so splitting a return into several tickets or refunds cannot dodge it.
@@ -167,6 +149,36 @@ def issue_refund(
         notify.ticket_event(ticket, "refunded")
     db.session.flush()
     return refund
+
+
+def _parse_amounts(ticket: Ticket, method: str, amount: object, goodwill: object) -> tuple[Decimal, Decimal]:
+    """The refund and goodwill as money of the ticket's currency; TicketError(400) if unusable."""
+    if method not in REFUND_METHODS:
+        raise TicketError("invalid_method", "method must be original_payment or store_credit", 400)
+    try:
+        amount_value = parse_money(_or_zero(amount), ticket.currency)
+        goodwill_value = parse_money(_or_zero(goodwill), ticket.currency)
+    except (ValueError, TypeError) as exc:
+        message = f"amounts must be positive decimals: {exc}"
+        raise TicketError("invalid_amount", message, 400) from exc
+    if amount_value + goodwill_value <= 0:
+        raise TicketError("invalid_amount", "the refund must be more than zero", 400)
+    return amount_value, goodwill_value
+
+
+def _check_order_total(ticket: Ticket, amount: Decimal) -> None:
+    """TicketError(over_cap) if the order's refunds would pay back more than the order cost."""
+    order = db.session.get(Order, ticket.order_id)
+    if order is None:
+        return
+    # However the tickets of an order are split, all of them together never pay back more
+    # than the order cost (items and shipping); goodwill comes on top, under its own cap.
+    paid = db.session.scalar(select(func.coalesce(func.sum(Refund.amount), 0))
+                             .where(Refund.order_id == order.id)) or GOODWILL_ZERO
+    if Decimal(paid) + amount > order.total:
+        left = max(order.total - Decimal(paid), GOODWILL_ZERO)
+        raise TicketError("over_cap", f"Refund of {amount} {order.currency} is over what is left "
+                          f"of this order's total: {left} {order.currency}", 422)
 
 
 def confirm_refund(refund: Refund, actor: str, actor_key: str | None = None) -> None:

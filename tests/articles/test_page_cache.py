@@ -1,5 +1,5 @@
 """The page cache: help pages are rendered once per content version and hold nothing of one
-visitor (the vote form fetches its CSRF token when used), staff and flashed messages skip it,
+visitor (the vote and resend forms fetch their CSRF token when used), staff and flashed messages skip it,
 and changes show without delay."""
 
 from __future__ import annotations
@@ -13,14 +13,16 @@ from typing import Any
 import pytest
 from flask import Flask, template_rendered
 from flask.testing import FlaskClient
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import func, select, update
 
+from kb import pagecache
 from kb.articles.models import Article, Vote
 from kb.articles.service import bump_content_version
 from kb.auth.service import create_user
 from kb.extensions import db
 from kb.insights.models import ArticleView
-from kb.pagecache import CSRF_SLOT, Page, PageStore
+from kb.pagecache import Page, PageStore
 from kb.web import VISIT_COOKIE
 from tests.conftest import make_app, reset_database
 from tests.studio.conftest import PASSWORD, form_for, make_article
@@ -105,12 +107,45 @@ def test_the_cached_article_page_holds_no_token_and_sets_no_session_cookie(shop:
     assert seen == []  # both served from the cache
     for response in (first, *hits):
         html = response.get_data(as_text=True)
-        assert "csrf_token" not in html and CSRF_SLOT not in html and not TOKEN.search(html)
+        assert "csrf_token" not in html and not TOKEN.search(html)
         assert "session" not in cookies_set(response)
     # A new visitor is given a visit id (the reports count visits); a returning one nothing.
     assert cookies_set(hits[0]) == [VISIT_COOKIE]
     assert cookies_set(hits[1]) == []
     assert first.get_data() == hits[0].get_data() == hits[1].get_data()
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_the_cached_hub_page_holds_no_token_and_sets_no_session_cookie(shop: Flask, lang: str) -> None:
+    path = f"/{lang}/returns"
+    first = shop.test_client().get(path)  # rendered, then kept
+    with renders(shop) as seen:
+        hits = [shop.test_client().get(path), shop.test_client().get(path)]
+    assert seen == []  # served from the cache
+    for response in (first, *hits):
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200 and 'id="hub-resend"' in html
+        assert "csrf_token" not in html and not TOKEN.search(html)
+        assert 'data-csrf-token="/csrf-token"' in html  # the resend form fetches it when sent
+        assert "session" not in cookies_set(response)
+    assert first.get_data() == hits[0].get_data() == hits[1].get_data()
+
+
+def test_a_page_that_rendered_a_token_is_served_but_never_kept(shop: Flask) -> None:
+    def render() -> str:
+        return f'<input name="csrf_token" value="{generate_csrf()}">'
+
+    # Each request its own app context, hence its own g (where Flask-WTF keeps the token).
+    for _ in range(2):
+        with shop.app_context(), shop.test_request_context("/en/"):
+            assert pagecache.lookup() is None
+            pagecache.keep(render())
+    with shop.app_context(), shop.test_request_context("/en/"):
+        assert pagecache.lookup() is None
+        pagecache.keep("<p>the same for everyone</p>")
+    with shop.app_context(), shop.test_request_context("/en/"):
+        page = pagecache.lookup()
+        assert page is not None and page.html == "<p>the same for everyone</p>"
 
 
 def test_a_vote_needs_the_voters_own_csrf_token(shop: Flask) -> None:

@@ -104,8 +104,8 @@ def page_per_step(browser: Any, base: str, lang: str, visits: Visits) -> None:
     page.wait_for_url(f"{base}/{lang}/returns/help")
     visits.check(page, "wizard.help")
     visits.check(page, "wizard.confirm", f"{base}/{lang}/returns/confirm?exception=1")
-    visits.check(page, "wizard.resend", f"{base}/{lang}/returns/resend")
-    visits.check(page, "wizard.resend_sent", f"{base}/{lang}/returns/resend/sent")
+    visits.check(page, "resend.form", f"{base}/{lang}/returns/resend")
+    visits.check(page, "resend.sent", f"{base}/{lang}/returns/resend/sent")
     # The contact form: the question, the answers offered, the confirmation.
     visits.check(page, "contact.ask", f"{base}/{lang}/contact")
     page.fill("#subject", "Une question sur ma commande" if lang == "fr" else "A question about my order")

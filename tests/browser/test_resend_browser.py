@@ -1,4 +1,4 @@
-""""Resend my link" in a real browser: the assistant's button with JavaScript, the hub's form without."""
+""""Resend my link" in a real browser: the assistant's button and the cached hub's form, with JavaScript and without."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ CONFIRMATION = "If an order matches, we've e-mailed its return links to the addr
 def _resend_mails(app: Any, recipient: str) -> int:
     with app.app_context():
         rows = db.session.scalars(select(OutboxMessage).where(
-            OutboxMessage.recipient == recipient, OutboxMessage.subject.like("Your return links%")))
+            OutboxMessage.recipient == recipient,
+            OutboxMessage.subject.like("Your return links%") | OutboxMessage.subject.like("Les liens de vos retours%")))
         return len(list(rows))
 
 
@@ -59,15 +60,38 @@ def test_the_assistant_resends_the_link_of_an_item_already_in_a_return(live_serv
     assert _resend_mails(app, "ana@example.com") == 1
 
 
+def test_the_hub_form_fetches_its_token_and_sends_at_once(live_server: dict[str, Any], page: Any) -> None:
+    app = live_server["app"]
+    _open_return(app, "A1010", "oliver@example.co.uk", "LAMP-OAK")
+    page.goto(f"{live_server['url']}/en/returns")
+    form = page.locator("section.hub-resend form")
+    assert form.locator("input[name=csrf_token]").count() == 0  # the cached hub holds none
+    form.get_by_label("Order number").fill("A1010")
+    form.get_by_label("E-mail address used for the order").fill("oliver@example.co.uk")
+    form.get_by_role("button", name="Resend my link").click()
+    expect(page.locator("h1")).to_have_text("Check your e-mail")
+    assert _resend_mails(app, "oliver@example.co.uk") == 1
+
+
 def test_the_hub_form_works_without_javascript(live_server: dict[str, Any], no_script_page: Any) -> None:
+    app = live_server["app"]
+    _open_return(app, "A1018", "camille@example.fr", "JEANS-32-INDIGO")
     page = no_script_page
     page.goto(f"{live_server['url']}/fr/returns")
     form = page.locator("section.hub-resend form")
     form.get_by_label("Numéro de commande").fill("A1018")
     form.get_by_label("Adresse e-mail utilisée pour la commande").fill("camille@example.fr")
     form.get_by_role("button", name="Renvoyer mon lien").click()
+    # The cached hub holds no token: the form comes back filled in, with one, to send again.
+    expect(page.locator("h1")).to_have_text("Renvoyer mon lien")
+    expect(page.locator("form [role=status]")).to_contain_text("Rien n'a encore été envoyé")
+    expect(page.get_by_label("Numéro de commande")).to_have_value("A1018")
+    expect(page.get_by_role("button", name="Renvoyer mon lien")).to_be_focused()
+    assert _resend_mails(app, "camille@example.fr") == 0
+    page.get_by_role("button", name="Renvoyer mon lien").click()
     expect(page.locator("h1")).to_have_text("Consultez vos e-mails")
     expect(page.locator("[role=status]")).to_contain_text("Si une commande correspond")
+    assert _resend_mails(app, "camille@example.fr") == 1
 
 
 def test_the_assistants_line_resends_without_javascript(live_server: dict[str, Any], no_script_page: Any) -> None:

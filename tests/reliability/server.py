@@ -99,28 +99,38 @@ def kb(env: dict[str, str], *args: str, input_text: str | None = None) -> subpro
     return result
 
 
+def wait_until_up(base: str, process: subprocess.Popen, seconds: float = 60) -> bool:
+    """Whether ``base``/healthz answered 200 within ``seconds`` while ``process`` kept running."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return True
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
 @contextmanager
-def gunicorn(env: dict[str, str], workers: int = 2, port: int | None = None) -> Iterator[str]:
-    """The site served by gunicorn (on ``port``, or a free one); yields its base URL."""
+def gunicorn(env: dict[str, str], workers: int = 2, port: int | None = None, app: str = "kb:create_app()",
+             quiet: bool = False) -> Iterator[str]:
+    """``app`` served by gunicorn with kb's settings (on ``port``, or a free one); yields its base URL.
+
+    Its output is kept to explain a failed start, or dropped when ``quiet`` (a benchmark's long run).
+    """
     port = port or free_port()
+    output = subprocess.DEVNULL if quiet else subprocess.PIPE
     process = subprocess.Popen(
         [str(BIN / "gunicorn"), "--config", "python:kb.gunicorn_conf", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--access-logfile", "/dev/null", "kb:create_app()"],
-        env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+         "--workers", str(workers), "--access-logfile", "/dev/null", app],
+        env=env, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT, text=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.2)
-        else:
+        if not wait_until_up(base, process):
             process.terminate()
-            raise AssertionError("gunicorn did not start: " + (process.stdout.read() if process.stdout else ""))
+            raise AssertionError(f"gunicorn did not start {app}: " + (process.stdout.read() if process.stdout else ""))
         yield base
     finally:
         process.terminate()

@@ -229,7 +229,10 @@ def test_the_form_explains_bad_input_and_keeps_what_was_typed(shop: FlaskClient,
 def test_the_hub_offers_the_form(shop: FlaskClient, lang: str, button: str) -> None:
     html = shop.get(f"/{lang}/returns").get_data(as_text=True)
     form = html[html.index('id="hub-resend"'):]
-    assert f'action="/{lang}/returns/resend"' in form and 'name="csrf_token"' in form
+    form = form[:form.index("</form>")]
+    # The hub is cached for everyone: its form fetches the visitor's token when sent.
+    assert f'action="/{lang}/returns/resend"' in form and 'data-csrf-token="/csrf-token"' in form
+    assert 'name="csrf_token"' not in form
     assert '<label for="hub-resend-email">' in form and button in form
 
 
@@ -264,12 +267,74 @@ def test_the_assistants_already_in_a_return_line_offers_the_form(shop: FlaskClie
     assert sent.status_code == 302 and len(_resend_mails()) == 1
 
 
-def test_the_form_works_with_its_csrf_token_and_not_without(tmp_path: Path) -> None:
-    app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
-    reset_database(app)
-    client = app.test_client()
-    hub = client.get("/en/returns").get_data(as_text=True)
-    token = re.search(r'id="hub-resend".*?name="csrf_token" value="([^"]+)"', hub, re.S).group(1)
-    body = {"mode": "number", "order_number": "A1", "email": "a@b.co"}
-    assert client.post("/en/returns/resend", data=body).status_code == 400
-    assert client.post("/en/returns/resend", data={**body, "csrf_token": token}).status_code == 302
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture
+def guarded(content_app: Flask, demo: dict[str, Any]) -> Flask:
+    """The app with the real articles and demo orders, and CSRF checked as in production."""
+    content_app.config["WTF_CSRF_ENABLED"] = True
+    return content_app
+
+
+def test_a_resend_without_the_visitors_own_token_sends_nothing(guarded: Flask) -> None:
+    _open_return(guarded.test_client())
+    ana, bob = guarded.test_client(), guarded.test_client()
+    bob_token = bob.get("/csrf-token").get_json()["csrf_token"]
+    body = {"mode": "number", "order_number": "A1001", "email": "ana@example.com"}
+    for token in (None, "forged", bob_token):
+        refused = ana.post("/en/returns/resend", data=body if token is None else {**body, "csrf_token": token})
+        assert refused.status_code == 400
+    assert _resend_mails() == []
+    ana_token = ana.get("/csrf-token").get_json()["csrf_token"]
+    assert ana.post("/en/returns/resend", data={**body, "csrf_token": ana_token}).status_code == 302
+    assert len(_resend_mails()) == 1
+
+
+def test_the_hub_form_with_a_fetched_token_sends_at_once(guarded: Flask) -> None:
+    _open_return(guarded.test_client())
+    client = guarded.test_client()
+    client.get("/en/returns")
+    token = client.get("/csrf-token").get_json()["csrf_token"]  # what kb.js does on submit
+    sent = client.post("/en/returns/resend", data={"mode": "number", "order_number": "A1001",
+                                                   "email": "ana@example.com", "csrf_token": token})
+    assert sent.status_code == 302 and sent.headers["Location"] == "/en/returns/resend/sent"
+    assert [m.recipient for m in _resend_mails()] == ["ana@example.com"]
+
+
+@pytest.mark.parametrize(("lang", "again", "confirmation"), [
+    ("en", "press “Resend my link” again", "If an order matches"),
+    ("fr", "appuyez de nouveau sur « Renvoyer mon lien »", "Si une commande correspond"),
+])
+def test_without_javascript_the_hub_form_comes_back_with_a_token_then_sends(
+        guarded: Flask, lang: str, again: str, confirmation: str) -> None:
+    _open_return(guarded.test_client(), "A1016", "leo@example.fr", sku="BOOTS-39-BROWN")
+    client = guarded.test_client()
+    client.get(f"/{lang}/returns")
+    # The cached hub's form posts as it is, with no token: refused, nothing sent, and the form
+    # shown again with what was typed and the visitor's own token.
+    body = {"mode": "number", "order_number": "A1016", "email": "leo@example.fr"}
+    refused = client.post(f"/{lang}/returns/resend", data=body)
+    assert refused.status_code == 400 and refused.headers["Cache-Control"] == "no-store"
+    assert _resend_mails() == []
+    html = refused.get_data(as_text=True)
+    assert again in html and "<h1>" in html
+    assert 'value="A1016"' in html and 'value="leo@example.fr"' in html
+    assert 'autofocus aria-describedby="resend-again"' in html and 'id="resend-again"' in html
+    form = html[html.index(f'action="/{lang}/returns/resend"'):]
+    token = TOKEN.search(form[:form.index("</form>")])
+    assert token is not None
+    sent = client.post(f"/{lang}/returns/resend", data={**body, "csrf_token": token[1]})
+    assert sent.status_code == 302
+    assert confirmation in client.get(sent.headers["Location"]).get_data(as_text=True)
+    assert [m.recipient for m in _resend_mails()] == ["leo@example.fr"]
+
+
+def test_the_transaction_id_form_comes_back_as_it_was_sent(guarded: Flask) -> None:
+    client = guarded.test_client()
+    refused = client.post("/en/returns/resend", data={"mode": "transaction", "transaction_id": "P01-5550123-9988776",
+                                                     "email": "leo@example.fr"})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert 'name="transaction_id"' in html and 'value="P01-5550123-9988776"' in html
+    assert 'name="order_number"' not in html

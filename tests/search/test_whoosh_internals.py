@@ -8,13 +8,16 @@ still taken and that it agrees with the public one.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+from whoosh import index as windex
 from whoosh.util.numeric import byte_to_length
 
+from kb.search.building import BatchedPool, WrittenLengths, build_writer
 from kb.search.engine import IndexedDoc, SearchIndex
 from kb.search.folders import opened
-from kb.search.schema import FIELDS
+from kb.search.schema import FIELDS, SCHEMA, doc_fields
 from kb.search.segments import BLOCK_ATTRS, block_readable, length_bytes, postings
 from kb.search.snapshot import open_reader
 
@@ -79,3 +82,56 @@ def test_a_segments_deleted_docs_set_lists_its_deleted_documents(index_path: Pat
         deleted = set(leaf.deleted_docs_set)
         assert deleted == {d for d in range(leaf.doc_count_all()) if leaf.is_deleted(d)}
         assert len(deleted) == 2
+
+
+def _written(path: Path, docs: list[IndexedDoc], fast: bool) -> Any:
+    """An index of `docs` at `path`, by build_writer spilling runs often, or by whoosh's writer."""
+    path.mkdir()
+    ix = windex.create_in(str(path), SCHEMA)
+    writer = build_writer(ix, limitmb=1) if fast else ix.writer(limitmb=1, procs=1)
+    assert isinstance(writer.pool, BatchedPool) == fast
+    for d in docs:
+        writer.add_document(**doc_fields(d))
+    assert len(writer.pool.runs) >= 2  # runs spilled to disk: their writing and merging count
+    writer.commit()
+    return ix
+
+
+def test_the_build_writer_writes_what_whooshs_own_writer_writes(tmp_path: Path) -> None:
+    docs = [doc(n) for n in range(3000)]
+    fast, plain = _written(tmp_path / "fast", docs, True), _written(tmp_path / "plain", docs, False)
+    with fast.reader() as a, plain.reader() as b:
+        assert a.doc_count_all() == b.doc_count_all() == 3000
+        for name in FIELDS:
+            field = f"{name}_en"
+            terms = [t for t, _ in b.iter_field(field)]
+            assert terms and terms == [t for t, _ in a.iter_field(field)]
+            for term in terms:
+                # Postings, and the block statistics taken from the lengths asked at commit.
+                ta, tb = a.term_info(field, term), b.term_info(field, term)
+                assert (ta.min_length(), ta.max_length(), ta.doc_frequency()) == (
+                    tb.min_length(), tb.max_length(), tb.doc_frequency())
+                assert list(postings(a.postings(field, term))) == list(postings(b.postings(field, term)))
+
+
+def test_the_batched_pool_spills_runs_and_gives_every_posting_back_in_order(tmp_path: Path) -> None:
+    ix = windex.create_in(str(tmp_path), SCHEMA)
+    writer = build_writer(ix, limitmb=1)
+    items = [("body_en", f"w{n % 997}".encode(), n, 1.0, b"x" * (n % 7)) for n in range(30_000)]
+    for item in reversed(items):
+        writer.pool.add(item)
+    assert len(writer.pool.runs) >= 2  # spilled to disk, in batches
+    assert list(writer.pool.items()) == sorted(items)
+    writer.cancel()
+
+
+def test_written_lengths_answer_as_the_codec_does(index_path: Path) -> None:
+    with opened(index_path) as ix, ix.reader() as reader:
+        leaf = next(leaf for leaf, _ in reader.leaf_readers())
+        perdoc = leaf._perdoc
+        lengths = WrittenLengths(perdoc)
+        for name in FIELDS:
+            field = f"{name}_en"
+            for d in range(leaf.doc_count_all()):
+                assert lengths.doc_field_length(d, field) == perdoc.doc_field_length(d, field)
+        assert set(lengths.fields) == {f"{name}_en" for name in FIELDS}  # the fast path was taken

@@ -45,7 +45,7 @@ def expected_roles(endpoint: str, values: dict[str, Any]) -> set[str] | None:
         return {"agent", "admin"}
     if endpoint == "auth.staff_home":
         return set(STAFF)
-    if room in ("articles", "articles_api", "returns", "returns_api", "wizard", "search", "search_api",
+    if room in ("articles", "articles_api", "returns", "returns_api", "wizard", "resend", "search", "search_api",
                 "embed", "health", "api-docs", "auth", "static", "contact", "hooks", "web"):
         return None
     raise AssertionError(f"the authorization table does not know the endpoint {endpoint}: add it")
