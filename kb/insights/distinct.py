@@ -29,6 +29,8 @@ from typing import Any
 from sqlalchemy import (
     ColumnClause,
     Connection,
+    Date,
+    bindparam,
     delete,
     distinct,
     exists,
@@ -186,8 +188,14 @@ def count_distinct(kind: str, period: Period) -> int:
         select(func.sum(FirstSeenDay.count)).where(
             FirstSeenDay.kind == kind, FirstSeenDay.scope == scope,
             FirstSeenDay.day >= period.start, FirstSeenDay.day <= period.end))
+    # The period's dates are written into the statement: as parameters of a statement the
+    # driver prepares once it has run five times, PostgreSQL's generic plan cannot tell that
+    # few rows have a previous day before the start, and scans the period's every row by the
+    # primary key instead (305 ms against 0.05 ms for a year at ten times the volume).
+    start, end = (bindparam(None, day, Date, literal_execute=True)
+                  for day in (period.start, period.end))
     again = db.session.scalar(
         select(func.count()).select_from(SeenAgain).where(
-            SeenAgain.kind == kind, SeenAgain.scope == scope, SeenAgain.day >= period.start,
-            SeenAgain.day <= period.end, SeenAgain.previous < period.start))
+            SeenAgain.kind == kind, SeenAgain.scope == scope, SeenAgain.day >= start,
+            SeenAgain.day <= end, SeenAgain.previous < start))
     return int(first or 0) + int(again or 0)
