@@ -85,8 +85,15 @@ class WrittenLengths:
 
 
 def build_writer(ix: Any, limitmb: int) -> Any:
-    """A whoosh SegmentWriter for a full build into an empty index (one process, one segment)."""
-    writer = ix.writer(limitmb=limitmb, procs=1)
+    """A whoosh SegmentWriter for a full build into an empty index (one process, one segment).
+
+    The segment is left as separate files, not assembled into one compound file: whoosh reads
+    a compound file's parts by copying each into the process (``BufferFile`` wraps the mapped
+    bytes in a ``BytesIO``), so every worker held its own copy of the index; separate files
+    are read through the operating system's page cache, which the workers share. Skipping the
+    assembly also spares the build one copy of the whole index.
+    """
+    writer = ix.writer(limitmb=limitmb, procs=1, compound=False)
     writer.pool = BatchedPool(writer._tempstorage, writer.newsegment, limitmb=limitmb)
     opened = writer.per_document_reader
     writer.per_document_reader = lambda: WrittenLengths(opened())

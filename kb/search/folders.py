@@ -7,6 +7,7 @@ import errno
 import fcntl
 import os
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,7 +23,10 @@ class _Storage(FileStorage):
     """FileStorage remembering the files it opened, to close them if opening fails.
 
     Whoosh leaves a file open when it trips over garbage in a TOC or segment; closed
-    here, garbage never leaks descriptors (nor ResourceWarnings).
+    here, garbage never leaks descriptors (nor ResourceWarnings). A reader of a segment kept
+    as separate files (see building.build_writer) also opens its column files lazily, and
+    whoosh has no moment to close a reader that a newer generation replaced: each file is
+    closed when the last reference to it goes.
     """
 
     def __init__(self, path: str) -> None:
@@ -33,6 +37,8 @@ class _Storage(FileStorage):
         """Open a file of the index, remembering it."""
         f = super().open_file(name, **kwargs)
         self.opened.append(f)
+        if getattr(f, "is_real", False):
+            weakref.finalize(f, f.file.close)
         return f
 
 

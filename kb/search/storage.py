@@ -181,7 +181,12 @@ class IndexFolder:
                     if leaf.segment() is None:
                         continue
                     sid = leaf.segment().segment_id()
-                    seg_key = (sid, files.get(f"{sid}.seg"))
+                    # A segment is one compound file (``.seg``) or, after a full build,
+                    # separate files sharing its id as their prefix: any change to them
+                    # means checking it again.
+                    seg_key = (sid, frozenset(
+                        (name, stat) for name, stat in files.items()
+                        if name.startswith(f"{sid}.")))
                     if seg_key not in self._verified:
                         verify_segment(leaf)
                         self._verified.add(seg_key)

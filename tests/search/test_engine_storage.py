@@ -133,15 +133,19 @@ def test_recovers_from_a_deleted_directory(tmp_path: Path) -> None:
     assert ix.status() == "ok" and found(ix, "bananas") == {"b"}
 
 
-@pytest.mark.parametrize("target", ["toc", "seg", "both"])
-def test_recovers_from_garbage_in_index_files(tmp_path: Path, target: str) -> None:
+@pytest.mark.parametrize("target", ["toc", "segment", "both"])
+@pytest.mark.parametrize("built_by", ["rebuild", "upsert"])
+def test_recovers_from_garbage_in_index_files(tmp_path: Path, target: str, built_by: str) -> None:
     path = tmp_path / "index"
     ix = SearchIndex(path)
-    ix.rebuild(doc(f"d{i}", "apples and pears") for i in range(50))
+    docs = [doc(f"d{i}", "apples and pears") for i in range(50)]
+    # A rebuild leaves its segment as separate files, an upsert as one compound .seg file.
+    ix.rebuild(docs) if built_by == "rebuild" else ix.upsert(docs)
     assert ix.status() == "ok"
+    ix.search("apples", "en")  # the check must not rely on a segment it verified before
     for name in os.listdir(path):
         if (target in ("toc", "both") and name.endswith(".toc")) or (
-                target in ("seg", "both") and name.endswith(".seg")):
+                target in ("segment", "both") and name.startswith("MAIN_")):
             size = (path / name).stat().st_size
             (path / name).write_bytes(os.urandom(max(size, 64)))
     fresh = SearchIndex(path)  # as a process starting now would
@@ -153,6 +157,28 @@ def test_recovers_from_garbage_in_index_files(tmp_path: Path, target: str) -> No
     assert ix.search("apples", "en").total == 0
     ix.upsert([doc("a", "apples")])
     assert found(fresh, "apples") == {"a"}
+
+
+def test_a_full_build_leaves_its_segment_as_files_the_workers_share(tmp_path: Path) -> None:
+    path = tmp_path / "index"
+    ix = SearchIndex(path)
+    ix.rebuild(doc(f"d{i}", "apples and pears") for i in range(50))
+    names = os.listdir(path)
+    # No compound .seg file: whoosh would copy it into every process that reads it.
+    assert not [n for n in names if n.endswith(".seg")]
+    assert [n for n in names if n.endswith(".pst")] and [n for n in names if n.endswith(".col")]
+    assert found(ix, "apples") == {f"d{i}" for i in range(50)}
+
+
+def test_garbage_in_one_column_file_is_noticed_by_a_process_that_checked_before(
+        tmp_path: Path) -> None:
+    path = tmp_path / "index"
+    ix = SearchIndex(path)
+    ix.rebuild(doc(f"d{i}", "apples and pears") for i in range(50))
+    assert ix.status() == "ok"
+    (stored,) = [n for n in os.listdir(path) if n.endswith("._stored.col")]
+    (path / stored).write_bytes(os.urandom((path / stored).stat().st_size))
+    assert ix.status() == "corrupt"
 
 
 def test_a_version_mismatch_reads_as_corrupt(tmp_path: Path) -> None:
