@@ -45,7 +45,7 @@ from sqlalchemy.orm import aliased
 
 from kb.extensions import db
 from kb.insights.models import FirstSeenDay, SeenAgain
-from kb.insights.period import Period
+from kb.insights.period import Period, day_ranges
 from kb.insights.sql import as_date, upsert_insert
 
 ANY_LANGUAGE = "*"
@@ -118,22 +118,13 @@ def _days_after(connection: Connection, seen: Seen, start: date, end: date) -> s
 
 def recount_days(connection: Connection, seen: Seen, days: set[date]) -> None:
     """Recount the first-seen counts and seen-again rows of some days from the seen rows."""
-    for start, end in _ranges(days):
+    for start, end in day_ranges(days):
         for model in (FirstSeenDay, SeenAgain):
             connection.execute(delete(model).where(model.kind == seen.kind, model.day >= start,
                                                    model.day < end))
         _write_seen_again(connection, seen, start, end)
         _write_first_seen(connection, seen, start, end)
 
-
-def _ranges(days: set[date]) -> list[tuple[date, date]]:
-    ranges: list[tuple[date, date]] = []
-    for day in sorted(days):
-        if ranges and ranges[-1][1] == day:
-            ranges[-1] = (ranges[-1][0], day + timedelta(days=1))
-        else:
-            ranges.append((day, day + timedelta(days=1)))
-    return ranges
 
 
 def _write_seen_again(connection: Connection, seen: Seen, start: date, end: date) -> None:

@@ -119,3 +119,15 @@ def _parse_lang(value: str | None) -> str | None:
     if text in LANGUAGES:
         return text
     raise PeriodError("invalid_lang", _l("The language must be all, en or fr."))
+
+
+def day_ranges(days: set[date]) -> list[tuple[date, date]]:
+    """Consecutive days as (first, day after the last) ranges, so each run of changed days
+    is recounted by one statement."""
+    ranges: list[tuple[date, date]] = []
+    for day in sorted(days):
+        if ranges and ranges[-1][1] == day:
+            ranges[-1] = (ranges[-1][0], day + timedelta(days=1))
+        else:
+            ranges.append((day, day + timedelta(days=1)))
+    return ranges

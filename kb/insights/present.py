@@ -164,12 +164,11 @@ def reasons_page(report: Report, period: Period) -> Page:
     return Page(tiles, panels)
 
 
-def self_help_page(report: Report, period: Period) -> Page:
-    """Visits, wizard outcomes, deflection over time and by reason, and the articles involved."""
-    s = report["summary"]
+def _self_help_tiles(s: dict[str, Any]) -> list[Tile]:
+    """The self-help report's headline figures."""
     score = "–" if s["self_service_score"] is None else str(
         format_decimal(s["self_service_score"], format="#,##0.0"))
-    tiles = [
+    return [
         Tile("help_sessions", _("Help-centre sessions"), number(s["help_sessions"]),
              _("Distinct visits that searched, read or voted on an article, or used the "
                "returns assistant.")),
@@ -184,6 +183,11 @@ def self_help_page(report: Report, period: Period) -> Page:
              _("Help-centre sessions ÷ distinct shoppers who opened a ticket (%(count)s).",
                count=number(s["shoppers_with_tickets"]))),
     ]
+
+
+def self_help_page(report: Report, period: Period) -> Page:
+    """Visits, wizard outcomes, deflection over time and by reason, and the articles involved."""
+    tiles = _self_help_tiles(report["summary"])
     per_day = report["per_day"]
     points = [Point(r["key"], day(r["key"]), r["deflection_rate"], percent(r["deflection_rate"]))
               for r in per_day]

@@ -62,6 +62,7 @@ from kb.insights.models import (
     WizardArticleDay,
     WizardDay,
 )
+from kb.insights.period import day_ranges
 from kb.insights.rollup import recount_articles, recount_visits
 from kb.insights.sql import analyze, as_date, day_of, lock_rollups, upsert_insert
 from kb.orders.models import Order, OrderItem
@@ -175,7 +176,7 @@ def catch_up(thorough: bool = False) -> int:
         touched = _touched_days(connection, _watermarks())
         for name, days in touched.items():
             recount = ROLLUPS[name][0]
-            for start, end in _ranges(days):
+            for start, end in day_ranges(days):
                 recount(connection, start, end)
         _move_watermarks(connection, started)
     return len(set().union(*touched.values()))
@@ -192,16 +193,6 @@ def _touched_days(connection: Connection, marks: dict[str, datetime]) -> dict[st
     return {name: {as_date(day) for day in connection.scalars(union(*selects)) if day is not None}
             for name, selects in queries.items()}
 
-
-def _ranges(days: set[date]) -> list[tuple[date, date]]:
-    """Consecutive days as (first, day after the last) ranges, to recount them together."""
-    ranges: list[tuple[date, date]] = []
-    for day in sorted(days):
-        if ranges and ranges[-1][1] == day:
-            ranges[-1] = (ranges[-1][0], day + timedelta(days=1))
-        else:
-            ranges.append((day, day + timedelta(days=1)))
-    return ranges
 
 
 def _move_watermarks(connection: Connection, until: datetime) -> None:

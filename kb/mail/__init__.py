@@ -36,7 +36,9 @@ def run_command(once: bool) -> None:
     """
     # A worker's own output: what it starts, stops and fails at, one line each.
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    background.serve_until_signalled(current_app._get_current_object(), once=once)  # type: ignore[attr-defined]
+    # The real app behind the proxy (Flask's LocalProxy method is not in its type hints).
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    background.serve_until_signalled(app, once=once)
 
 
 def _deliver_round(should_stop: background.StopCheck) -> object:

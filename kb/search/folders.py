@@ -6,9 +6,10 @@ import ctypes
 import errno
 import fcntl
 import os
+import shutil
 import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -110,3 +111,16 @@ def exchange_dirs(a: Path, b: Path) -> bool:
     if err in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EXDEV):
         return False
     raise OSError(err, os.strerror(err), str(b))
+
+
+def remove_leftovers(parent: Path, prefixes: Iterable[str]) -> list[str]:
+    """Delete the folders in `parent` whose names start with one of `prefixes`; return their
+    names. The caller holds the locks of every process that could be writing one, so what is
+    found was left by a process killed half-way (a build folder is the size of an index)."""
+    starts = tuple(prefixes)
+    removed = []
+    for entry in sorted(parent.iterdir()):
+        if entry.name.startswith(starts) and entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry.name)
+    return removed

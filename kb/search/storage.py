@@ -32,7 +32,7 @@ from whoosh import index as windex
 from whoosh.index import LockError
 
 from kb.search.building import build_writer
-from kb.search.folders import exchange_dirs, flock, opened
+from kb.search.folders import exchange_dirs, flock, opened, remove_leftovers
 from kb.search.schema import (
     SCHEMA,
     IndexedDoc,
@@ -323,6 +323,7 @@ class IndexFolder:
         step = max(1, (total or 0) // 100) if total else 100
         with flock(self._side("rebuild.lock"), timeout=None):
             self._side("journal").unlink(missing_ok=True)
+            self._remove_leftovers()
             tmp = self._new_dir()
             try:
                 with opened(tmp) as ix:
@@ -354,6 +355,19 @@ class IndexFolder:
             progress(count)
         self._invalidate()
         return count
+
+    def _remove_leftovers(self) -> None:
+        """Delete build and swapped-out folders of a rebuild or repair killed half-way.
+
+        Held with the rebuild lock: only ``ensure`` (under the create lock, taken here too)
+        and ``_swap_in`` (under the create lock as well) make such folders meanwhile.
+        """
+        with flock(self._side("create.lock"), timeout=None):
+            names = remove_leftovers(self._parent, (self._side("build-").name,
+                                                    self._side("old-").name))
+        if names:
+            logger.warning("removed %d folder(s) left by an interrupted rebuild of %s: %s",
+                           len(names), self.path, ", ".join(names))
 
     def _finish_rebuild(self, tmp: Path) -> None:
         """Replay writes made during the build, then swap, holding the writers' lock."""

@@ -22,7 +22,7 @@ from kb.insights.models import (
     TicketSkuMonth,
 )
 from kb.insights.months import split
-from kb.insights.period import Period
+from kb.insights.period import Period, day_ranges
 from kb.insights.refresh import catch_up
 from kb.orders.models import Order, OrderItem
 from kb.tickets.models import Ticket
@@ -115,3 +115,14 @@ def test_months_follow_their_days_when_tickets_and_orders_change(app: Flask, his
     order.placed_at = at("04-01", 1)  # moves to the next month
     db.session.commit()
     assert_sums_equal_their_days()
+
+
+def test_changed_days_are_recounted_as_runs_of_consecutive_days() -> None:
+    days = {date(2026, 2, 28), date(2026, 3, 1), date(2026, 3, 2), date(2026, 3, 5),
+            date(2025, 12, 31), date(2026, 1, 1)}
+    assert day_ranges(days) == [
+        (date(2025, 12, 31), date(2026, 1, 2)),  # across the new year
+        (date(2026, 2, 28), date(2026, 3, 3)),  # across the month's end
+        (date(2026, 3, 5), date(2026, 3, 6)),
+    ]
+    assert day_ranges(set()) == []

@@ -318,3 +318,36 @@ def test_the_index_side_files_in_the_checkout_are_ignored_by_git() -> None:
     for name in (".search_index.create.lock", ".search_index.rebuild.lock", ".search_index.journal"):
         result = subprocess.run(["git", "check-ignore", "-q", name], cwd=root, capture_output=True)
         assert result.returncode == 0, name
+
+
+def _rebuild_until_killed(path: str, started: object) -> None:
+    def docs() -> Iterator[IndexedDoc]:
+        for i in range(50):
+            yield doc(f"k{i}", "half written")
+        started.set()  # type: ignore[attr-defined]
+        time.sleep(600)  # killed here, its build folder half written beside the index
+    SearchIndex(path).rebuild(docs())
+
+
+def test_a_rebuild_removes_the_folders_a_killed_rebuild_left(tmp_path: Path) -> None:
+    path = tmp_path / "index"
+    SearchIndex(path).rebuild(doc(f"a{i}", "parcel") for i in range(3))
+    ctx = multiprocessing.get_context("spawn")
+    started = ctx.Event()
+    proc = ctx.Process(target=_rebuild_until_killed, args=(str(path), started))
+    proc.start()
+    assert started.wait(60)
+    proc.kill()
+    proc.join(60)
+    left = sorted(p.name for p in tmp_path.glob(".index.build-*"))
+    assert len(left) == 1
+    (tmp_path / ".index.old-0123456789ab").mkdir()  # a swap killed before its clean-up
+    (tmp_path / ".other.build-0123456789ab").mkdir()  # another index's: not ours to touch
+    (tmp_path / ".index.build-notes.txt").write_text("a file, not a build folder")
+
+    ix = SearchIndex(path)
+    assert ix.rebuild(doc(f"b{i}", "parcel") for i in range(4)) == 4
+    assert not list(tmp_path.glob(".index.build-*/")) and not list(tmp_path.glob(".index.old-*"))
+    assert (tmp_path / ".other.build-0123456789ab").is_dir()
+    assert (tmp_path / ".index.build-notes.txt").is_file()
+    assert ix.search("parcel", "en").total == 4 and ix.status() == "ok"
