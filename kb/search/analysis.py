@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -156,6 +156,34 @@ def query_words(text: str, lang: str) -> list[tuple[str, str]]:
         if t is not None:
             out.append((word, t))
     return out
+
+
+def term_positions(value: str, lang: str) -> dict[str, list[int]]:
+    """Each term of `value` with the positions where it stands, in order of first use: what
+    LangAnalyzer yields with positions on, gathered without a Token per word (a full build
+    analyses some 30 million words; see building.fast_index)."""
+    la = language(lang)
+    # Any: a cached term or the _MISS sentinel, told apart below without a call per word.
+    get: Callable[[str, Any], Any] = la.terms.get
+    conv = la.term
+    low = value.lower()
+    if len(low) != len(value):  # as in LangAnalyzer: a longer lower case keeps the original
+        low = value
+    found: dict[str, list[int]] = {}
+    pos = 0
+    for word in WORD_RE.findall(low):
+        text = get(word, _MISS)
+        if text is _MISS:
+            text = conv(word.lower())
+        if text is None:
+            continue  # stop words take no position
+        at = found.get(text)
+        if at is None:
+            found[text] = [pos]
+        else:
+            at.append(pos)
+        pos += 1
+    return found
 
 
 class LangAnalyzer(Analyzer):

@@ -7,14 +7,16 @@ still taken and that it agrees with the public one.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 from whoosh import index as windex
+from whoosh.formats import Positions
 from whoosh.util.numeric import byte_to_length
 
-from kb.search.building import BatchedPool, WrittenLengths, build_writer
+from kb.search.building import BatchedPool, WrittenLengths, build_writer, encode_positions, fast_index
 from kb.search.engine import IndexedDoc, SearchIndex
 from kb.search.folders import opened
 from kb.search.schema import FIELDS, SCHEMA, doc_fields
@@ -135,3 +137,44 @@ def test_written_lengths_answer_as_the_codec_does(index_path: Path) -> None:
             for d in range(leaf.doc_count_all()):
                 assert lengths.doc_field_length(d, field) == perdoc.doc_field_length(d, field)
         assert set(lengths.fields) == {f"{name}_en" for name in FIELDS}  # the fast path was taken
+
+
+TEXTS = [
+    "",
+    "the and of",  # stop words only
+    "Where is my refund? My refund, my REFUND: refunded twice, refunding.",
+    "Le remboursement de mon colis défectueux : rembourser, remboursé, REMBOURSEMENTS.",
+    "Échange taille 42 → 44, l'article n'est pas arrivé ; l’étiquette_retour #A1001",
+    "İstanbul order x2 — 3 items, ½ price, naïve café façade",  # lower() lengthens İ
+    "a b c 1 2 3 " * 40 + "parcel " * 300,  # long, single letters, many positions
+]
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_fast_index_answers_as_the_fields_own_index(lang: str) -> None:
+    for name in FIELDS:
+        field = SCHEMA[f"{name}_{lang}"]
+        for text in TEXTS:
+            assert fast_index(field, lang, text) == list(field.index(text)), (name, text)
+        assert list(fast_index(field, lang, ["pre", "split"])) == list(field.index(["pre", "split"]))
+
+
+def test_the_build_writer_indexes_fast_and_commits_the_schema_it_read(tmp_path: Path) -> None:
+    ix = windex.create_in(str(tmp_path), SCHEMA)
+    writer = build_writer(ix, limitmb=8)
+    assert isinstance(writer.schema["body_fr"].index, partial)  # the fast path is taken
+    assert "index" not in vars(writer.schema["doc_id"])  # only the languages' text fields
+    writer.add_document(**doc_fields(doc(1)))
+    writer.commit()
+    stored = windex.open_dir(str(tmp_path)).schema  # as the TOC keeps it
+    assert stored.names() == SCHEMA.names()
+    # (a column field never compares equal once unpickled, whoever wrote it)
+    assert all(stored[n] == SCHEMA[n] for n in SCHEMA.names() if n != "meta")
+    assert all("index" not in vars(field) for _name, field in stored.items())
+
+
+def test_positions_are_encoded_as_whooshs_positions_format_encodes_them() -> None:
+    fmt = Positions()
+    for at in ([0], [7], [9000], [3, 4], [0, 1, 2, 50, 51, 400], list(range(0, 20_000, 7))):
+        assert encode_positions(at) == fmt.encode(at)
+        assert encode_positions(at) == fmt.encode(at)  # kept encodings too
