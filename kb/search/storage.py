@@ -3,8 +3,8 @@
 Whoosh stores the index (segments, postings, locks). A rebuild writes a complete new folder
 beside it and swaps the two atomically (renameat2 RENAME_EXCHANGE), so readers never see a
 gap. Writers take a lock file beside the folder with back-off; while a rebuild runs they also
-append to a journal beside the folder, which the rebuild replays before the swap: nothing is
-lost.
+append to a journal beside the folder (journal.py), which the rebuild replays before the swap:
+nothing is lost.
 
 Why a lock beside the folder and not only whoosh's own: opening a whoosh index reads its
 newest TOC file without any lock, and a commit by another process deletes the TOC it
@@ -16,7 +16,6 @@ lock file lives inside the folder that gets swapped away).
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import random
@@ -33,11 +32,11 @@ from whoosh.index import LockError
 
 from kb.search.building import build_writer
 from kb.search.folders import exchange_dirs, flock, opened, remove_leftovers
+from kb.search.journal import RebuildJournal
 from kb.search.schema import (
     SCHEMA,
     IndexedDoc,
     doc_fields,
-    doc_from_json,
     doc_json,
     schema_version,
     supported,
@@ -74,6 +73,7 @@ class IndexFolder:
         self._parent, self._name = self.path.parent, self.path.name
         self._checked: tuple[Any, str] = (None, "missing")
         self._verified: set[tuple[str, Any]] = set()
+        self._journal = RebuildJournal(self._side("journal"))
 
     def _invalidate(self) -> None:
         """Forget what was read of the previous generation (the reading side overrides it)."""
@@ -291,7 +291,7 @@ class IndexFolder:
                     try:
                         apply(writer)
                         if not not_rebuilding:
-                            self._journal(ops)
+                            self._journal.append(ops)
                         writer.commit()
                     except BaseException:
                         writer.cancel()
@@ -304,14 +304,6 @@ class IndexFolder:
             time.sleep(delay * (0.5 + random.random()))  # nosec B311
             delay = min(delay * 2, 0.2)
 
-    def _journal(self, ops: list[dict[str, Any]]) -> None:
-        data = "".join(json.dumps(op, ensure_ascii=False) + "\n" for op in ops).encode()
-        fd = os.open(self._side("journal"), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
-            os.write(fd, data)  # one O_APPEND write: lines from two processes never interleave
-        finally:
-            os.close(fd)
-
     def rebuild(
         self,
         docs: Iterable[IndexedDoc],
@@ -322,7 +314,7 @@ class IndexFolder:
         self._parent.mkdir(parents=True, exist_ok=True)
         step = max(1, (total or 0) // 100) if total else 100
         with flock(self._side("rebuild.lock"), timeout=None):
-            self._side("journal").unlink(missing_ok=True)
+            self._journal.clear()
             self._remove_leftovers()
             tmp = self._new_dir()
             try:
@@ -350,7 +342,7 @@ class IndexFolder:
             except BaseException:
                 shutil.rmtree(tmp, ignore_errors=True)
                 raise
-            self._side("journal").unlink(missing_ok=True)
+            self._journal.clear()
         if progress is not None:
             progress(count)
         self._invalidate()
@@ -374,30 +366,6 @@ class IndexFolder:
         with flock(self._side("write.lock"), timeout=max(60.0, self.lock_timeout)) as got:
             if not got:
                 raise IndexBusyError(f"search index {self.path} stayed locked")
-            self._replay(tmp)
+            self._journal.replay(tmp, type(self)(tmp).revisions)
             with flock(self._side("create.lock"), timeout=None):
                 self._swap_in(tmp)
-
-    def _replay(self, tmp: Path) -> None:
-        try:
-            lines = self._side("journal").read_text().splitlines()
-        except FileNotFoundError:
-            return
-        if not lines:
-            return
-        with opened(tmp) as ix:
-            pass
-        fresh = type(self)(tmp).revisions()
-        writer = ix.writer()
-        for line in lines:
-            try:
-                op = json.loads(line)
-            except ValueError:
-                continue  # a torn last line from a crashed writer
-            if op["op"] == "remove":
-                writer.delete_by_term("doc_id", op["doc_id"])
-            else:
-                doc = doc_from_json(op["doc"])
-                if fresh.get(doc.doc_id, -1) <= doc.revision:
-                    writer.update_document(**doc_fields(doc))
-        writer.commit()
