@@ -158,6 +158,13 @@ def query_words(text: str, lang: str) -> list[tuple[str, str]]:
     return out
 
 
+def _lowered(value: str) -> str:
+    """`value` in lower case to find its words in; as it is if a character's lower case is
+    longer ("İ"), so that the words found keep their offsets in `value`."""
+    low = value.lower()
+    return low if len(low) == len(value) else value
+
+
 def term_positions(value: str, lang: str) -> dict[str, list[int]]:
     """Each term of `value` with the positions where it stands, in order of first use: what
     LangAnalyzer yields with positions on, gathered without a Token per word (a full build
@@ -166,9 +173,7 @@ def term_positions(value: str, lang: str) -> dict[str, list[int]]:
     # Any: a cached term or the _MISS sentinel, told apart below without a call per word.
     get: Callable[[str, Any], Any] = la.terms.get
     conv = la.term
-    low = value.lower()
-    if len(low) != len(value):  # as in LangAnalyzer: a longer lower case keeps the original
-        low = value
+    low = _lowered(value)
     found: dict[str, list[int]] = {}
     pos = 0
     for word in WORD_RE.findall(low):
@@ -237,9 +242,7 @@ class LangAnalyzer(Analyzer):
             yield t
             return
         pos = start_pos
-        low = value.lower()
-        if len(low) != len(value):  # a character whose lower case is longer: keep offsets
-            low = value
+        low = _lowered(value)
         for m in WORD_RE.finditer(low):
             word = m.group()
             text = get(word, _MISS)

@@ -27,7 +27,6 @@ from itertools import islice
 from typing import Any
 
 from whoosh.formats import Positions
-from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import PostingPool
 
@@ -104,23 +103,22 @@ def fast_index(field: Any, lang: str, value: Any) -> Iterable[tuple[bytes, int, 
             for term, at in term_positions(value, lang).items()]
 
 
+_POSITIONS = Positions()
 _ONCE: dict[int, bytes] = {}  # the encoding of a term seen once, by its position
 
 
 def encode_positions(at: list[int]) -> bytes:
-    """Whoosh's ``Positions.encode``: the count, then the gaps between positions pickled.
-
-    Most terms stand once in a field, so their few thousand encodings are kept."""
-    if len(at) == 1:
-        pos = at[0]
-        found = _ONCE.get(pos)
-        if found is None:
-            found = pack_uint(1) + pickle.dumps(at, 2)
-            if pos < 8192:
-                _ONCE[pos] = found
-        return found
-    gaps = [b - a for a, b in zip([0, *at], at, strict=False)]
-    return pack_uint(len(at)) + pickle.dumps(gaps, 2)
+    """Whoosh's ``Positions.encode``; most terms stand once in a field, so the encodings of
+    those few thousand single positions are kept."""
+    if len(at) != 1:
+        return _POSITIONS.encode(at)
+    pos = at[0]
+    found = _ONCE.get(pos)
+    if found is None:
+        found = _POSITIONS.encode(at)
+        if pos < 8192:
+            _ONCE[pos] = found
+    return found
 
 
 def _with_fast_index(writer: Any) -> None:
