@@ -27,8 +27,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=web.select_locale, timezone_selector=web.select_timezone)
+    pagecache.init_app(app)  # before web's proxy fix: its middleware must see what Flask sees
     web.init_app(app)
-    pagecache.init_app(app)
     api_docs.init_app(app)
     _register_rooms(app)
     return app

@@ -16,6 +16,7 @@ from flask_wtf.csrf import generate_csrf
 from itsdangerous import URLSafeTimedSerializer
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, SecurityError
+from werkzeug.http import dump_cookie
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import BaseConverter, BuildError
 
@@ -128,9 +129,7 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _visit_id() -> None:
-        visit = request.cookies.get(VISIT_COOKIE, "")
-        g.new_visit = not (16 <= len(visit) <= 40 and visit.isalnum())
-        g.visit_id = secrets.token_hex(16) if g.new_visit else visit
+        g.visit_id, g.new_visit = visit_of(request.cookies.get(VISIT_COOKIE, ""))
 
     @app.after_request
     def _headers(response: Response) -> Response:
@@ -152,17 +151,24 @@ def csrf_token() -> Response:
     return response
 
 
+def visit_of(cookie: str) -> tuple[str, bool]:
+    """The visit a ``kb_visit`` cookie names, or a new one when it names none: (visit id, new)."""
+    if 16 <= len(cookie) <= 40 and cookie.isalnum():
+        return cookie, False
+    return secrets.token_hex(16), True
+
+
+def visit_cookie(app: Flask, visit_id: str) -> str:
+    """The Set-Cookie value that starts a visit."""
+    return dump_cookie(VISIT_COOKIE, visit_id, httponly=True, samesite="Lax",
+                       secure=bool(app.config.get("SESSION_COOKIE_SECURE")), max_size=app.config["MAX_COOKIE_SIZE"])
+
+
 def _security_headers(app: Flask, response: Response) -> Response:
     # Pages start a visit; so does the token a cached page's form fetches, since its POST counts
     # one answer per visit (a vote).
     if getattr(g, "new_visit", False) and (response.mimetype == "text/html" or request.endpoint == "web.csrf_token"):
-        response.set_cookie(
-            VISIT_COOKIE,
-            g.visit_id,
-            httponly=True,
-            samesite="Lax",
-            secure=bool(app.config.get("SESSION_COOKIE_SECURE")),
-        )
+        response.headers.add("Set-Cookie", visit_cookie(app, g.visit_id))
     frame_ancestors = getattr(g, "frame_ancestors", None) or "'none'"
     private = request.blueprint in PRIVATE_BLUEPRINTS
     headers = response.headers

@@ -8,37 +8,29 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
 from flask import Flask, template_rendered
-from flask.testing import FlaskClient
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import func, select, update
 
 from kb import pagecache
 from kb.articles.models import Article, Vote
 from kb.articles.service import bump_content_version
-from kb.auth.service import create_user
 from kb.extensions import db
 from kb.insights.models import ArticleView
 from kb.pagecache import Page, PageStore
 from kb.web import VISIT_COOKIE
+from tests.articles.conftest import TOKEN, cookies_set, sign_in_writer
 from tests.conftest import make_app, reset_database
-from tests.studio.conftest import PASSWORD, form_for, make_article
+from tests.studio.conftest import form_for, make_article
 
-TOKEN = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')
 TEMPLATES = re.compile(r"<template\b.*?</template>", re.S)
 
 
 def shown(html: str) -> str:
     """The page as displayed: without its inert <template> parts (kb.js shows them after a vote)."""
     return TEMPLATES.sub("", html)
-
-
-def cookies_set(response: Any) -> list[str]:
-    """The names of the cookies a response sets."""
-    return [header.split("=", 1)[0] for header in response.headers.getlist("Set-Cookie")]
 
 
 @contextmanager
@@ -54,27 +46,6 @@ def renders(app: Flask) -> Iterator[list[str]]:
         yield seen
     finally:
         template_rendered.disconnect(record, app)
-
-
-def sign_in_writer(client: FlaskClient) -> None:
-    """Sign a writer in through the login form, CSRF token included."""
-    create_user("writer@example.com", PASSWORD, "writer", name="Wanda Writer")
-    db.session.commit()
-    token = TOKEN.search(client.get("/login").get_data(as_text=True))[1]
-    response = client.post("/login", data={"email": "writer@example.com", "password": PASSWORD,
-                                           "csrf_token": token})
-    assert response.status_code == 302
-
-
-@pytest.fixture
-def shop(tmp_path: Path) -> Iterator[Flask]:
-    """An app with CSRF on (as in production), one published article, and a slow sync clock."""
-    app = make_app(tmp_path, WTF_CSRF_ENABLED=True, SEARCH_SYNC_INTERVAL=3600.0)
-    reset_database(app)
-    with app.app_context():
-        make_article()
-        yield app
-        db.session.remove()
 
 
 def test_a_page_is_rendered_once_and_then_served_to_every_visitor(shop: Flask) -> None:
