@@ -1,95 +1,35 @@
-"""A full build's whoosh writer, spared two per-posting costs of whoosh's defaults.
+"""A full build's whoosh writer, spared the per-posting costs of whoosh's defaults.
 
 A 100,000-article build adds some 14 million postings. Whoosh's writer then spends a large
-share of the build on things per posting that do not change the index it writes: pickling
-each posting on its own into the sorted runs it spills to disk (and unpickling it to merge
-them), asking the codec for the document's field length through four Python calls and a file
-read, type-checking each posting its own fields produced, and passing every word through
-three generators as a Token object before it is counted. ``build_writer`` gives a writer
-that batches the first, answers the second from each field's lengths read in one go, skips
-the third, and counts each text field's words in one loop (``fast_index``). The files
-written are the same.
+share of the build on things per posting that do not change the index it writes: passing
+every word through three generators as a Token object before it is counted; sorting all the
+postings, spilling them to disk one pickle each and merging them back one by one; asking the
+codec for each document's field length through four Python calls and a file read; and
+handing each posting to the codec's block through three calls and five type checks.
+``build_writer`` gives a writer that counts each text field's words in one loop
+(``fast_index``), holds the postings by term (``term_pool.TermPool``: only the terms are
+sorted, runs are pickled in batches and merge a term at a time), reads each field's lengths
+in one go (``term_pool.WrittenLengths``) and appends a block's worth of postings at once
+(``term_pool.add_postings``). The files written hold the same postings.
 
-Whoosh private internals: the writer's ``pool`` (a PostingPool, with ``_write_run`` and
-``_read_run``), its ``per_document_reader`` and its ``schema``, whose fields' ``index`` it
-calls for each document; tests/search/test_whoosh_internals.py pins that an index written
-this way equals one written by whoosh's own writer, and that ``fast_index`` answers as
-``index`` does.
+Whoosh private internals: the writer's ``pool``, ``fieldwriter`` (a W3FieldWriter),
+``per_document_reader`` and ``schema``, whose fields' ``index`` it calls for each document.
+tests/search/test_whoosh_internals.py pins that an index written this way holds what one
+written by whoosh's own writer holds, and that ``fast_index`` answers as ``index`` does.
 """
 
 from __future__ import annotations
 
 import copy
-import pickle  # nosec B403 - only runs this process wrote itself are loaded back
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from functools import partial
-from itertools import islice
 from typing import Any
 
+from whoosh.codec.whoosh3 import W3FieldWriter
 from whoosh.formats import Positions
-from whoosh.util.numeric import byte_to_length
-from whoosh.writing import PostingPool
 
 from kb.search.analysis import LangAnalyzer, term_positions
-from kb.search.segments import perdoc_length_bytes
-
-BATCH = 4096  # postings pickled together in a spilled run
-_BYTE_TO_LENGTH: list[int | None] = [byte_to_length(i) or None for i in range(256)]
-
-
-class BatchedPool(PostingPool):
-    """Whoosh's posting pool, spilling its sorted runs in pickled batches, not one by one."""
-
-    def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
-        """Add one posting: whoosh's own estimate of its size (150 bytes of Python objects plus
-        its texts), without its type checks on what its own fields just produced."""
-        self.fieldnames.add(item[0])
-        self.currentsize += 150 + len(item[0]) + 2 * len(item[1]) + len(item[4] or b"")
-        if self.currentsize > self.limit:
-            self.save()
-        self.current.append(item)
-
-    def _write_run(self, f: Any, items: Iterable[Any]) -> None:
-        it = iter(items)
-        while batch := list(islice(it, BATCH)):
-            pickle.dump(batch, f, pickle.HIGHEST_PROTOCOL)
-        f.close()
-
-    def _read_run(self, path: str) -> Iterator[Any]:
-        f = self._open_run(path)
-        try:
-            while True:
-                try:
-                    batch = pickle.load(f)  # nosec B301 - a run this writer just wrote
-                except EOFError:
-                    return
-                yield from batch
-        finally:
-            f.close()
-            self._remove_run(path)
-
-
-class WrittenLengths:
-    """The field lengths of the segment being written, as whoosh's commit asks for them:
-    ``byte_to_length`` of the stored byte, None for none, as the codec answers."""
-
-    def __init__(self, perdoc: Any) -> None:
-        self.perdoc = perdoc
-        self.fields: dict[str, list[int | None]] = {}
-
-    def doc_field_length(self, docnum: int, fieldname: str, default: int | None = 0) -> int | None:
-        """The length of one field of one document (whoosh's PerDocumentReader method)."""
-        lens = self.fields.get(fieldname)
-        if lens is None:
-            raw = perdoc_length_bytes(self.perdoc, fieldname)
-            if raw is None:  # a codec without these internals: its own, slower, answer
-                return self.perdoc.doc_field_length(docnum, fieldname, default)
-            lens = self.fields[fieldname] = [_BYTE_TO_LENGTH[b] for b in raw]
-        return lens[docnum] if docnum < len(lens) else default
-
-    def close(self) -> None:
-        """Close the codec's reader (whoosh closes what it was handed)."""
-        self.perdoc.close()
+from kb.search.term_pool import TermPool, WrittenLengths, add_postings
 
 
 def fast_index(field: Any, lang: str, value: Any) -> Iterable[tuple[bytes, int, float, bytes]]:
@@ -151,8 +91,12 @@ def build_writer(ix: Any, limitmb: int) -> Any:
     assembly also spares the build one copy of the whole index.
     """
     writer = ix.writer(limitmb=limitmb, procs=1, compound=False)
-    writer.pool = BatchedPool(writer._tempstorage, writer.newsegment, limitmb=limitmb)
     opened = writer.per_document_reader
     writer.per_document_reader = lambda: WrittenLengths(opened())
     _with_fast_index(writer)
+    # A field spelled apart adds each word at document 0 for every document: not in order.
+    spelled_apart = any(field.separate_spelling() for _name, field in writer.schema.items())
+    if type(writer.fieldwriter) is W3FieldWriter and not spelled_apart:
+        writer.pool = TermPool(writer._tempstorage, writer.newsegment, limitmb=limitmb)
+        writer.fieldwriter.add_postings = partial(add_postings, writer.fieldwriter)
     return writer

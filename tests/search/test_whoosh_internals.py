@@ -16,17 +16,19 @@ from whoosh import index as windex
 from whoosh.formats import Positions
 from whoosh.util.numeric import byte_to_length
 
-from kb.search.building import BatchedPool, WrittenLengths, build_writer, encode_positions, fast_index
+from kb.search.building import build_writer, encode_positions, fast_index
 from kb.search.engine import IndexedDoc, SearchIndex
 from kb.search.folders import opened
 from kb.search.schema import FIELDS, SCHEMA, doc_fields
 from kb.search.segments import BLOCK_ATTRS, block_readable, length_bytes, postings
 from kb.search.snapshot import open_reader
+from kb.search.term_pool import TermPool, WrittenLengths
 
 
 def doc(n: int) -> IndexedDoc:
-    """A document whose body repeats one word a varying number of times."""
-    body = " ".join(["parcel"] * (1 + n % 5) + [f"word{n}", "refund"] * (1 + n % 3))
+    """A document whose body repeats one word a varying number of times, and varies in length."""
+    body = " ".join(["parcel"] * (1 + n % 5) + [f"word{n}", "refund"] * (1 + n % 3)
+                    + [f"filler{k}" for k in range(n * 7 % 29)])
     return IndexedDoc(f"en:d{n}", f"d{n}", "en", f"d{n}", f"Title {n} parcel", "returning",
                       ("tag",), "A summary.", "Heading", body, 1)
 
@@ -90,8 +92,8 @@ def _written(path: Path, docs: list[IndexedDoc], fast: bool) -> Any:
     """An index of `docs` at `path`, by build_writer spilling runs often, or by whoosh's writer."""
     path.mkdir()
     ix = windex.create_in(str(path), SCHEMA)
-    writer = build_writer(ix, limitmb=1) if fast else ix.writer(limitmb=1, procs=1)
-    assert isinstance(writer.pool, BatchedPool) == fast
+    writer = build_writer(ix, limitmb=1) if fast else ix.writer(limitmb=1, procs=1, compound=False)
+    assert isinstance(writer.pool, TermPool) == fast
     for d in docs:
         writer.add_document(**doc_fields(d))
     assert len(writer.pool.runs) >= 2  # runs spilled to disk: their writing and merging count
@@ -116,14 +118,48 @@ def test_the_build_writer_writes_what_whooshs_own_writer_writes(tmp_path: Path) 
                 assert list(postings(a.postings(field, term))) == list(postings(b.postings(field, term)))
 
 
-def test_the_batched_pool_spills_runs_and_gives_every_posting_back_in_order(tmp_path: Path) -> None:
+def test_the_build_writer_writes_each_postings_positions_and_block_bounds_as_whoosh_does(tmp_path: Path) -> None:
+    docs = [doc(n) for n in range(3000)]
+    fast, plain = _written(tmp_path / "fast", docs, True), _written(tmp_path / "plain", docs, False)
+
+    def written(reader: Any, field: str, term: bytes) -> list[tuple[Any, ...]]:
+        """Each posting with its encoded positions and its block's bounds, through whoosh's matcher."""
+        matcher, seen = reader.postings(field, term), []
+        while matcher.is_active():
+            seen.append((matcher.id(), matcher.weight(), matcher.value(), matcher.block_max_weight(),
+                         matcher.block_min_length(), matcher.block_max_length()))
+            matcher.next()
+        return seen
+
+    with fast.reader() as a, plain.reader() as b:
+        for name in FIELDS:
+            field = f"{name}_en"
+            for term, _ in b.iter_field(field):
+                ta, tb = a.term_info(field, term), b.term_info(field, term)
+                assert (ta.weight(), ta.max_weight(), ta.min_id(), ta.max_id()) == (
+                    tb.weight(), tb.max_weight(), tb.min_id(), tb.max_id())
+                assert written(a, field, term) == written(b, field, term)
+
+
+def test_the_term_pool_spills_runs_and_gives_every_posting_back_in_whooshs_order(tmp_path: Path) -> None:
     ix = windex.create_in(str(tmp_path), SCHEMA)
     writer = build_writer(ix, limitmb=1)
-    items = [("body_en", f"w{n % 997}".encode(), n, 1.0, b"x" * (n % 7)) for n in range(30_000)]
-    for item in reversed(items):
+    # As a writer adds them: document after document, each with its fields' terms.
+    items = [(field, f"w{(n * 7 + k) % 997}".encode(), n, 1.0 + k, b"x" * (n % 7))
+             for n in range(6_000) for field in ("body_en", "title_en") for k in range(3)]
+    for item in items:
         writer.pool.add(item)
     assert len(writer.pool.runs) >= 2  # spilled to disk, in batches
     assert list(writer.pool.items()) == sorted(items)
+    writer.cancel()
+
+
+def test_the_term_pool_refuses_a_posting_out_of_document_order(tmp_path: Path) -> None:
+    ix = windex.create_in(str(tmp_path), SCHEMA)
+    writer = build_writer(ix, limitmb=1)
+    writer.pool.add(("body_en", b"parcel", 5, 1.0, b""))
+    with pytest.raises(ValueError, match="document order"):
+        writer.pool.add(("body_en", b"refund", 4, 1.0, b""))
     writer.cancel()
 
 
