@@ -71,12 +71,12 @@ def article(lang: str, slug: str) -> ResponseReturnValue:
     return pagecache.serve(page, on_serve=_count_read)
 
 
-def _count_read(page: pagecache.Page, visit_id: str, click_token: str = "") -> None:
-    """Every serve of an article page is a read (and, with a search's token, that search's click)."""
+def _count_read(page: pagecache.Page, visit_id: str, from_search: str = "") -> None:
+    """Every serve of an article page is a read (and, with a search's click token, that search's click)."""
     # The proxy's real app is the sender (Flask's LocalProxy method is not in its type hints).
     sender = current_app._get_current_object()  # type: ignore[attr-defined]
     article_read.send(sender, article_id=page.meta["article_id"], key=page.meta["key"], visit_id=visit_id,
-                      click_token=click_token)
+                      click_token=from_search)
 
 
 def _published_or_abort(lang: str, slug: str) -> Article | BaseResponse:
