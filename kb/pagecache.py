@@ -15,7 +15,7 @@ rendered a token anyway is served to its visitor but never kept.
 A repeat request for a kept page is answered before Flask handles it (``ServeKeptPagesFirst``):
 the same bytes and headers, plus the visit cookie and what the view does on every serve (an
 article's page view). Only a plain GET qualifies: no query string, no body, no session or
-sign-in cookie, an address Flask itself served from the cache before.
+sign-in cookie, an address whose page Flask kept (rendered or found in the cache) before.
 """
 
 from __future__ import annotations
@@ -82,6 +82,7 @@ class PageStore:
         self.lock = threading.Lock()  # reads reorder an LRUCache too
         self.version = -1
         self.checked_at = float("-inf")
+        self.changes = 0  # content_changed calls so far: a check that raced one must not count
         self.version_of: Callable[[], int] | None = None
 
     def get(self, key: tuple[Any, ...], version: int) -> Page | None:
@@ -143,6 +144,7 @@ def content_changed() -> None:
     """This process changed articles: check the content version on the next request."""
     store = current_app.extensions.get("kb_pages")
     if store is not None:
+        store.changes += 1
         store.checked_at = float("-inf")
 
 
@@ -209,9 +211,11 @@ def _version(store: PageStore) -> int:
     if now - store.checked_at < float(current_app.config["SEARCH_SYNC_INTERVAL"]):
         return store.version
     # Read before rendering: a page is never tagged newer than the articles it shows.
+    changes = store.changes
     version = store.version_of() if store.version_of is not None else -1
     store.settle(version)
-    store.checked_at = now
+    if store.changes == changes:  # else a change came meanwhile: check again next time
+        store.checked_at = now
     return version
 
 
@@ -233,6 +237,11 @@ class ServeKeptPagesFirst:
     """
 
     def __init__(self, app: Flask, store: PageStore) -> None:
+        # Inside any other middleware only: one that rewrites the request (ProxyFix sets the
+        # host, scheme and prefix from X-Forwarded-*) must do so before the address is read,
+        # or a page rendered for one rewritten request would be replayed at the plain address.
+        if getattr(app.wsgi_app, "__func__", None) is not Flask.wsgi_app:
+            raise RuntimeError("the page replay must be installed before any other WSGI middleware")
         self.app = app
         self.store = store
         self.wsgi_app: WSGIApplication = app.wsgi_app
@@ -278,9 +287,10 @@ class ServeKeptPagesFirst:
 
     def _replay(self, replay: Replay, visit: str, start_response: StartResponse) -> Iterable[bytes]:
         visit_id, new = visit_of(visit)
-        headers = replay.headers
+        # A copy: a server or middleware may add to the list it is given, and this one is shared.
+        headers = list(replay.headers)
         if new:
-            headers = [*headers, ("Set-Cookie", visit_cookie(self.app, visit_id))]
+            headers.append(("Set-Cookie", visit_cookie(self.app, visit_id)))
         if replay.on_serve is not None:
             with self.app.app_context():
                 replay.on_serve(replay.page, visit_id)

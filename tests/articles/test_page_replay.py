@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask, request_started
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -116,3 +117,51 @@ def test_a_cache_of_size_zero_installs_no_replay(tmp_path: Path) -> None:
             client.get(ARTICLE)
         assert handled == [ARTICLE]
         db.session.remove()
+
+
+def test_behind_a_proxy_a_page_rendered_for_forwarded_headers_is_never_replayed_at_the_plain_address(
+        tmp_path: Path) -> None:
+    app = make_app(tmp_path, SEARCH_SYNC_INTERVAL=3600.0, PROXY_FIX=1, TRUSTED_HOSTS=["kb.test"])
+    reset_database(app)
+    with app.app_context():
+        make_article()
+        forwarded = {"X-Forwarded-Prefix": "/elsewhere", "X-Forwarded-Proto": "https",
+                     "X-Forwarded-Host": "kb.test"}
+        for _ in range(2):  # rendered, then replayed: each under its own forwarded address
+            assert "/elsewhere/en/" in app.test_client().get(ARTICLE, headers=forwarded).get_data(as_text=True)
+        for _ in range(2):
+            plain = app.test_client().get(ARTICLE)
+            assert plain.status_code == 200 and "/elsewhere" not in plain.get_data(as_text=True)
+        for _ in range(2):  # a host the site does not answer to is refused every time
+            assert app.test_client().get(ARTICLE, headers={"Host": "evil.test"}).status_code == 400
+        db.session.remove()
+
+
+def test_the_replay_refuses_to_sit_outside_another_middleware(tmp_path: Path) -> None:
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from kb.pagecache import PageStore, ServeKeptPagesFirst
+
+    app = make_app(tmp_path)
+    app.wsgi_app = ProxyFix(app.wsgi_app)  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError, match="before any other WSGI middleware"):
+        ServeKeptPagesFirst(app, PageStore(8))
+
+
+def test_a_change_made_while_the_version_is_read_is_checked_again_at_the_next_request(shop: Flask) -> None:
+    from kb import pagecache
+
+    store = shop.extensions["kb_pages"]
+    read_version = store.version_of
+
+    def another_thread_publishes_meanwhile() -> int:
+        version = read_version()
+        pagecache.content_changed()
+        return version
+
+    store.version_of = another_thread_publishes_meanwhile
+    shop.test_client().get(ARTICLE)
+    store.version_of = read_version
+    with handled_by_flask(shop) as handled:
+        shop.test_client().get(ARTICLE)
+    assert handled == [ARTICLE]  # not replayed: the version is read again first

@@ -117,6 +117,6 @@ def test_the_nginx_site_buffers_terminates_tls_and_forwards_what_proxy_fix_reads
     for directive in ("proxy_buffering on;", "proxy_request_buffering on;", "client_body_buffer_size",
                       "listen 443 ssl", "ssl_certificate ", "ssl_certificate_key ",
                       "X-Forwarded-For $proxy_add_x_forwarded_for;", "X-Forwarded-Proto $scheme;",
-                      "X-Forwarded-Host $host;"):
+                      "X-Forwarded-Host $host;", 'X-Forwarded-Prefix "";'):
         assert directive in site, directive
     assert "KB_PROXY_FIX=1" in (DEPLOY / "kb.env.example").read_text()
