@@ -96,9 +96,13 @@ class PageStore:
         with self.lock:
             self.pages[key] = page
 
+    def is_current(self, interval: float, now: float | None = None) -> bool:
+        """Whether the version was checked within the last `interval` seconds (no need to ask)."""
+        return (time.monotonic() if now is None else now) - self.checked_at < interval
+
     def replay(self, address: tuple[str, ...], interval: float) -> Replay | None:
         """The replay kept for this address, while the content version is known to be current."""
-        if time.monotonic() - self.checked_at >= interval:
+        if not self.is_current(interval):
             return None  # time to ask the database for the version: Flask's path does
         with self.lock:
             found = self.replays.get(address)
@@ -208,7 +212,7 @@ def _store_for_request() -> PageStore | None:
 
 def _version(store: PageStore) -> int:
     now = time.monotonic()
-    if now - store.checked_at < float(current_app.config["SEARCH_SYNC_INTERVAL"]):
+    if store.is_current(float(current_app.config["SEARCH_SYNC_INTERVAL"]), now):
         return store.version
     # Read before rendering: a page is never tagged newer than the articles it shows.
     changes = store.changes

@@ -126,7 +126,6 @@ def recount_days(connection: Connection, seen: Seen, days: set[date]) -> None:
         _write_first_seen(connection, seen, start, end)
 
 
-
 def _write_seen_again(connection: Connection, seen: Seen, start: date, end: date) -> None:
     model, earlier = seen.model, aliased(seen.model)
     kind: ColumnClause[str] = literal_column(f"'{seen.kind}'")

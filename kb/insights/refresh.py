@@ -194,7 +194,6 @@ def _touched_days(connection: Connection, marks: dict[str, datetime]) -> dict[st
             for name, selects in queries.items()}
 
 
-
 def _move_watermarks(connection: Connection, until: datetime) -> None:
     insert = upsert_insert(connection, Watermark)
     connection.execute(insert.on_conflict_do_update(index_elements=["source"],
