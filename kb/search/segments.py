@@ -9,15 +9,17 @@ from __future__ import annotations
 
 from array import array
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import accumulate, repeat
+from operator import add, mul, truediv
 from typing import Any
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.matching.wrappers import FilterMatcher
-from whoosh.util.numeric import byte_to_length
+from whoosh.util.numeric import byte_to_length, length_to_byte
 
-from kb.search.analysis import WORD_RE, fold, token_keys
-from kb.search.schema import FIELD_B, FIELD_WEIGHTS, FIELDS, K1, Meta, read_meta
+from kb.search.analysis import WORD_RE, fold
+from kb.search.schema import FIELD_B, FIELD_WEIGHTS, FIELDS, K1, Meta, read_meta, title_keys
 
 _BYTE_TO_LENGTH = [byte_to_length(i) for i in range(256)]
 
@@ -35,9 +37,9 @@ class SegmentCache:
         self.segid: str = reader.segment().segment_id()
         col = reader.column_reader("meta", translate=False)
         self.meta: list[Meta] = [read_meta(raw) for raw in col]
-        self._keys: dict[int, tuple[frozenset[str], tuple[tuple[str, ...], ...]]] = {}
         self.vectors: dict[tuple[str, str], Vec] = {}
-        self._lengths: dict[str, list[int]] = {}
+        self._lengths: dict[str, bytes] = {}
+        self._norms: dict[tuple[str, float], list[float]] = {}
         self._vocab: dict[str, dict[str, int]] = {}
         self._suggest: list[tuple[str, str, frozenset[str]]] | None = None
 
@@ -57,17 +59,9 @@ class SegmentCache:
         return v
 
     def title_keys(self, d: int) -> tuple[frozenset[str], tuple[tuple[str, ...], ...]]:
-        """token_keys of the title and of each tag of document `d`, and all of them as a
-        set (kept for the most recently asked documents)."""
-        keys = self._keys.get(d)
-        if keys is None:
-            m = self.meta[d]
-            fields = tuple(tuple(token_keys(t, m.lang)) for t in (m.title, *m.tags))
-            if len(self._keys) >= 4096:  # bounded: only the top results ever ask
-                for old in list(self._keys)[:1024]:
-                    del self._keys[old]
-            keys = self._keys[d] = (frozenset().union(*fields), fields)
-        return keys
+        """token_keys of the title and of each tag of document `d`, and all of them as a set."""
+        fields = title_keys(self.meta[d])
+        return frozenset().union(*fields), fields
 
     def suggest_words(self) -> list[tuple[str, str, frozenset[str]]]:
         """Per document, for suggestions: its folded title, the words of its title and tags
@@ -84,21 +78,36 @@ class SegmentCache:
             self._suggest = out
         return self._suggest
 
-    def lengths(self, fieldname: str) -> list[int]:
-        """Field length (in terms) of every document of the segment."""
+    def lengths(self, fieldname: str) -> bytes:
+        """Field length of every document of the segment, in whoosh's one-byte encoding."""
         lens = self._lengths.get(fieldname)
         if lens is None:
             n = self.reader.doc_count_all()
             raw = length_bytes(self.reader, fieldname)
-            if raw is not None:
-                lens = [_BYTE_TO_LENGTH[b] for b in raw] + [0] * (n - len(raw))
-            else:
-                lens = [self.reader.doc_field_length(d, fieldname, 0) or 0 for d in range(n)]
-            self._lengths[fieldname] = lens
+            if raw is None:
+                raw = bytes(length_to_byte(self.reader.doc_field_length(d, fieldname, 0) or 0)
+                            for d in range(n))
+            lens = self._lengths[fieldname] = raw + bytes(n - len(raw))
         return lens
 
+    def norms(self, fieldname: str, b: float, avgdl: float) -> list[float]:
+        """BM25's K1 * (1 - b + b * length / avgdl) for each of the 256 encoded lengths."""
+        key = (fieldname, avgdl)
+        table = self._norms.get(key)
+        if table is None:
+            if len(self._norms) >= 64:  # avgdl moves with each generation
+                self._norms.clear()
+            table = self._norms[key] = [K1 * (1.0 - b) + K1 * b * length / max(avgdl, 1e-9)
+                                        for length in _BYTE_TO_LENGTH]
+        return table
+
     def vector(self, lang: str, term: str, avgdl: dict[str, float]) -> Vec:
-        """Build (and keep) the term vector of `term` in `lang`."""
+        """Build (and keep) the term vector of `term` in `lang`.
+
+        Each field's BM25 part is top * tf / (tf + norm(length)), computed a block of
+        postings at a time through map() (C speed): a Python loop per posting made a
+        common word's first search at 100,000 articles cost tens of milliseconds.
+        """
         key = (lang, term)
         vec = self.vectors.get(key)
         if vec is not None:
@@ -111,14 +120,18 @@ class SegmentCache:
                 matcher = self.reader.postings(fieldname, term)
             except Exception:  # nosec B112
                 continue
+            norm = self.norms(fieldname, FIELD_B[name], avgdl.get(fieldname, 1.0))
             lens = self.lengths(fieldname)
-            b = FIELD_B[name]
-            norm_a = K1 * (1.0 - b)
-            norm_b = K1 * b / max(avgdl.get(fieldname, 1.0), 1e-9)
-            top = weight * (K1 + 1.0)
-            get = acc.get
-            for d, tf in postings(matcher):
-                acc[d] = get(d, 0.0) + top * tf / (tf + norm_a + norm_b * lens[d])
+            top = repeat(weight * (K1 + 1.0))
+            parts: dict[int, float] = {}
+            for ids, tfs in posting_blocks(matcher):
+                denominators = map(add, tfs, map(norm.__getitem__, map(lens.__getitem__, ids)))
+                parts.update(zip(ids, map(truediv, map(mul, tfs, top), denominators), strict=True))
+            if acc:  # fields overlap: add where a document holds the term in both
+                common = list(parts.keys() & acc.keys())
+                parts.update(zip(common, map(add, map(acc.__getitem__, common),
+                                             map(parts.__getitem__, common)), strict=True))
+            acc.update(parts)
         if len(self.vectors) >= MAX_VECTORS:
             for old in list(self.vectors)[: MAX_VECTORS // 4]:  # oldest first
                 del self.vectors[old]
@@ -205,7 +218,8 @@ _DENSE: deque[Vec] = deque()
 MAX_VECTORS = 50_000  # per segment; typo'd terms are cached too (as empty vectors)
 
 
-BLOCK_ATTRS = ("_ids", "_weights", "_read_ids", "_read_weights", "_next_block")
+BLOCK_ATTRS = ("_ids", "_weights", "_data", "_byteids", "_read_data", "_read_weights",
+               "_next_block")
 
 
 def block_readable(matcher: Any) -> bool:
@@ -213,29 +227,44 @@ def block_readable(matcher: Any) -> bool:
     return all(hasattr(matcher, a) for a in BLOCK_ATTRS)
 
 
-def postings(matcher: Any) -> Iterator[tuple[int, float]]:
-    """(doc number, term frequency) pairs of a whoosh posting list, a block at a time."""
+def posting_blocks(matcher: Any) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
+    """(doc numbers, term frequencies) of a whoosh posting list, a block at a time."""
     if isinstance(matcher, FilterMatcher):
         # Deleted documents are dropped at query time; the vector must not depend on them.
         matcher = matcher.child
-    if block_readable(matcher):
-        # Fast path on whoosh's W3 matcher: decode whole blocks instead of calling
-        # id()/weight()/next() per posting (several times faster on long lists).
-        # Whoosh private internals: the block's decoded ``_ids`` and ``_weights`` and the
-        # ``_read_ids``/``_read_weights``/``_next_block`` steps of W3LeafMatcher;
-        # tests/search/test_whoosh_internals.py pins that they exist and give what
-        # id()/weight() give.
+    if not block_readable(matcher):
+        ids: list[int] = []
+        tfs: list[float] = []
         while matcher.is_active():
-            if matcher._ids is None:
-                matcher._read_ids()
-            if matcher._weights is None:
-                matcher._read_weights()
-            yield from zip(matcher._ids, matcher._weights, strict=True)
-            matcher._next_block()
-    else:
-        while matcher.is_active():
-            yield matcher.id(), matcher.weight()
+            ids.append(matcher.id())
+            tfs.append(matcher.weight())
             matcher.next()
+        yield ids, tfs
+        return
+    # Fast path on whoosh's W3 matcher: decode whole blocks instead of calling
+    # id()/weight()/next() per posting (several times faster on long lists), and undo the
+    # doc numbers' delta encoding with accumulate() where whoosh's _read_ids runs a Python
+    # generator per posting. Whoosh private internals: the block's unpickled ``_data``
+    # (deltas of doc numbers, weights, values), ``_byteids``, ``_read_data``,
+    # ``_read_weights`` and ``_next_block`` of W3LeafMatcher;
+    # tests/search/test_whoosh_internals.py pins that they exist and give what
+    # id()/weight() give.
+    while matcher.is_active():
+        if matcher._ids is None:
+            if matcher._data is None:
+                matcher._read_data()
+            deltas = matcher._data[0]
+            matcher._ids = deltas if matcher._byteids else list(accumulate(deltas))
+        if matcher._weights is None:
+            matcher._read_weights()
+        yield matcher._ids, matcher._weights
+        matcher._next_block()
+
+
+def postings(matcher: Any) -> Iterator[tuple[int, float]]:
+    """(doc number, term frequency) pairs of a whoosh posting list."""
+    for ids, tfs in posting_blocks(matcher):
+        yield from zip(ids, tfs, strict=True)
 
 
 def verify_segment(leaf: Any) -> None:
@@ -252,7 +281,6 @@ def verify_segment(leaf: Any) -> None:
             break
     if sum(1 for _ in leaf.iter_field("doc_id")) < leaf.doc_count():
         raise ValueError("fewer doc_id terms than documents")
-
 
 
 def mask_of(docs: Iterable[int]) -> int:

@@ -11,6 +11,7 @@ import threading
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Container, Iterable
+from itertools import compress
 from math import log
 from typing import Any, NamedTuple
 
@@ -195,20 +196,33 @@ def open_reader(ix: Any) -> Any:
 
 class DocSet:
     """Doc numbers given as a bit set, tested one by one without listing them all (a query's
-    few hundred candidates are checked faster than thousands of bits are listed)."""
+    candidates are checked faster than thousands of bits are listed).
 
-    __slots__ = ("_bytes",)
+    Held as one byte per document (1 in the set, 0 not), made from the bit set's binary
+    digits at C speed, so that ``among`` tests thousands of candidates through map() and
+    compress() instead of a Python expression per candidate.
+    """
+
+    __slots__ = ("_flags",)
 
     def __init__(self, mask: int) -> None:
-        self._bytes = mask.to_bytes((mask.bit_length() + 7) // 8, "little")
+        # bin() is most significant first: reversed, character i is the bit of document i.
+        self._flags = bin(mask)[:1:-1].encode().translate(_DIGIT_TO_FLAG)
 
     def __contains__(self, d: object) -> bool:
-        return isinstance(d, int) and bool(self.among((d,)))
+        return isinstance(d, int) and 0 <= d < len(self._flags) and self._flags[d] == 1
 
     def among(self, docs: Iterable[int]) -> set[int]:
-        """Those of `docs` in the set."""
-        b, n = self._bytes, len(self._bytes)
-        return {d for d in docs if 0 <= d >> 3 < n and b[d >> 3] >> (d & 7) & 1}
+        """Those of `docs` (doc numbers, never negative) in the set."""
+        docs = docs if isinstance(docs, (list, tuple, set, frozenset)) else list(docs)
+        flags = self._flags
+        top = max(docs, default=-1)
+        if top >= len(flags):  # past the highest bit: not in the set
+            flags = self._flags = flags.ljust(top + 1, b"\0")
+        return set(compress(docs, map(flags.__getitem__, docs)))
+
+
+_DIGIT_TO_FLAG = bytes.maketrans(b"01", b"\0\1")
 
 
 def keep_allowed(docs: Iterable[int], allowed: Container[int]) -> set[int]:
