@@ -18,7 +18,7 @@ from operator import add, mul, neg, sub
 
 from kb.search.analysis import longest_run, token_keys
 from kb.search.query import ParsedQuery
-from kb.search.segments import Vec
+from kb.search.segments import Vec, docs_of
 from kb.search.snapshot import Snapshot, keep_allowed
 
 # Coordination: a document matching k of n query words keeps (k/n)**COORD of its score,
@@ -30,6 +30,9 @@ BIG_GROUP = 1500
 # their title or a tag holds in one run: up to (1 + TITLE_RUN_BONUS) times the score.
 RERANK = 40
 TITLE_RUN_BONUS = 1.0
+# The documents holding every long word join the candidates once they number at most this
+# many per long word and per document read from the top of each list.
+FULL_PER_WORD = 2
 
 
 @dataclass
@@ -54,6 +57,11 @@ class Alt:
 
     def lookup(self, docs: list[int]) -> list[float]:
         """Score of each of `docs` (sorted global doc numbers), 0.0 where absent."""
+        if len(self.parts) == 1 and docs:  # one segment holds the word: no slicing
+            off, end, vec = self.parts[0]
+            if off <= docs[0] and docs[-1] < end:
+                local = map(sub, docs, repeat(off)) if off else docs
+                return list(map(mul, vec.lookup(local), repeat(self.mult)))
         out = [0.0] * len(docs)
         for off, end, vec in self.parts:
             lo, hi = bisect_left(docs, off), bisect_left(docs, end)
@@ -87,14 +95,20 @@ def rank(
     big = _sum_short_groups(groups, acc, matched)
     factor = [(c / n) ** COORD for c in range(n + 1)]
     depth = 4 * k + 16
+    # The documents holding every word (when every word is long): once few enough to look
+    # up, they join the candidates, and any document left out misses a word.
+    every = _holding_every_word(big, deleted, allowed) if n > 1 and len(big) == n else None
     while big:
-        cands, bound = _candidates(big, depth, acc, deleted, allowed)
+        few = every is not None and every.bit_count() <= FULL_PER_WORD * depth * len(big)
+        listed = every if few else None
+        cands, reaches = _candidates(big, depth, acc, deleted, allowed, listed or 0)
+        bound = _bound_outside(reaches, n, factor, listed is not None)
         scores = list(map(acc.get, cands, repeat(0.0)))
         counts = list(map(matched.get, cands, repeat(0)))
         for alts in big:
-            best = [0.0] * len(cands)
-            for alt in alts:
-                best = list(map(max, best, alt.lookup(cands)))
+            # A word's alternatives (a typo's corrections, synonyms): the best of them.
+            best = (alts[0].lookup(cands) if len(alts) == 1
+                    else list(map(max, *(alt.lookup(cands) for alt in alts))))
             scores = list(map(add, scores, best))
             counts = list(map(add, counts, map(bool, best)))
         if n > 1:  # coordination: scale by the share of the query's words matched
@@ -147,10 +161,12 @@ def _sum_short_groups(groups: list[tuple[list[Alt], bool]], acc: dict[int, float
 
 
 def _candidates(big: list[list[Alt]], depth: int, acc: dict[int, float], deleted: tuple[set[int], int],
-                allowed: tuple[Container[int], int] | None) -> tuple[list[int], float]:
-    """The documents to score exactly at this depth, and the most any other could still score."""
+                allowed: tuple[Container[int], int] | None, every: int) -> tuple[list[int], list[float]]:
+    """The documents to score exactly at this depth (the `every` bit set's among them), and
+    for each long word, the most it can add to a document outside its top `depth`."""
     seen = set(acc)
-    bound = 0.0
+    seen.update(docs_of(every))
+    reaches = []
     for alts in big:
         reach = 0.0
         for alt in alts:
@@ -160,11 +176,40 @@ def _candidates(big: list[list[Alt]], depth: int, acc: dict[int, float], deleted
                 seen.update(map(add, head, repeat(off)) if off else head)
                 if depth < vec.n:
                     reach = max(reach, top_tfs[depth] * alt.mult)
-        bound += reach
+        reaches.append(reach)
     seen -= deleted[0]
     if allowed is not None:
         seen = keep_allowed(seen, allowed[0])
-    return sorted(seen), bound
+    return sorted(seen), reaches
+
+
+def _bound_outside(reaches: list[float], n: int, factor: list[float], every_listed: bool) -> float:
+    """The most a document outside the candidates can score.
+
+    It holds none of the short words (their documents are all candidates) and stands below
+    the top of every long word it holds, so at most len(reaches) words, one fewer when the
+    documents holding every word are candidates; with coordination, a document holding c of
+    the n words keeps c/n of its sum, and that bound grows with c.
+    """
+    words = len(reaches) - 1 if every_listed else len(reaches)
+    best = sum(sorted(reaches, reverse=True)[:words])
+    return best * factor[words] if n > 1 else best
+
+
+def _holding_every_word(big: list[list[Alt]], deleted: tuple[set[int], int],
+                        allowed: tuple[Container[int], int] | None) -> int:
+    """The live (and allowed) documents holding every one of the long words, as a bit set."""
+    every = -1  # every bit set, until the first word
+    for alts in big:
+        held = 0
+        for alt in alts:
+            for off, _, vec in alt.parts:
+                held |= vec.mask() << off
+        every &= held
+    every &= ~deleted[1]
+    if allowed is not None:
+        every &= allowed[1]
+    return every
 
 
 def _best_of_all(acc: dict[int, float], matched: Counter[int], deleted: tuple[set[int], int],

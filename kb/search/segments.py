@@ -7,6 +7,7 @@ own matchers walk every posting in pure Python on each query (50+ ms at 10,000 a
 
 from __future__ import annotations
 
+import re
 from array import array
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
@@ -184,7 +185,7 @@ class Vec:
         self._mask: int | None = None
         self._dense: array[float] | None = None
 
-    def lookup(self, docs: Iterable[int]) -> list[float]:
+    def lookup(self, docs: Iterable[int]) -> Iterator[float]:
         """tf part of each of `docs` (doc numbers of this segment), 0.0 where absent."""
         dense = self._dense
         if dense is None:
@@ -196,7 +197,7 @@ class Vec:
             _DENSE.append(self)
             if len(_DENSE) > MAX_DENSE:
                 _DENSE.popleft()._dense = None
-        return list(map(dense.__getitem__, docs))
+        return map(dense.__getitem__, docs)
 
     def impact(self) -> tuple[array[int], array[float]]:
         """Doc numbers and tf parts, highest tf part first (computed once)."""
@@ -281,6 +282,15 @@ def verify_segment(leaf: Any) -> None:
             break
     if sum(1 for _ in leaf.iter_field("doc_id")) < leaf.doc_count():
         raise ValueError("fewer doc_id terms than documents")
+
+
+_ONE = re.compile("1")
+
+
+def docs_of(mask: int) -> list[int]:
+    """The doc numbers of a bit set, in order (mask_of's inverse), found at C speed."""
+    # bin() is most significant first: reversed, character i is the bit of document i.
+    return [m.start() for m in _ONE.finditer(bin(mask)[:1:-1])] if mask > 0 else []
 
 
 def mask_of(docs: Iterable[int]) -> int:
