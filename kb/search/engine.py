@@ -24,6 +24,7 @@ from kb.search.snippets import best_snippet
 from kb.search.spelling import SymSpell
 from kb.search.storage import IndexBusyError, IndexFolder
 from kb.search.typeahead import suggest_titles
+from kb.search.warming import Warmer
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +73,17 @@ class SearchIndex(IndexFolder):
         self._caches: dict[str, SegmentCache] = {}
         self._spellers = {lang: SymSpell() for lang in LANGS}
         self._failed: tuple[int, int, int] | None = None
+        self._warmer = Warmer(lambda cache: self._caches.get(cache.segid) is cache)
+
+    def wait_warm(self, timeout: float | None = None) -> bool:
+        """Wait until the common words of the opened generation are loaded (warming.py);
+        False if `timeout` seconds passed first."""
+        return self._warmer.idle.wait(timeout)
+
+    @property
+    def warming_seconds(self) -> float:
+        """Time the background warming has spent so far (warming.py)."""
+        return self._warmer.seconds
 
     def _invalidate(self) -> None:
         with self._mutex:
@@ -109,6 +121,7 @@ class SearchIndex(IndexFolder):
             for lang in LANGS:
                 self._spellers[lang].add(state.vocab(lang))
             self._state = state
+            self._warmer.start(state)
             return state
 
     def revisions(self) -> dict[str, int]:

@@ -43,6 +43,7 @@ class SegmentCache:
         self._norms: dict[tuple[str, float], list[float]] = {}
         self._vocab: dict[str, dict[str, int]] = {}
         self._suggest: list[tuple[str, str, frozenset[str]]] | None = None
+        self.warmed = False  # its common words' vectors are built (warming.py)
 
     def vocab(self, lang: str) -> dict[str, int]:
         """Term -> document frequency (summed over the fields) in this segment."""
