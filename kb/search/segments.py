@@ -38,6 +38,7 @@ class SegmentCache:
         self.segid: str = reader.segment().segment_id()
         col = reader.column_reader("meta", translate=False)
         self.meta: list[Meta] = [read_meta(raw) for raw in col]
+        self._keys: dict[int, tuple[frozenset[str], tuple[tuple[str, ...], ...]]] = {}
         self.vectors: dict[tuple[str, str], Vec] = {}
         self._lengths: dict[str, bytes] = {}
         self._norms: dict[tuple[str, float], list[float]] = {}
@@ -61,9 +62,15 @@ class SegmentCache:
         return v
 
     def title_keys(self, d: int) -> tuple[frozenset[str], tuple[tuple[str, ...], ...]]:
-        """token_keys of the title and of each tag of document `d`, and all of them as a set."""
-        fields = title_keys(self.meta[d])
-        return frozenset().union(*fields), fields
+        """token_keys of the title and of each tag of document `d`, and all of them as a set
+        (kept for the most recently asked documents: every search asks for its forty best)."""
+        keys = self._keys.get(d)
+        if keys is None:
+            fields = title_keys(self.meta[d])
+            if len(self._keys) >= 4096:
+                self._keys.clear()
+            keys = self._keys[d] = (frozenset().union(*fields), fields)
+        return keys
 
     def suggest_words(self) -> list[tuple[str, str, frozenset[str]]]:
         """Per document, for suggestions: its folded title, the words of its title and tags
