@@ -74,15 +74,16 @@ class SearchIndex(IndexFolder):
         self._spellers = {lang: SymSpell() for lang in LANGS}
         self._failed: tuple[int, int, int] | None = None
         self._warmer = Warmer(lambda cache: self._caches.get(cache.segid) is cache)
+        self._warming: Snapshot | None = None  # the generation last handed to the warmer
 
     def wait_warm(self, timeout: float | None = None) -> bool:
-        """Wait until the common words of the opened generation are loaded (warming.py);
-        False if `timeout` seconds passed first."""
+        """Wait until the common words of the generation last searched are loaded
+        (warming.py); False if `timeout` seconds passed first."""
         return self._warmer.idle.wait(timeout)
 
     @property
     def warming_seconds(self) -> float:
-        """Time the background warming has spent so far (warming.py)."""
+        """Wall time the background warming has spent so far, its pauses included."""
         return self._warmer.seconds
 
     def _invalidate(self) -> None:
@@ -121,7 +122,6 @@ class SearchIndex(IndexFolder):
             for lang in LANGS:
                 self._spellers[lang].add(state.vocab(lang))
             self._state = state
-            self._warmer.start(state)
             return state
 
     def revisions(self) -> dict[str, int]:
@@ -146,6 +146,11 @@ class SearchIndex(IndexFolder):
         snap = self._current() if lang in LANGS else None
         if snap is None:
             return empty
+        if snap is not self._warming:
+            # Only a process that searches warms: `kb outbox run` keeps the index in step
+            # through revisions() and would spend the CPU and memory for nothing.
+            self._warming = snap
+            self._warmer.start(snap)
         try:
             return self._search(snap, query, lang, limit, offset, category)
         except Exception:  # a damaged segment must not take the help centre down

@@ -13,8 +13,9 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass
+from functools import reduce
 from itertools import repeat
-from operator import add, mul, neg, sub
+from operator import add, mul, neg, or_, sub
 
 from kb.search.analysis import longest_run, token_keys
 from kb.search.query import ParsedQuery
@@ -46,6 +47,13 @@ class Alt:
     def postings(self) -> int:
         """Number of postings over all segments."""
         return sum(v.n for _, _, v in self.parts)
+
+    def mask(self) -> int:
+        """The global doc numbers holding the term, as a bit set."""
+        held = 0
+        for off, _, vec in self.parts:
+            held |= vec.mask() << off
+        return held
 
     def scaled(self) -> dict[int, float]:
         """Global doc number -> score, for every posting."""
@@ -82,9 +90,11 @@ def rank(
     Groups with short posting lists are summed whole. Long ones (common words, present in
     most articles) are read best-first: candidates are the short groups' documents plus the
     top `depth` of each long list, scored exactly by look-ups; no document outside can beat
-    the k-th candidate once the sum of the long lists' scores at `depth` falls below it,
-    else `depth` grows (threshold algorithm). Every step runs at C speed (map/zip/dict/set):
-    no Python loop per posting. The count is a union of bit sets.
+    the k-th candidate once what it could still score (_bound_outside) falls below it, else
+    `depth` grows (threshold algorithm). When every word is long, the documents holding all
+    of them join the candidates once they are few, so that a document left out misses a word
+    and coordination lowers that bound. Every step runs at C speed (map/zip/dict/set): no
+    Python loop per posting. The count is a union of bit sets.
     """
     total = _count_matches(groups, deleted, allowed)
     if not total or k <= 0:
@@ -136,8 +146,7 @@ def _count_matches(groups: list[tuple[list[Alt], bool]], deleted: tuple[set[int]
     union = 0
     for alts, _ in groups:
         for alt in alts:
-            for off, _, vec in alt.parts:
-                union |= vec.mask() << off
+            union |= alt.mask()
     union &= ~deleted[1]
     if allowed is not None:
         union &= allowed[1]
@@ -201,11 +210,7 @@ def _holding_every_word(big: list[list[Alt]], deleted: tuple[set[int], int],
     """The live (and allowed) documents holding every one of the long words, as a bit set."""
     every = -1  # every bit set, until the first word
     for alts in big:
-        held = 0
-        for alt in alts:
-            for off, _, vec in alt.parts:
-                held |= vec.mask() << off
-        every &= held
+        every &= reduce(or_, (alt.mask() for alt in alts), 0)
     every &= ~deleted[1]
     if allowed is not None:
         every &= allowed[1]
@@ -252,9 +257,7 @@ def most_words(groups: list[list[Alt]]) -> tuple[int, int]:
     for alts in groups:
         exact = guess = 0
         for alt in alts:
-            held = 0
-            for off, _, vec in alt.parts:
-                held |= vec.mask() << off
+            held = alt.mask()
             if alt.guess:
                 guess |= held
             else:

@@ -57,7 +57,7 @@ def _schema() -> Schema:
         "doc_id": ID(unique=True),
         # Per-document facts for results, filters and revisions, read without unpickling
         # stored fields: doc_id, key, lang, slug, category, revision, title, tags, and the
-        # token keys of the title and tags (see Meta.keys).
+        # token keys of the title and tags (see Meta.title_tag_keys).
         "meta": COLUMN(VarBytesColumn()),
         # Stored only for snippets.
         "summary": STORED,
@@ -90,7 +90,7 @@ class Meta(NamedTuple):
     # token_keys of the title and of each tag, words joined by spaces, fields by _TAG_SEP:
     # the re-ranking reads them for its forty best results of every search, and analysing
     # the titles again each time cost a sixth of a search at 100,000 articles.
-    keys: str
+    title_tag_keys: str
 
 
 _NO_META = Meta("", "", "", "", "", 0, "", (), "")
@@ -128,9 +128,10 @@ def read_meta(raw: bytes) -> Meta:
                 parts[8])
 
 
-def title_keys(meta: Meta) -> tuple[tuple[str, ...], ...]:
+def parse_title_keys(meta: Meta) -> tuple[tuple[str, ...], ...]:
     """token_keys of the title and of each tag of a document, as stored in its Meta."""
-    return tuple(tuple(field.split(" ")) if field else () for field in meta.keys.split(_TAG_SEP))
+    return tuple(tuple(field.split(" ")) if field else ()
+                 for field in meta.title_tag_keys.split(_TAG_SEP))
 
 
 def supported(doc: IndexedDoc) -> bool:

@@ -20,7 +20,7 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from kb.search.analysis import WORD_RE, fold
-from kb.search.schema import FIELD_B, FIELD_WEIGHTS, FIELDS, K1, Meta, read_meta, title_keys
+from kb.search.schema import FIELD_B, FIELD_WEIGHTS, FIELDS, K1, Meta, parse_title_keys, read_meta
 
 _BYTE_TO_LENGTH = [byte_to_length(i) for i in range(256)]
 
@@ -63,10 +63,10 @@ class SegmentCache:
 
     def title_keys(self, d: int) -> tuple[frozenset[str], tuple[tuple[str, ...], ...]]:
         """token_keys of the title and of each tag of document `d`, and all of them as a set
-        (kept for the most recently asked documents: every search asks for its forty best)."""
+        (kept, and cleared when 4,096 documents are kept: every search asks for its forty best)."""
         keys = self._keys.get(d)
         if keys is None:
-            fields = title_keys(self.meta[d])
+            fields = parse_title_keys(self.meta[d])
             if len(self._keys) >= 4096:
                 self._keys.clear()
             keys = self._keys[d] = (frozenset().union(*fields), fields)
@@ -96,7 +96,7 @@ class SegmentCache:
             if raw is None:
                 raw = bytes(length_to_byte(self.reader.doc_field_length(d, fieldname, 0) or 0)
                             for d in range(n))
-            lens = self._lengths[fieldname] = raw + bytes(n - len(raw))
+            lens = self._lengths[fieldname] = raw[:n].ljust(n, b"\0")
         return lens
 
     def norms(self, fieldname: str, b: float, avgdl: float) -> list[float]:
@@ -270,12 +270,6 @@ def posting_blocks(matcher: Any) -> Iterator[tuple[Sequence[int], Sequence[float
         matcher._next_block()
 
 
-def postings(matcher: Any) -> Iterator[tuple[int, float]]:
-    """(doc number, term frequency) pairs of a whoosh posting list."""
-    for ids, tfs in posting_blocks(matcher):
-        yield from zip(ids, tfs, strict=True)
-
-
 def verify_segment(leaf: Any) -> None:
     """Touch every part of one segment cheaply; raises if any of it is unreadable."""
     n = leaf.doc_count_all()
@@ -295,10 +289,17 @@ def verify_segment(leaf: Any) -> None:
 _ONE = re.compile("1")
 
 
+def bit_digits(mask: int) -> str:
+    """A bit set's binary digits, that of document 0 first ("0" or "1" per document)."""
+    if mask < 0:
+        raise ValueError("a bit set of doc numbers is never negative")
+    return bin(mask)[:1:-1]  # bin() is most significant first, after "0b"
+
+
 def docs_of(mask: int) -> list[int]:
-    """The doc numbers of a bit set, in order (mask_of's inverse), found at C speed."""
-    # bin() is most significant first: reversed, character i is the bit of document i.
-    return [m.start() for m in _ONE.finditer(bin(mask)[:1:-1])] if mask > 0 else []
+    """The doc numbers of a bit set, in order (mask_of's inverse): a regular expression finds
+    the ones among the binary digits, instead of a test of every bit in Python."""
+    return [m.start() for m in _ONE.finditer(bit_digits(mask))]
 
 
 def mask_of(docs: Iterable[int]) -> int:

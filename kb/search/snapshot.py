@@ -21,7 +21,7 @@ from whoosh.searching import Searcher
 
 from kb.search.analysis import LANGS
 from kb.search.schema import FIELDS
-from kb.search.segments import SegmentCache, Vec, mask_of
+from kb.search.segments import SegmentCache, Vec, bit_digits, mask_of
 
 
 class Snapshot:
@@ -206,8 +206,7 @@ class DocSet:
     __slots__ = ("_flags",)
 
     def __init__(self, mask: int) -> None:
-        # bin() is most significant first: reversed, character i is the bit of document i.
-        self._flags = bin(mask)[:1:-1].encode().translate(_DIGIT_TO_FLAG)
+        self._flags = bit_digits(mask).encode().translate(_DIGIT_TO_FLAG)
 
     def __contains__(self, d: object) -> bool:
         return isinstance(d, int) and 0 <= d < len(self._flags) and self._flags[d] == 1

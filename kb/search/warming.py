@@ -28,16 +28,16 @@ PAUSE = 0.002  # seconds between two words
 
 
 class Warmer:
-    """The background thread of one index: warms each generation handed to it, newest last."""
+    """The background thread of one index: warms the latest generation handed to it."""
 
     def __init__(self, in_use: Callable[[SegmentCache], bool]) -> None:
         self._in_use = in_use  # whether a segment is still part of the index's latest generation
         self._lock = threading.Lock()
         self._pending: Snapshot | None = None
-        self._thread: threading.Thread | None = None
+        self._running = False  # a thread is between its start and its last look at _pending
         self.idle = threading.Event()  # set while there is nothing left to warm
         self.idle.set()
-        self.seconds = 0.0  # time spent warming, over the index's life
+        self.seconds = 0.0  # wall time spent warming (pauses and lock waits included)
 
     def start(self, snap: Snapshot) -> None:
         """Warm the large segments of `snap` not warmed yet, in the background."""
@@ -46,32 +46,42 @@ class Warmer:
         with self._lock:
             self._pending = snap
             self.idle.clear()
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, name="kb-search-warm",
-                                                daemon=True)
-                self._thread.start()
+            # Not thread.is_alive(): a thread that has just found nothing pending is still
+            # alive for a moment, and the generation handed over meanwhile would be lost.
+            if not self._running:
+                self._running = True
+                threading.Thread(target=self._run, name="kb-search-warm", daemon=True).start()
 
     def _run(self) -> None:
         while True:
             with self._lock:
                 snap, self._pending = self._pending, None
                 if snap is None:
+                    self._running = False
                     self.idle.set()
                     return
             started = time.perf_counter()
             try:
-                warm(snap, self._in_use)
-            except Exception:  # a damaged segment: searches report it, warming just stops
+                warm(snap, lambda cache: self._pending is None and self._in_use(cache))
+            except Exception:  # a damaged segment: searches report it; do not retry it
                 logger.exception("warming the search index failed")
+                for _, _, cache in snap.leaves:
+                    cache.warmed = True
             self.seconds += time.perf_counter() - started
 
 
 def _worth_warming(cache: SegmentCache) -> bool:
+    """Whether a segment is large enough to warm and not warmed yet."""
     return len(cache.meta) >= MIN_DOCS and not cache.warmed
 
 
-def warm(snap: Snapshot, in_use: Callable[[SegmentCache], bool]) -> None:
-    """Build the common words' vectors in the large segments of `snap` (see the module)."""
+def warm(snap: Snapshot, go_on: Callable[[SegmentCache], bool]) -> None:
+    """Build the common words' vectors in the large segments of `snap` (see the module).
+
+    ``go_on(cache)`` is asked before each word: False when the segment was replaced
+    (merged, rebuilt) or a newer generation waits, whose own pass takes over with its
+    average lengths; the vectors built so far are kept.
+    """
     for _, _, cache in snap.leaves:
         if not _worth_warming(cache):
             continue
@@ -81,7 +91,7 @@ def warm(snap: Snapshot, in_use: Callable[[SegmentCache], bool]) -> None:
             common = sorted((t for t, df in vocab.items() if df >= MIN_DF),
                             key=vocab.__getitem__, reverse=True)
             for term in common:
-                if not in_use(cache):  # replaced (merged, rebuilt): nothing to gain
+                if not go_on(cache):
                     return
                 with snap.lock:
                     vec = cache.vector(lang, term, snap.avgdl)

@@ -7,12 +7,12 @@ import random
 from collections.abc import Container
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kb.search import ranking
 from kb.search.ranking import Alt, rank
-from kb.search.segments import Vec, mask_of
+from kb.search.segments import Vec, docs_of, mask_of
 from kb.search.snapshot import DocSet
 
 SEGMENTS = ((0, 1800), (1800, 3000))  # (first doc number, end): two segments, offsets matter
@@ -67,7 +67,7 @@ group = st.tuples(st.lists(st.tuples(postings_of(), st.floats(0.2, 3.0)), min_si
 # Hypothesis starts from the first of each sampled_from: the long, hard lists come first.
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(groups=st.lists(group, min_size=1, max_size=4), k=st.sampled_from([5, 40, 10, 1]),
        deleted=st.sets(st.integers(0, DOCS - 1), max_size=100),
        allowed=st.none() | st.sets(st.integers(0, DOCS - 1), min_size=1, max_size=2500),
@@ -76,6 +76,14 @@ def test_the_k_best_are_those_scoring_every_document_gives(
     groups: list[tuple[list[tuple[dict[int, float], float]], bool]], k: int, deleted: set[int],
     allowed: set[int] | None, as_bits: bool, big_group: int,
 ) -> None:
+    assert_ranked_as_every_document_scored(groups, k, deleted, allowed, as_bits, big_group)
+
+
+def assert_ranked_as_every_document_scored(
+    groups: list[tuple[list[tuple[dict[int, float], float]], bool]], k: int, deleted: set[int],
+    allowed: set[int] | None, as_bits: bool, big_group: int,
+) -> None:
+    """rank() gives what every_doc_scored gives, the order of tied documents aside."""
     built = [([alt(p, m) for p, m in alts], phrase) for alts, phrase in groups]
     allowed_arg: tuple[Container[int], int] | None = None
     if allowed is not None:
@@ -94,3 +102,39 @@ def test_the_k_best_are_those_scoring_every_document_gives(
     cut = expected[-1][1] if len(expected) == k else -1.0
     assert ({d for d, s in got if s > cut * (1 + 1e-5)}
             == {d for d, s in expected if s > cut * (1 + 1e-5)})
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(groups=st.lists(st.tuples(st.lists(st.tuples(postings_of(), st.floats(0.2, 3.0)),
+                                          min_size=1, max_size=2), st.just(False)),
+                       min_size=2, max_size=3),
+       k=st.sampled_from([5, 40, 1]))
+def test_several_long_words_rank_as_scoring_every_document_does(
+    groups: list[tuple[list[tuple[dict[int, float], float]], bool]], k: int,
+) -> None:
+    # Every word long: the path where the documents holding all of them may join the candidates.
+    assert_ranked_as_every_document_scored(groups, k, set(), None, as_bits=False, big_group=0)
+
+
+def test_documents_holding_every_word_are_found_below_each_lists_top(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each word alone scores 10 in many documents; together they score 9 + 9 in 400, which
+    # neither list puts near its top, and too many to join the candidates at first.
+    # Coordination halves the single-word documents.
+    monkeypatch.setattr(ranking, "BIG_GROUP", 0)
+    a = {d: 10.0 for d in range(0, 2000)} | {d: 9.0 for d in range(2600, 3000)}
+    b = {d: 10.0 for d in range(2000, 2600)} | {d: 9.0 for d in range(2600, 3000)}
+    got, total = rank([([alt(a, 1.0)], False), ([alt(b, 1.0)], False)], 5, (set(), 0), None)
+    assert total == 3000
+    assert got == [(d, pytest.approx(18.0)) for d in range(2600, 2605)]
+
+
+@given(st.sets(st.integers(0, 5000), max_size=300))
+def test_docs_of_lists_a_bit_sets_documents_in_order(docs: set[int]) -> None:
+    assert docs_of(mask_of(docs)) == sorted(docs)
+
+
+def test_a_negative_bit_set_is_refused() -> None:
+    with pytest.raises(ValueError):
+        DocSet(-5)
+    with pytest.raises(ValueError):
+        docs_of(-1)

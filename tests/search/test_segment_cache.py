@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from kb.search.analysis import token_keys
 from kb.search.engine import IndexedDoc, SearchIndex
-from kb.search.schema import FIELD_B, FIELD_WEIGHTS, K1, title_keys
+from kb.search.schema import FIELD_B, FIELD_WEIGHTS, K1, parse_title_keys
 from kb.search.snapshot import DocSet
 
 
@@ -70,10 +70,10 @@ def test_title_keys_written_at_build_are_those_the_query_side_computes(index: Se
     assert snap is not None
     (_, _, cache), = snap.leaves
     for meta in cache.meta[:12]:
-        assert title_keys(meta) == tuple(tuple(token_keys(text, "en"))
+        assert parse_title_keys(meta) == tuple(tuple(token_keys(text, "en"))
                                          for text in (meta.title, *meta.tags))
-    assert ("~where", "~is", "~my", "parcel") in title_keys(cache.meta[0])
-    assert ("~the", "refund", "~s", "time") in title_keys(cache.meta[1])
+    assert ("~where", "~is", "~my", "parcel") in parse_title_keys(cache.meta[0])
+    assert ("~the", "refund", "~s", "time") in parse_title_keys(cache.meta[1])
 
 
 @given(members=st.sets(st.integers(0, 3000), max_size=200),

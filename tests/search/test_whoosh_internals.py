@@ -20,9 +20,14 @@ from kb.search.building import build_writer, encode_positions, fast_index
 from kb.search.engine import IndexedDoc, SearchIndex
 from kb.search.folders import opened
 from kb.search.schema import FIELDS, SCHEMA, doc_fields
-from kb.search.segments import BLOCK_ATTRS, block_readable, length_bytes, postings
+from kb.search.segments import BLOCK_ATTRS, block_readable, length_bytes, posting_blocks
 from kb.search.snapshot import open_reader
 from kb.search.term_pool import TermPool, WrittenLengths
+
+
+def postings(matcher: Any) -> list[tuple[int, float]]:
+    """(doc number, term frequency) pairs, as posting_blocks reads them a block at a time."""
+    return [pair for ids, tfs in posting_blocks(matcher) for pair in zip(ids, tfs, strict=True)]
 
 
 def doc(n: int) -> IndexedDoc:
