@@ -13,7 +13,7 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass
-from functools import reduce
+from functools import cached_property, reduce
 from itertools import repeat
 from operator import add, mul, neg, or_, sub
 
@@ -48,8 +48,10 @@ class Alt:
         """Number of postings over all segments."""
         return sum(v.n for _, _, v in self.parts)
 
+    @cached_property
     def mask(self) -> int:
-        """The global doc numbers holding the term, as a bit set."""
+        """The global doc numbers holding the term, as a bit set (the count of matches, the
+        most-words filter and the every-word candidates each ask: computed once a query)."""
         held = 0
         for off, _, vec in self.parts:
             held |= vec.mask() << off
@@ -146,7 +148,7 @@ def _count_matches(groups: list[tuple[list[Alt], bool]], deleted: tuple[set[int]
     union = 0
     for alts, _ in groups:
         for alt in alts:
-            union |= alt.mask()
+            union |= alt.mask
     union &= ~deleted[1]
     if allowed is not None:
         union &= allowed[1]
@@ -210,7 +212,7 @@ def _holding_every_word(big: list[list[Alt]], deleted: tuple[set[int], int],
     """The live (and allowed) documents holding every one of the long words, as a bit set."""
     every = -1  # every bit set, until the first word
     for alts in big:
-        every &= reduce(or_, (alt.mask() for alt in alts), 0)
+        every &= reduce(or_, (alt.mask for alt in alts), 0)
     every &= ~deleted[1]
     if allowed is not None:
         every &= allowed[1]
@@ -257,7 +259,7 @@ def most_words(groups: list[list[Alt]]) -> tuple[int, int]:
     for alts in groups:
         exact = guess = 0
         for alt in alts:
-            held = alt.mask()
+            held = alt.mask
             if alt.guess:
                 guess |= held
             else:
